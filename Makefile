@@ -1,0 +1,49 @@
+# Los dos comandos del README: `make lab` y `make test`. Solo necesitan python3 (3.10+).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.instalado
+SANEAR := tests/sanitize.cfg
+
+.PHONY: lab test entorno lint pytest nbval navegador alumno bench ejecutar limpiar
+
+## Crea (si no existe) el entorno virtual e instala el curso; se rehace si cambia pyproject.toml.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m labsupport preparar-lab
+	touch $(STAMP)
+
+entorno: $(STAMP)
+
+## Abre JupyterLab (en español) con el curso.
+lab: $(STAMP)
+	$(BIN)/python -m labsupport abrir
+
+## Todo lo que comprueba CI: estilo, pruebas de labsupport, cuadernos (nbval estricto), navegador.
+test: $(STAMP) lint pytest nbval
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest tests -q
+
+nbval: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:randomly --nbval --nbval-current-env \
+	    --nbval-sanitize-with $(SANEAR) notebooks/*.ipynb
+
+## Edición del alumno en ./alumno (nunca sobrescribe lo que ya existe).
+alumno: $(STAMP)
+	$(BIN)/python -m labsupport alumno --destino alumno
+
+## Mediciones (benchmarks/), tabla en pantalla y JSON en benchmarks/resultados/.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+## Vuelve a ejecutar los cuadernos maestros y guarda sus salidas (para quien los edita).
+ejecutar: $(STAMP)
+	$(BIN)/python -m labsupport ejecutar notebooks/*.ipynb
+
+limpiar:
+	rm -rf $(VENV) build *.egg-info

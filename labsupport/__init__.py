@@ -1,0 +1,55 @@
+"""labsupport: the local servers, views and checks behind the course "Sockets en Python".
+
+``import labsupport as lab`` is cheap and starts nothing: every name below is imported
+the first time it is used (matplotlib and ipywidgets only by the modules that draw).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (relative to this package)
+_EXPORTS = {
+    # servers and their lifecycle
+    "BackgroundServer": "._server",
+    "StreamServer": "._server",
+    "DatagramServer": "._server",
+    "Event": "._server",
+    "stop_all": "._server",
+    "running_servers": "._server",
+    "EchoServer": ".echo",
+    "UdpEchoServer": ".echo",
+    "HttpServer": ".http",
+    "Tap": ".tap",
+    # the course's own verbs
+    "ficha": ".sockstate",
+    "comprobar": ".exercises",
+    # errors for misuse of labsupport
+    "LabError": "._errors",
+    "ServerStoppedError": "._errors",
+    "NotLoopbackError": "._errors",
+    "NoIPv6Error": "._errors",
+    "UnknownExerciseError": "._errors",
+    "NotCallableError": "._errors",
+}
+_SUBMODULES = ("faults", "plots", "widgets", "exercises", "echo", "http", "tap", "sockstate")
+
+__all__ = sorted([*_EXPORTS, *_SUBMODULES])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
