@@ -1,0 +1,77 @@
+"""``lab.comprobar(id, funcion)``: check a student's answer against real local servers.
+
+The exercises of notebook NN live in ``nbNN.py`` and are imported only when one of them
+is checked. When the environment variable ``LABSUPPORT_RESULTADOS`` names a file, each
+check also appends one JSON line there: that is how ``python -m labsupport corregir``
+learns the results of a notebook it runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import pkgutil
+from collections.abc import Callable
+
+from .._errors import NotCallableError, UnknownExerciseError
+from ._framework import Context, Exercise, Fail, Result
+
+__all__ = ["Context", "Exercise", "Fail", "Result", "comprobar", "exercise", "known_ids"]
+
+_REGISTRY: dict[str, Exercise] = {}
+
+
+def exercise(exercise_id: str, title: str, function_name: str) -> Exercise:
+    """Create and register an exercise (called by the nbNN modules at import)."""
+    ex = Exercise(exercise_id, title, function_name)
+    _REGISTRY[exercise_id] = ex
+    return ex
+
+
+def _load_notebook_module(exercise_id: str) -> None:
+    notebook = exercise_id.split(".", 1)[0]
+    if notebook.isdigit():
+        try:
+            importlib.import_module(f".nb{int(notebook):02d}", __name__)
+        except ModuleNotFoundError as exc:
+            if not exc.name or not exc.name.endswith(f"nb{int(notebook):02d}"):
+                raise
+
+
+def known_ids() -> list[str]:
+    """Every exercise id of the course (imports all the nbNN modules)."""
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("nb"):
+            importlib.import_module(f".{info.name}", __name__)
+    return sorted(_REGISTRY, key=lambda i: tuple(int(p) for p in i.split(".")))
+
+
+def comprobar(exercise_id: str, funcion: Callable) -> Result:
+    """Run exercise ``exercise_id``'s cases on ``funcion``; return the report (truthy if all pass)."""
+    exercise_id = str(exercise_id).strip()
+    if exercise_id not in _REGISTRY:
+        _load_notebook_module(exercise_id)
+    if exercise_id not in _REGISTRY:
+        ids = ", ".join(known_ids())
+        raise UnknownExerciseError(
+            f"No existe el ejercicio {exercise_id!r}. Los ejercicios del curso son: {ids}. "
+            "Copia el número tal como aparece en el enunciado, por ejemplo lab.comprobar(\"1.1\", mi_funcion)."
+        )
+    if not callable(funcion):
+        ex = _REGISTRY[exercise_id]
+        raise NotCallableError(
+            f"lab.comprobar espera una función como segundo argumento y recibió "
+            f"{type(funcion).__name__} ({funcion!r:.40}). Pasa el nombre de la función sin "
+            f"paréntesis: lab.comprobar({exercise_id!r}, {ex.function_name})."
+        )
+    result = _REGISTRY[exercise_id].run(funcion)
+    _record(result)
+    return result
+
+
+def _record(result: Result) -> None:
+    path = os.environ.get("LABSUPPORT_RESULTADOS")
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(result.as_record(), ensure_ascii=False) + "\n")

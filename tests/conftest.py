@@ -1,0 +1,46 @@
+"""Shared test helpers: count threads and file descriptors, so leaks fail a test."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+
+import pytest
+
+import labsupport as lab
+
+
+def open_fds() -> int | None:
+    """Number of open file descriptors of this process (None where /proc is missing)."""
+    if sys.platform.startswith("linux"):
+        return len(os.listdir("/proc/self/fd"))
+    return None
+
+
+def settle(predicate, timeout: float = 2.0) -> bool:
+    """Wait (bounded) until ``predicate()`` is true: closing threads take a moment to end."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return predicate()
+
+
+@pytest.fixture
+def no_leaks():
+    """Fail the test if it leaves a thread or a file descriptor behind."""
+    threads, fds = threading.active_count(), open_fds()
+    yield
+    lab.stop_all()
+    assert settle(lambda: threading.active_count() <= threads), threading.enumerate()
+    if fds is not None:
+        assert settle(lambda: open_fds() <= fds), f"{open_fds()} descriptores abiertos, antes {fds}"
+
+
+@pytest.fixture(autouse=True)
+def _stop_servers_after_each_test():
+    yield
+    lab.stop_all()
