@@ -1,0 +1,167 @@
+"""What every transport-fault server shares: its promise, its parameters, how it ends a connection.
+
+A fault server exists to make one standard-library exception appear on the *client*,
+every time. Each class therefore states ``client_exception`` (the exception a client
+sees, or None when the lesson is a return value such as ``b""``) and ``on_other_systems``
+(what differs on macOS and Windows), so notebooks, tables and widgets read the promise
+from the class instead of repeating it.
+
+Ending a connection is where determinism is won or lost:
+
+- ``close()`` with unread bytes in the receive buffer makes the kernel send RST, not FIN.
+  A server that wants the client to read a clean ``b""`` must therefore send FIN first
+  (``shutdown(SHUT_WR)``) and then drain what the client sent (:func:`close_gracefully`).
+- ``SO_LINGER`` on with a zero timeout makes ``close()`` send RST at once, discarding
+  anything unsent: the client's next ``recv``/``send`` raises ``ConnectionResetError``
+  (:func:`arm_reset`).
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import time
+from typing import Any
+
+from ._errors import LabError
+from ._server import BackgroundServer, StreamServer
+
+#: Upper bound for any delay a fault waits, as httpbin caps ``/delay``.
+MAX_DELAY = 10.0
+#: Upper bound for any payload a fault sends or keeps.
+MAX_PAYLOAD = 1024 * 1024
+#: How much of a request a fault reads while waiting for ``wait_for``.
+MAX_REQUEST = 64 * 1024
+
+
+class FaultParameterError(LabError, ValueError):
+    """A fault server was given a parameter outside its safe range."""
+
+
+def check_number(name: str, value: float, low: float, high: float) -> float:
+    """Return ``value`` if ``low <= value <= high``; otherwise a Spanish error naming the range."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise FaultParameterError(
+            f"El parámetro {name} debe ser un número entre {low} y {high}; se recibió {value!r}."
+        )
+    return value
+
+
+def check_bytes(name: str, value: bytes | None, limit: int = MAX_PAYLOAD) -> bytes | None:
+    """Accept ``bytes`` (or None) up to ``limit``; text must be encoded by the caller, on purpose."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        raise FaultParameterError(
+            f"El parámetro {name} debe ser bytes, no texto: por la red solo viajan bytes. "
+            f"Usa {name}={value[:20]!r}.encode() (o un literal b'...')."
+        )
+    if not isinstance(value, (bytes, bytearray)) or len(value) > limit:
+        raise FaultParameterError(
+            f"El parámetro {name} debe ser bytes de como mucho {limit} bytes; se recibió "
+            f"{type(value).__name__} de {len(value) if hasattr(value, '__len__') else '?'} elementos."
+        )
+    return bytes(value)
+
+
+def read_until(conn: socket.socket, delimiter: bytes | None, limit: int = MAX_REQUEST) -> bytes:
+    """Read what the client sent until ``delimiter`` appears, EOF, or ``limit`` bytes.
+
+    ``delimiter=None`` reads nothing. ``b""`` reads one chunk (whatever arrives first).
+    Used by faults that act "after the request", e.g. ``b"\\r\\n\\r\\n"`` for HTTP.
+    """
+    if delimiter is None:
+        return b""
+    data = bytearray()
+    while len(data) < limit:
+        chunk = conn.recv(min(65536, limit - len(data)))
+        if not chunk:
+            break
+        data += chunk
+        if not delimiter or delimiter in data:
+            break
+    return bytes(data)
+
+
+def arm_reset(conn: socket.socket) -> None:
+    """Make the coming ``close()`` send RST instead of FIN (``SO_LINGER`` on, timeout 0)."""
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def close_gracefully(conn: socket.socket, drain: float = 1.0, limit: int = MAX_PAYLOAD) -> None:
+    """Send FIN now, then read and discard what the client still sends, so close() is never RST.
+
+    The caller (the server's handler runner) closes the socket afterwards.
+    """
+    try:
+        conn.shutdown(socket.SHUT_WR)
+    except OSError:
+        return
+    deadline = time.monotonic() + drain
+    received = 0
+    while received < limit:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return
+        conn.settimeout(remaining)
+        try:
+            chunk = conn.recv(65536)
+        except (TimeoutError, OSError):
+            return
+        if not chunk:
+            return
+        received += len(chunk)
+
+
+def loopback_of(host: str, family: socket.AddressFamily) -> str:
+    """The address a server's own client should dial: loopback when the server listens on all."""
+    if host in ("0.0.0.0", "::"):
+        return "::1" if family == socket.AF_INET6 else "127.0.0.1"
+    return host
+
+
+class FaultServer(StreamServer):
+    """A TCP server whose handler produces one transport fault.
+
+    Subclasses set ``client_exception`` and ``on_other_systems`` and implement
+    ``handle(conn, addr)``. ``wait_for`` (bytes or None) is the delimiter of the request
+    the fault waits for before acting; see :func:`read_until`.
+    """
+
+    name = "servidor de fallos"
+    #: The exception the client sees (None when the lesson is a return value).
+    client_exception: type[BaseException] | None = None
+    #: Spanish: what a client sees and when.
+    summary = ""
+    #: Spanish: what differs on macOS and Windows ("" when nothing does).
+    on_other_systems = ""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        wait_for: bytes | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.wait_for = check_bytes("wait_for", wait_for, 1024)
+        super().__init__(host, port, **kwargs)
+
+    def read_request(self, conn: socket.socket, peer: str) -> bytes:
+        """Read the request (if ``wait_for`` says so) and log its size."""
+        request = read_until(conn, self.wait_for)
+        if self.wait_for is not None:
+            self._log("request", peer, f"{len(request)} bytes")
+        return request
+
+
+class IdleServer(BackgroundServer):
+    """A server whose thread never accepts: it only waits for ``stop()``.
+
+    The kernel does the work (refusing, or queueing and dropping connections); the
+    thread exists so that the lifecycle (registry, ``with``, ``stop_all``) is the same
+    as every other server's.
+    """
+
+    def _serve(self) -> None:
+        self._stopping.wait()

@@ -1,0 +1,123 @@
+"""A server that fails the first N attempts and then works: the target of every retry loop.
+
+It counts attempts and keeps the time of each one, so a notebook can draw the timeline
+of a retry policy (fixed delay against exponential backoff) from what the *server* saw.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import time
+from typing import Any
+
+from ._address import format_address
+from ._faults_base import FaultParameterError, FaultServer, arm_reset, check_bytes, check_number, close_gracefully
+from .echo import PREFIX
+
+
+@dataclasses.dataclass(frozen=True)
+class Attempt:
+    """One connection the flaky server saw.
+
+    ``time`` is seconds since the server was created (the clock of its log); ``at`` is the
+    raw ``time.monotonic()`` value, to compare with times the client measured itself.
+    """
+
+    number: int
+    time: float
+    at: float
+    failed: bool
+    peer: str
+
+
+class Flaky(FaultServer):
+    """The first ``failures`` connections fail, the next ones are served.
+
+    ``fail_with="reset"`` (default): the server accepts and resets (RST) at once; the client
+    sees ``ConnectionResetError`` on its first ``recv`` or ``send``.
+    ``fail_with="close"``: the server accepts and hangs up (FIN); the client's ``recv``
+    returns ``b""`` (``http.client`` raises ``RemoteDisconnected``, a
+    ``ConnectionResetError``).
+
+    Note that ``connect()`` itself *succeeds* even for a failed attempt: the kernel completes
+    the handshake before any program accepts, and no program can refuse one particular SYN
+    and count it. So a retry loop must cover connect *and* the first exchange (send the
+    request, read the answer), which is what real clients must do anyway. For a
+    ``connect()`` that fails, use :class:`ClosedPort` (refused) or :class:`NeverAccepts`.
+
+    Served connections get ``response`` after the request (read up to ``wait_for``, or
+    the first chunk) and are then closed; with ``response=None`` they get the course's echo
+    (``b"Echo: " + data`` for every chunk). ``repeat=True`` starts counting again after each
+    success, so every student in a classroom sees the failures.
+    """
+
+    name = "servidor inestable"
+    client_exception = ConnectionResetError
+    summary = "los primeros N intentos fallan (ConnectionResetError) y después responde."
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        failures: int = 2,
+        fail_with: str = "reset",
+        response: bytes | None = None,
+        repeat: bool = False,
+        **kwargs: Any,
+    ):
+        if fail_with not in ("reset", "close"):
+            raise FaultParameterError(f"fail_with debe ser 'reset' o 'close'; se recibió {fail_with!r}.")
+        self.failures = int(check_number("failures", failures, 0, 1000))
+        self.fail_with = fail_with
+        self.client_exception = ConnectionResetError if fail_with == "reset" else None
+        self.response = check_bytes("response", response)
+        self.repeat = bool(repeat)
+        self._attempts: list[Attempt] = []
+        self._streak = 0  # attempts since the last success (or reset())
+        kwargs.setdefault("wait_for", b"")
+        super().__init__(host, port, **kwargs)
+
+    @property
+    def attempts(self) -> int:
+        """How many connections the server has seen since it started (or since ``reset()``)."""
+        with self._lock:
+            return len(self._attempts)
+
+    def attempt_log(self) -> list[Attempt]:
+        """Every attempt, oldest first: number, time, whether it failed."""
+        with self._lock:
+            return list(self._attempts)
+
+    def reset(self, failures: int | None = None) -> None:
+        """Forget the attempts (and optionally change ``failures``): ready for another retry policy."""
+        with self._lock:
+            if failures is not None:
+                self.failures = int(check_number("failures", failures, 0, 1000))
+            self._attempts.clear()
+            self._streak = 0
+
+    def handle(self, conn: socket.socket, addr: tuple) -> None:
+        peer = format_address(addr)
+        now = time.monotonic()
+        with self._lock:
+            failed = self._streak < self.failures
+            self._streak = self._streak + 1 if failed or not self.repeat else 0
+            number = len(self._attempts) + 1
+            self._attempts.append(Attempt(number, round(now - self._created, 6), now, failed, peer))
+        if failed:
+            self._log("attempt-failed", peer, f"intento {number}: {self.fail_with}")
+            if self.fail_with == "reset":
+                arm_reset(conn)
+            else:
+                close_gracefully(conn)
+            return
+        self._log("attempt-served", peer, f"intento {number}")
+        if self.response is None:
+            while data := conn.recv(4096):
+                conn.sendall(PREFIX + data)
+            return
+        self.read_request(conn, peer)
+        conn.sendall(self.response)
+        close_gracefully(conn)
