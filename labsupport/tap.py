@@ -1,0 +1,583 @@
+"""A recording proxy: see which bytes cross, in how many pieces, and how each side closes.
+
+Reading a socket program tells you what it *asks* for; the tap shows what actually crosses
+the wire. Put it in front of any TCP server of the course, point the client at the tap
+instead, and it forwards everything unchanged while recording:
+
+- every chunk each ``recv`` returned, with its direction, bytes and time;
+- the connection, each side's FIN (half-close: ``shutdown(SHUT_WR)`` is passed on and the
+  other direction keeps flowing) and a reset (RST) from either side, which is passed on as a
+  reset (``SO_LINGER (1, 0)`` + ``close``) so the client sees the real
+  ``ConnectionResetError``.
+
+>>> with lab.EchoServer() as eco, lab.Tap(eco) as tap:     # doctest: +SKIP
+...     with socket.create_connection(tap.address) as c:
+...         c.sendall(b"hola"); c.recv(100)
+...     tap.wait_closed(); print(tap.table())
+
+Each connection is served by two threads, one per direction, so the tap never adds a
+deadlock the direct connection would not have: a direction that is blocked (its reader is
+not reading) never stops the other one. A chunk is recorded *before* it is forwarded, so
+when a client has its answer the tap has already recorded the request that caused it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import selectors
+import socket
+import struct
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from ._address import format_address, resolve_host
+from ._errors import LabError
+from ._server import StreamServer
+
+__all__ = [
+    "Direction",
+    "Tap",
+    "TapEvent",
+    "TapTargetError",
+    "escape_bytes",
+    "hexdump_bytes",
+]
+
+
+class TapTargetError(LabError, TypeError):
+    """`Tap(...)` was given something that is not a server nor a ``(host, port)``."""
+
+
+class Direction(str, enum.Enum):
+    """Which way a packet travels through the tap."""
+
+    TO_SERVER = "cliente→servidor"
+    TO_CLIENT = "servidor→cliente"
+
+    def __str__(self) -> str:  # the same text on every Python version
+        return self.value
+
+    @property
+    def other(self) -> Direction:
+        return Direction.TO_CLIENT if self is Direction.TO_SERVER else Direction.TO_SERVER
+
+
+TO_SERVER = Direction.TO_SERVER
+TO_CLIENT = Direction.TO_CLIENT
+
+#: Event kinds, with the Spanish word shown in tables and plots.
+KINDS = {
+    "connect": "conexión",
+    "data": "datos",
+    "fin": "FIN",
+    "reset": "RST",
+    "timeout": "inactividad",
+    "error": "error",
+    "close": "cierre",
+}
+
+
+_CLOSE_DETAIL = {"reset": "por RST", "timeout": "por inactividad", "stop": "al detener el proxy"}
+
+
+@dataclasses.dataclass(frozen=True)
+class TapEvent:
+    """One thing the tap saw.
+
+    ``time`` is seconds since the tap started (or since the last ``reset()``); ``conn`` numbers
+    the connections from 1; ``direction`` is the way the packet travelled (for ``fin`` and
+    ``reset``: who sent it). ``size`` is what ``recv`` returned; ``data`` holds those bytes
+    unless the recording cap was reached (then it is shorter, see ``Tap.truncated``).
+    """
+
+    time: float
+    conn: int
+    kind: str
+    direction: Direction | None = None
+    size: int = 0
+    data: bytes = b""
+    detail: str = ""
+
+    @property
+    def label(self) -> str:
+        """The Spanish name of the event: ``datos``, ``FIN``, ``RST``..."""
+        return KINDS.get(self.kind, self.kind)
+
+    def excerpt(self, limit: int = 24) -> str:
+        return escape_bytes(self.data, limit)
+
+
+# -- readable views of bytes -------------------------------------------------------------
+_ESCAPES = {0x5C: "\\\\", 0x0D: "\\r", 0x0A: "\\n", 0x09: "\\t"}
+
+
+def escape_bytes(data: bytes, limit: int | None = None) -> str:
+    """``GET / HTTP/1.1\\r\\n``: printable ASCII as is, everything else escaped like Python.
+
+    Unlike ``repr()`` the result never depends on which quotes the bytes contain, so it is
+    stable to print. With ``limit``, at most that many bytes are shown, then ``…``.
+    """
+    shown = data if limit is None else data[:limit]
+    out = []
+    for b in shown:
+        if b in _ESCAPES:
+            out.append(_ESCAPES[b])
+        elif 0x20 <= b < 0x7F:
+            out.append(chr(b))
+        else:
+            out.append(f"\\x{b:02x}")
+    text = "".join(out)
+    if limit is not None and len(data) > limit:
+        text += "…"
+    return text
+
+
+def escaped_lines(data: bytes, limit: int | None = None) -> str:
+    """The bytes escaped, one line of text per ``\\n`` of the data (the ``\\r\\n`` stay visible)."""
+    shown = data if limit is None else data[:limit]
+    lines = [escape_bytes(line) for line in shown.splitlines(keepends=True)]
+    if limit is not None and len(data) > limit:
+        lines.append(f"… ({len(data) - limit} bytes más)")
+    return "\n".join(lines)
+
+
+def hexdump_bytes(data: bytes, limit: int | None = None) -> str:
+    """Offset, 16 bytes in hex and the printable ASCII: the classic ``hexdump -C`` view."""
+    shown = data if limit is None else data[:limit]
+    lines = []
+    for offset in range(0, len(shown), 16):
+        row = shown[offset : offset + 16]
+        hexes = " ".join(f"{b:02x}" for b in row[:8]) + "  " + " ".join(f"{b:02x}" for b in row[8:])
+        ascii_ = "".join(chr(b) if 0x20 <= b < 0x7F else "." for b in row)
+        lines.append(f"{offset:08x}  {hexes:<48}  |{ascii_}|")
+    if limit is not None and len(data) > limit:
+        lines.append(f"… ({len(data) - limit} bytes más)")
+    return "\n".join(lines)
+
+
+class Text(str):
+    """A string that a notebook shows as text, not as a quoted ``'...\\n...'`` repr."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
+
+class Table:
+    """Rows shown as an aligned text table (and as HTML in JupyterLab)."""
+
+    def __init__(self, header: list[str], rows: list[list[str]], note: str = "") -> None:
+        self.header = header
+        self.rows = rows
+        self.note = note
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __str__(self) -> str:
+        widths = [max(len(r[i]) for r in [self.header, *self.rows]) for i in range(len(self.header))]
+        lines = [
+            "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+            for row in [self.header, *self.rows]
+        ]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        if self.note:
+            lines.append(self.note)
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
+    def _repr_html_(self) -> str:
+        import html
+
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.header)
+        body = "".join(
+            "<tr>" + "".join(f"<td><code>{html.escape(c)}</code></td>" for c in row) + "</tr>" for row in self.rows
+        )
+        note = f"<p>{html.escape(self.note)}</p>" if self.note else ""
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}"
+
+
+# -- the proxy ---------------------------------------------------------------------------
+def _target_address(target: Any) -> tuple[str, int]:
+    address = getattr(target, "address", target)
+    if not (isinstance(address, tuple) and len(address) >= 2):
+        raise TapTargetError(
+            "Tap necesita el servidor al que reenviar: un servidor del curso (por ejemplo "
+            f"lab.EchoServer()) o una tupla (host, puerto); se recibió {target!r}."
+        )
+    host, port = address[0], address[1]
+    if not isinstance(host, str) or not isinstance(port, int) or not 0 < port < 65536:
+        raise TapTargetError(f"Se esperaba (host, puerto) con un puerto entre 1 y 65535; se recibió {address!r}.")
+    numeric, _ = resolve_host(host)
+    return numeric, port
+
+
+def _abortive_close_on(sock: socket.socket) -> None:
+    """Make the next ``close()`` send RST instead of FIN (``SO_LINGER`` on, 0 s)."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    except OSError:
+        pass
+
+
+class _Link:
+    """State shared by the two pump threads of one proxied connection."""
+
+    def __init__(self, conn_id: int, client: socket.socket) -> None:
+        self.id = conn_id
+        self.client = client
+        self.upstream: socket.socket | None = None
+        self.lock = threading.Lock()
+        self.ended: str | None = None  # "reset", "timeout" or "stop": both pumps must quit
+        self.last_activity = time.monotonic()
+        self.wake_r, self.wake_w = socket.socketpair()
+
+    def touch(self) -> None:
+        self.last_activity = time.monotonic()
+
+    def end(self, why: str) -> bool:
+        """Ask both pumps to stop; True for the first caller only (it records the event)."""
+        with self.lock:
+            if self.ended is not None:
+                return False
+            self.ended = why
+        try:
+            self.wake_w.send(b"x")
+        except OSError:
+            pass
+        return True
+
+    def shutdown_all(self) -> None:
+        for sock in (self.client, self.upstream):
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def close_wake(self) -> None:
+        self.wake_r.close()
+        self.wake_w.close()
+
+
+class Tap(StreamServer):
+    """A recording proxy in front of a TCP server: same bytes, same order, same closes.
+
+    ``target`` is a course server (anything with ``.address``) or ``(host, port)`` on
+    loopback. Clients connect to ``tap.address``. ``timeout`` is how long a connection may
+    stay silent *in both directions* before the tap closes it (long by default: a student
+    may connect in one cell and send in the next); the server behind usually gives up first.
+    ``max_record_bytes`` caps the bytes kept in memory (sizes are always recorded).
+    """
+
+    name = "proxy de grabación"
+    #: bytes asked of each ``recv``: big, so the sizes recorded are the sender's pieces as
+    #: the kernel delivered them, not an artefact of the tap.
+    chunk_size = 65_536
+
+    def __init__(
+        self,
+        target: Any,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        timeout: float = 300.0,
+        connect_timeout: float = 5.0,
+        max_connections: int = 32,
+        max_record_bytes: int = 32 * 1024 * 1024,
+        **kwargs: Any,
+    ) -> None:
+        self.target = _target_address(target)
+        self.connect_timeout = connect_timeout
+        self.max_record_bytes = max_record_bytes
+        self._cond = threading.Condition()
+        self._tap_events: list[TapEvent] = []
+        self._recorded_bytes = 0
+        self._truncated = False
+        self._t0 = time.monotonic()
+        self._links: dict[int, _Link] = {}
+        self._next_id = 1
+        super().__init__(host, port, timeout=timeout, max_connections=max_connections, **kwargs)
+
+    # -- recording ---------------------------------------------------------------------
+    def _record(
+        self,
+        link: _Link,
+        kind: str,
+        direction: Direction | None = None,
+        data: bytes = b"",
+        detail: str = "",
+    ) -> None:
+        with self._cond:
+            kept = data
+            room = self.max_record_bytes - self._recorded_bytes
+            if len(data) > room:
+                kept = data[: max(room, 0)]
+                self._truncated = True
+            self._recorded_bytes += len(kept)
+            event = TapEvent(round(time.monotonic() - self._t0, 6), link.id, kind, direction, len(data), kept, detail)
+            self._tap_events.append(event)
+            self._cond.notify_all()
+
+    # -- one connection ----------------------------------------------------------------
+    def handle(self, conn: socket.socket, addr: tuple) -> None:
+        with self._cond:
+            link = _Link(self._next_id, conn)
+            self._next_id += 1
+            self._links[link.id] = link
+        peer = format_address(addr)
+        self._record(link, "connect", TO_SERVER, detail=peer)
+        other: threading.Thread | None = None
+        try:
+            if not self._connect_upstream(link):
+                return
+            other = threading.Thread(
+                target=self._pump_safely,
+                args=(link, link.upstream, conn, TO_CLIENT),
+                name=f"{threading.current_thread().name}-respuesta",
+                daemon=True,
+            )
+            other.start()
+            self._pump_safely(link, conn, link.upstream, TO_SERVER)
+        finally:
+            if other is not None:
+                other.join()
+            if link.ended == "reset":
+                _abortive_close_on(conn)
+                if link.upstream is not None:
+                    _abortive_close_on(link.upstream)
+            if link.upstream is not None:
+                link.upstream.close()
+            conn.close()
+            link.close_wake()
+            self._record(link, "close", detail=_CLOSE_DETAIL.get(link.ended or "", ""))
+            with self._cond:
+                self._links.pop(link.id, None)
+                self._cond.notify_all()
+
+    def _connect_upstream(self, link: _Link) -> bool:
+        family = socket.AF_INET6 if ":" in self.target[0] else socket.AF_INET
+        upstream = socket.socket(family, socket.SOCK_STREAM)
+        upstream.settimeout(self.connect_timeout)
+        try:
+            upstream.connect(self.target)
+        except OSError as exc:
+            upstream.close()
+            # The client was already accepted: the closest thing to "refused" is a reset.
+            self._record(
+                link,
+                "error",
+                TO_SERVER,
+                detail=f"no se pudo conectar con {format_address(self.target)}: {type(exc).__name__}",
+            )
+            link.end("reset")
+            return False
+        upstream.settimeout(self.timeout)
+        link.upstream = upstream
+        if self._stopping.is_set():  # stop() ran while we were connecting
+            link.end("stop")
+            link.shutdown_all()
+        return True
+
+    def _pump_safely(self, link: _Link, src: socket.socket, dst: socket.socket, way: Direction) -> None:
+        try:
+            self._pump(link, src, dst, way)
+        except BaseException as exc:  # a bug must reach check(), and the other pump must end
+            link.end("stop")
+            self._record_error(exc)
+
+    def _pump(self, link: _Link, src: socket.socket, dst: socket.socket, way: Direction) -> None:
+        """Forward ``src`` → ``dst`` until FIN, reset, silence or stop."""
+        with selectors.DefaultSelector() as sel:
+            sel.register(src, selectors.EVENT_READ)
+            sel.register(link.wake_r, selectors.EVENT_READ)
+            while True:
+                idle = time.monotonic() - link.last_activity
+                ready = sel.select(timeout=max(self.timeout - idle, 0.0))
+                if link.ended is not None or any(key.fileobj is link.wake_r for key, _ in ready):
+                    return
+                if not ready:
+                    if time.monotonic() - link.last_activity >= self.timeout:
+                        if link.end("timeout"):
+                            self._record(link, "timeout", detail=f"{self.timeout:g} s sin datos")
+                        return
+                    continue
+                try:
+                    data = src.recv(self.chunk_size)
+                except (BlockingIOError, InterruptedError):
+                    continue
+                except OSError as exc:  # ConnectionResetError, or stop() shut it down
+                    self._on_reset(link, way, exc)
+                    return
+                link.touch()
+                if not data:
+                    self._record(link, "fin", way)
+                    try:
+                        dst.shutdown(socket.SHUT_WR)
+                    except OSError:
+                        pass
+                    return
+                self._record(link, "data", way, data)
+                try:
+                    dst.sendall(data)
+                except TimeoutError:
+                    if link.end("timeout"):
+                        self._record(link, "timeout", detail=f"{self.timeout:g} s sin leer")
+                    return
+                except OSError as exc:  # the receiving side reset (or closed and then reset)
+                    self._on_reset(link, way.other, exc)
+                    return
+                link.touch()
+
+    def _on_reset(self, link: _Link, way: Direction, exc: OSError) -> None:
+        if self._stopping.is_set():
+            link.end("stop")
+            return
+        if link.end("reset"):
+            who = "el cliente" if way is TO_SERVER else "el servidor"
+            self._record(link, "reset", way, detail=f"{who}: {type(exc).__name__}")
+
+    def _close_clients(self) -> None:
+        with self._cond:
+            links = list(self._links.values())
+        for link in links:
+            link.end("stop")
+            link.shutdown_all()
+        super()._close_clients()
+
+    # -- what the notebook reads ---------------------------------------------------------
+    def url(self, path: str = "/") -> str:
+        """``http://127.0.0.1:PORT/path`` through the tap (for an HTTP server behind it)."""
+        if not path.startswith("/"):
+            path = "/" + path
+        return f"http://{format_address(self.address)}{path}"
+
+    @property
+    def truncated(self) -> bool:
+        """True if some bytes were not kept because ``max_record_bytes`` was reached."""
+        return self._truncated
+
+    def events(
+        self,
+        conn: int | None = None,
+        kind: str | Iterable[str] | None = None,
+        direction: Direction | str | None = None,
+    ) -> list[TapEvent]:
+        """A copy of the recording, oldest first, optionally filtered."""
+        kinds = {kind} if isinstance(kind, str) else (set(kind) if kind is not None else None)
+        way = Direction(direction) if direction is not None else None
+        with self._cond:
+            events = list(self._tap_events)
+        return [
+            e
+            for e in events
+            if (conn is None or e.conn == conn)
+            and (kinds is None or e.kind in kinds)
+            and (way is None or e.direction is way)
+        ]
+
+    def chunks(self, direction: Direction | str | None = None, conn: int | None = None) -> list[TapEvent]:
+        """The data events: one per ``recv`` that returned bytes."""
+        return self.events(conn=conn, kind="data", direction=direction)
+
+    def connections(self) -> list[int]:
+        """The ids of the connections recorded, in order."""
+        return sorted({e.conn for e in self.events()})
+
+    def sent(self, conn: int | None = None) -> bytes:
+        """Every byte the clients sent (client → server), joined."""
+        return b"".join(e.data for e in self.chunks(TO_SERVER, conn))
+
+    def received(self, conn: int | None = None) -> bytes:
+        """Every byte the server answered (server → client), joined."""
+        return b"".join(e.data for e in self.chunks(TO_CLIENT, conn))
+
+    def _bytes(self, direction: Direction | str, conn: int | None) -> bytes:
+        return self.sent(conn) if Direction(direction) is TO_SERVER else self.received(conn)
+
+    def hexdump(self, direction: Direction | str = TO_SERVER, limit: int | None = 256, conn: int | None = None) -> Text:
+        """The bytes of one direction as ``hexdump -C`` shows them."""
+        return Text(hexdump_bytes(self._bytes(direction, conn), limit))
+
+    def escaped(self, direction: Direction | str = TO_SERVER, limit: int | None = 512, conn: int | None = None) -> Text:
+        """The bytes of one direction, escaped (``\\r\\n`` visible), one line per ``\\n``."""
+        return Text(escaped_lines(self._bytes(direction, conn), limit))
+
+    def wait_closed(self, timeout: float = 2.0) -> bool:
+        """Wait until every connection through the tap has ended; False if time ran out.
+
+        A client has its answer *before* the tap sees the last FIN: call this before
+        printing a table so the closing events are in it.
+        """
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._links:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+        return True
+
+    def reset(self) -> None:
+        """Forget the recording and restart the clock: a clean slate for the next experiment."""
+        with self._cond:
+            self._tap_events.clear()
+            self._recorded_bytes = 0
+            self._truncated = False
+            self._t0 = time.monotonic()
+            self._next_id = max(self._links, default=0) + 1
+
+    def table(self, conn: int | None = None, limit: int | None = 60, times: bool = False) -> Table:
+        """One row per event: connection, what happened, direction, size and an excerpt.
+
+        Times are left out unless asked for, so a notebook prints the same table every run.
+        """
+        events = self.events(conn=conn)
+        shown = events if limit is None else events[:limit]
+        header = ["conexión", "evento", "sentido", "bytes", "contenido"]
+        if times:
+            header.insert(0, "t (ms)")
+        rows = []
+        for e in shown:
+            content = e.excerpt(40) if e.kind == "data" else e.detail
+            if e.kind == "connect":
+                content = ""  # the client's port changes every run
+            row = [str(e.conn), e.label, str(e.direction or ""), str(e.size) if e.kind == "data" else "", content]
+            if times:
+                row.insert(0, f"{e.time * 1000:.1f}")
+            rows.append(row)
+        note = f"… y {len(events) - len(shown)} eventos más" if len(shown) < len(events) else ""
+        return Table(header, rows, note)
+
+    def summary(self) -> Text:
+        """Per connection: bytes each way and how each side ended (stable across runs)."""
+        lines = []
+        for cid in self.connections():
+            events = self.events(conn=cid)
+            up = sum(e.size for e in events if e.kind == "data" and e.direction is TO_SERVER)
+            down = sum(e.size for e in events if e.kind == "data" and e.direction is TO_CLIENT)
+            ends = [
+                f"{e.label} {'del cliente' if e.direction is TO_SERVER else 'del servidor'}"
+                for e in events
+                if e.kind in ("fin", "reset")
+            ]
+            ends += [e.label for e in events if e.kind in ("timeout", "error")]
+            if not any(e.kind == "close" for e in events):
+                ends.append("sigue abierta")
+            lines.append(
+                f"conexión {cid}: cliente→servidor {up} bytes, servidor→cliente {down} bytes; "
+                f"{', '.join(ends) if ends else 'sin cierre'}"
+            )
+        return Text("\n".join(lines) if lines else "Sin conexiones grabadas.")
+
+    def __repr__(self) -> str:
+        return super().__repr__()[:-1] + f" → {format_address(self.target)}>"

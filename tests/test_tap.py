@@ -1,0 +1,305 @@
+"""The recording tap: it forwards exactly what crosses and records it, over real loopback sockets."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import http.server
+import os
+import socket
+import struct
+import threading
+
+import pytest
+from conftest import settle
+
+import labsupport as lab
+from labsupport._server import StreamServer
+from labsupport.tap import TO_CLIENT, TO_SERVER, Direction, Tap, TapTargetError, escape_bytes, hexdump_bytes
+
+
+def recv_all(sock: socket.socket, limit: int = 200) -> bytes:
+    """Read until EOF, at most ``limit`` recv calls (a bounded loop)."""
+    parts = []
+    for _ in range(limit):
+        data = sock.recv(65536)
+        if not data:
+            return b"".join(parts)
+        parts.append(data)
+    raise AssertionError("demasiados trozos: el otro lado no cerró")
+
+
+def kinds(tap: Tap, conn: int | None = None) -> list[tuple[str, Direction | None]]:
+    return [(e.kind, e.direction) for e in tap.events(conn=conn)]
+
+
+class ReplyAfterEof(StreamServer):
+    """Reads until the client's FIN, then answers how many bytes it got: needs half-close."""
+
+    def handle(self, conn, addr):
+        total = len(recv_all(conn))
+        conn.sendall(f"recibidos {total} bytes".encode())
+
+
+class SendThenReset(StreamServer):
+    """Reads one request, sends a little, then closes with SO_LINGER 0: an RST, not a FIN."""
+
+    def handle(self, conn, addr):
+        conn.recv(100)
+        conn.sendall(b"parcial")
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        # the base class closes conn when handle returns: with linger 0 that sends RST
+
+
+def test_echo_exchange_is_forwarded_and_recorded_in_order(no_leaks):
+    with lab.EchoServer() as eco, Tap(eco) as tap:
+        with socket.create_connection(tap.address, timeout=2) as c:
+            c.sendall(b"hola\r\n")
+            assert c.recv(100) == b"Echo: hola\r\n"
+        assert tap.wait_closed()
+        assert kinds(tap) == [
+            ("connect", TO_SERVER),
+            ("data", TO_SERVER),
+            ("data", TO_CLIENT),
+            ("fin", TO_SERVER),
+            ("fin", TO_CLIENT),
+            ("close", None),
+        ]
+        assert tap.sent() == b"hola\r\n"
+        assert tap.received() == b"Echo: hola\r\n"
+        assert eco.received == [b"hola\r\n"]
+        times = [e.time for e in tap.events()]
+        assert times == sorted(times) and times[0] >= 0
+        assert str(tap.summary()) == (
+            "conexión 1: cliente→servidor 6 bytes, servidor→cliente 12 bytes; FIN del cliente, FIN del servidor"
+        )
+        table = str(tap.table())
+        assert "Echo: hola\\r\\n" in table and "cierre" in table
+        assert "t (ms)" not in table and "t (ms)" in str(tap.table(times=True))
+        assert "<table>" in tap.table()._repr_html_()
+        assert repr(tap).endswith(f"→ {eco.host}:{eco.port}>")
+
+
+def test_several_connections_are_numbered_and_kept_apart(no_leaks):
+    with lab.EchoServer(prefix=b"") as eco, Tap(eco) as tap:
+
+        def one(i: int) -> bytes:
+            with socket.create_connection(tap.address, timeout=2) as c:
+                c.sendall(f"mensaje {i}".encode())
+                return c.recv(100)
+
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(one, range(8)))
+        assert answers == [f"mensaje {i}".encode() for i in range(8)]
+        assert tap.wait_closed()
+        assert tap.connections() == list(range(1, 9))
+        per_conn = sorted(tap.sent(conn=c) for c in tap.connections())
+        assert per_conn == sorted(f"mensaje {i}".encode() for i in range(8))
+        for c in tap.connections():
+            assert tap.sent(conn=c) == tap.received(conn=c)
+
+
+def test_one_mebibyte_each_way_is_forwarded_byte_for_byte(no_leaks):
+    payload = os.urandom(1024 * 1024)
+    with lab.EchoServer(prefix=b"") as eco, Tap(eco) as tap:
+        with socket.create_connection(tap.address, timeout=5) as c:
+            writer = threading.Thread(target=lambda: (c.sendall(payload), c.shutdown(socket.SHUT_WR)))
+            writer.start()
+            echoed = recv_all(c, limit=10_000)
+            writer.join(5)
+        assert echoed == payload
+        assert tap.wait_closed()
+        assert tap.sent() == payload and tap.received() == payload
+        assert sum(e.size for e in tap.chunks(TO_SERVER)) == len(payload)
+        assert not tap.truncated
+
+
+def test_half_close_passes_through(no_leaks):
+    with ReplyAfterEof() as srv, Tap(srv) as tap:
+        with socket.create_connection(tap.address, timeout=2) as c:
+            c.sendall(b"a" * 1000)
+            c.shutdown(socket.SHUT_WR)  # FIN: "I am done sending, still reading"
+            assert recv_all(c) == b"recibidos 1000 bytes"
+        assert tap.wait_closed()
+        got = [k for k in kinds(tap) if k[0] != "data"]
+        assert got == [("connect", TO_SERVER), ("fin", TO_SERVER), ("fin", TO_CLIENT), ("close", None)]
+        assert tap.received() == b"recibidos 1000 bytes"
+        srv.check()
+
+
+def test_server_reset_reaches_the_client_as_connection_reset(no_leaks):
+    with SendThenReset() as srv, Tap(srv) as tap:
+        with socket.create_connection(tap.address, timeout=2) as c:
+            c.sendall(b"hola")
+            got = b""
+            with pytest.raises(ConnectionResetError):
+                for _ in range(10):
+                    data = c.recv(100)
+                    assert data, "se esperaba RST y llegó FIN"
+                    got += data
+        assert tap.wait_closed()
+        resets = tap.events(kind="reset")
+        assert [(e.conn, e.direction) for e in resets] == [(1, TO_CLIENT)]
+        assert not tap.events(kind="fin")
+        assert tap.events()[-1].detail == "por RST"
+        assert tap.received() == b"parcial"
+        assert got in (b"", b"parcial")  # Linux may drop unread data when the RST arrives
+        assert "RST del servidor" in tap.summary()
+
+
+def test_client_reset_reaches_the_server(no_leaks):
+    with lab.EchoServer() as eco, Tap(eco) as tap:
+        c = socket.create_connection(tap.address, timeout=2)
+        c.sendall(b"hola")
+        assert c.recv(100) == b"Echo: hola"
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        c.close()
+        assert tap.wait_closed()
+        assert [(e.kind, e.direction) for e in tap.events(kind=("reset", "fin"))] == [("reset", TO_SERVER)]
+        assert settle(lambda: any("ConnectionResetError" in e.detail for e in eco.log()))
+
+
+def test_unreachable_server_is_a_reset_for_the_client(no_leaks):
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    closed_port = probe.getsockname()[1]
+    probe.close()
+    with Tap(("127.0.0.1", closed_port)) as tap:
+        with socket.create_connection(tap.address, timeout=2) as c, pytest.raises(ConnectionResetError):
+            c.recv(100)
+        assert tap.wait_closed()
+        errors = tap.events(kind="error")
+        assert len(errors) == 1 and "ConnectionRefusedError" in errors[0].detail
+
+
+def test_http_exchange_through_the_tap(no_leaks):
+    body = "año\n".encode() * 100
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        with Tap(httpd.server_address) as tap:
+            request = f"GET /doc HTTP/1.1\r\nHost: {tap.host}:{tap.port}\r\nConnection: close\r\n\r\n".encode()
+            with socket.create_connection(tap.address, timeout=2) as c:
+                c.sendall(request)
+                response = recv_all(c)
+            assert tap.wait_closed()
+            assert tap.sent() == request
+            assert tap.received() == response
+            assert response.startswith(b"HTTP/1.0 200") and response.endswith(body)
+            lines = tap.escaped(TO_SERVER).splitlines()
+            assert lines[0] == "GET /doc HTTP/1.1\\r\\n" and lines[-1] == "\\r\\n"
+            assert tap.url("get") == f"http://{tap.host}:{tap.port}/get"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(2)
+
+
+def test_idle_connection_is_closed_after_the_timeout(no_leaks):
+    with lab.EchoServer() as eco, Tap(eco, timeout=0.2) as tap:
+        with socket.create_connection(tap.address, timeout=2) as c:
+            assert c.recv(100) == b""  # nothing sent: the tap gives up and closes
+        assert tap.wait_closed()
+        assert [e.kind for e in tap.events()] == ["connect", "timeout", "close"]
+
+
+def test_stop_with_open_connections_leaves_nothing_behind(no_leaks):
+    eco = lab.EchoServer()
+    tap = Tap(eco)
+    clients = [socket.create_connection(tap.address, timeout=2) for _ in range(3)]
+    for c in clients:
+        c.sendall(b"x")
+        assert c.recv(10) == b"Echo: x"
+    tap.stop()
+    tap.stop()
+    for c in clients:
+        assert c.recv(10) == b""
+        c.close()
+    eco.stop()
+    tap.check()
+
+
+def test_reset_clears_the_recording_and_restarts_numbering(no_leaks):
+    with lab.EchoServer() as eco, Tap(eco) as tap:
+        for msg in (b"uno", b"dos"):
+            with socket.create_connection(tap.address, timeout=2) as c:
+                c.sendall(msg)
+                c.recv(100)
+            assert tap.wait_closed()
+        assert tap.connections() == [1, 2]
+        tap.reset()
+        assert tap.events() == [] and tap.sent() == b""
+        assert str(tap.summary()) == "Sin conexiones grabadas."
+        with socket.create_connection(tap.address, timeout=2) as c:
+            c.sendall(b"tres")
+            c.recv(100)
+        assert tap.wait_closed()
+        assert tap.connections() == [1] and tap.sent() == b"tres"
+
+
+def test_recording_cap_keeps_sizes_and_forwards_everything(no_leaks):
+    with lab.EchoServer(prefix=b"") as eco, Tap(eco, max_record_bytes=10) as tap:
+        with socket.create_connection(tap.address, timeout=2) as c:
+            c.sendall(b"0123456789abcdef")
+            got = b""
+            for _ in range(10):
+                got += c.recv(100)
+                if len(got) >= 16:
+                    break
+        assert got == b"0123456789abcdef"
+        assert tap.wait_closed()
+        assert tap.truncated
+        assert sum(e.size for e in tap.chunks()) == 32
+        assert tap.sent() == b"0123456789" and tap.received() == b""
+
+
+def test_views_of_bytes():
+    assert escape_bytes(b"GET / HTTP/1.1\r\n\x00\\ \xc3\xb1") == "GET / HTTP/1.1\\r\\n\\x00\\\\ \\xc3\\xb1"
+    assert escape_bytes(b"abcdef", 3) == "abc…"
+    dump = hexdump_bytes(b"GET / HTTP/1.1\r\nHost: x\r\n")
+    first, second = dump.splitlines()
+    assert first == "00000000  47 45 54 20 2f 20 48 54  54 50 2f 31 2e 31 0d 0a  |GET / HTTP/1.1..|"
+    assert second.startswith("00000010  48 6f 73 74") and second.endswith("|Host: x..|")
+    assert hexdump_bytes(b"x" * 40, 16).splitlines()[-1] == "… (24 bytes más)"
+
+
+def test_hexdump_and_escaped_are_shown_as_text_in_a_notebook(no_leaks):
+    with lab.EchoServer() as eco, Tap(eco) as tap:
+        with socket.create_connection(tap.address, timeout=2) as c:
+            c.sendall(b"hola\n")
+            c.recv(100)
+        assert tap.wait_closed()
+        assert repr(tap.hexdump()) == "00000000  68 6f 6c 61 0a" + " " * 34 + "  |hola.|"
+        assert repr(tap.escaped("servidor→cliente")) == "Echo: hola\\n"
+
+
+def test_bad_targets_get_spanish_errors():
+    with pytest.raises(TapTargetError, match="servidor del curso"):
+        Tap("127.0.0.1:80")
+    with pytest.raises(TapTargetError, match="entre 1 y 65535"):
+        Tap(("127.0.0.1", 0))
+    with pytest.raises(lab.NotLoopbackError):
+        Tap(("192.0.2.1", 80))
+    assert lab.Tap is Tap
+
+
+def test_ping_pong_records_one_chunk_per_message_in_order(no_leaks):
+    with lab.EchoServer(prefix=b"") as eco, Tap(eco) as tap:
+        with socket.create_connection(tap.address, timeout=2) as c:
+            for i in range(20):
+                c.sendall(bytes([65 + i]))
+                assert c.recv(10) == bytes([65 + i])
+        assert tap.wait_closed()
+        data = [(e.direction, e.data) for e in tap.chunks()]
+        assert data == [(way, bytes([65 + i])) for i in range(20) for way in (TO_SERVER, TO_CLIENT)]
