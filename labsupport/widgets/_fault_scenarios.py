@@ -1,0 +1,178 @@
+"""The fault lab's experiments: one fault server, one client step, one outcome.
+
+Each scenario starts the fault server (``labsupport.faults``), does what a client of the
+guide would do with the chosen timeout, and reports which call failed, with which
+exception and errno, and how long it took. The clock starts when the client starts, not
+when the server is being set up. Servers are stopped before returning, whatever happens.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import errno
+import socket
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .. import faults
+
+_EAI_NAMES = {getattr(socket, n): n for n in dir(socket) if n.startswith("EAI_")}
+
+
+@dataclasses.dataclass
+class FaultResult:
+    """What one run of the fault lab produced."""
+
+    key: str  # scenario id, e.g. "closed-port"
+    label: str  # Spanish label shown in the menu
+    server: str  # the fault server class, e.g. "ClosedPort"
+    timeout: float
+    step: str = ""  # the call that failed (or the last one made), e.g. "connect()"
+    exception: BaseException | None = None
+    elapsed: float = 0.0  # seconds, full precision (see ``rounded``)
+    outcome: str = ""  # Spanish: what the client got when nothing was raised
+
+    @property
+    def exception_name(self) -> str:
+        return type(self.exception).__name__ if self.exception is not None else "ninguna"
+
+    @property
+    def errno_name(self) -> str:
+        """``ECONNREFUSED``, ``EAI_NONAME``... or ``—`` when there is no errno."""
+        number = getattr(self.exception, "errno", None)
+        if number is None:
+            return "—"
+        if isinstance(self.exception, socket.gaierror):
+            return _EAI_NAMES.get(number, str(number))
+        return errno.errorcode.get(number, str(number))
+
+    @property
+    def rounded(self) -> float:
+        """Elapsed seconds rounded to a tenth: what is worth reading (and printing)."""
+        return round(self.elapsed, 1)
+
+    def __str__(self) -> str:
+        if self.exception is None:
+            got = f"sin excepción: {self.outcome}"
+        else:
+            got = f"{self.exception_name} (errno: {self.errno_name})"
+        return f"{self.label}: {self.step} → {got}, en ≈ {self.rounded:.1f} s"
+
+
+@dataclasses.dataclass(frozen=True)
+class Scenario:
+    key: str
+    label: str
+    server: str  # name of the fault server class ("—" when none is needed)
+    make: Callable[[], Any]  # starts the server (or returns None)
+    run: Callable[[Any, FaultResult], None]  # the client's steps
+
+
+def _connect(address: tuple[str, int], result: FaultResult) -> socket.socket:
+    result.step = "connect()"
+    return socket.create_connection(address, timeout=result.timeout)
+
+
+def _read_to_end(sock: socket.socket, result: FaultResult) -> tuple[int, int]:
+    """recv() until b"" (EOF); return (chunks, bytes). Bounded by the timeout per recv."""
+    result.step = "recv()"
+    chunks = size = 0
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (data := sock.recv(65536)):
+        chunks += 1
+        size += len(data)
+    return chunks, size
+
+
+def _connect_only(server: Any, result: FaultResult) -> None:
+    _connect(server.address, result).close()
+    result.outcome = "conectado"
+
+
+def _send_then_recv(server: Any, result: FaultResult) -> None:
+    with _connect(server.address, result) as sock:
+        result.step = "sendall()"
+        sock.sendall(b"hola")
+        result.step = "recv()"
+        data = sock.recv(1024)
+        result.outcome = f"recv() devolvió {data!r}"
+
+
+def _broken_pipe(server: Any, result: FaultResult) -> None:
+    with _connect(server.address, result) as sock:
+        result.step = "send()"
+        faults.write_until_broken_pipe(sock, timeout=result.timeout)
+
+
+def _gaierror(server: Any, result: FaultResult) -> None:
+    result.step = "getaddrinfo()"
+    faults.connect_numeric((faults.unresolvable_host(), 80), timeout=result.timeout).close()
+
+
+def _drip(server: Any, result: FaultResult) -> None:
+    with _connect(server.address, result) as sock:
+        chunks, size = _read_to_end(sock, result)
+        result.outcome = f"{size} bytes en {chunks} trozos de recv()"
+
+
+def _truncate(server: Any, result: FaultResult) -> None:
+    with _connect(server.address, result) as sock:
+        _, size = _read_to_end(sock, result)
+        result.outcome = f"b'' tras {size} de {len(server.payload)} bytes"
+
+
+def _half_close(shutdown: bool) -> Callable[[Any, FaultResult], None]:
+    def run(server: Any, result: FaultResult) -> None:
+        with _connect(server.address, result) as sock:
+            result.step = "sendall()"
+            sock.sendall(b"hola")
+            if shutdown:
+                result.step = "shutdown(SHUT_WR)"
+                sock.shutdown(socket.SHUT_WR)
+            result.step = "recv()"
+            data = sock.recv(1024)
+            result.outcome = f"recv() devolvió {data!r}"
+
+    return run
+
+
+SCENARIOS = (
+    Scenario("closed-port", "Puerto cerrado", "ClosedPort", faults.ClosedPort, _connect_only),
+    Scenario("never-accepts", "Servidor que nunca acepta", "NeverAccepts", faults.NeverAccepts, _connect_only),
+    Scenario("silent", "Servidor mudo (acepta y no responde)", "Silent", faults.Silent, _send_then_recv),
+    Scenario("reset", "Reinicio de la conexión (RST)", "Reset", lambda: faults.Reset(wait_for=b""), _send_then_recv),
+    Scenario("broken-pipe", "Tubería rota (escribir tras el cierre)", "Hangup", faults.Hangup, _broken_pipe),
+    Scenario("gaierror", "Nombre que no existe (gaierror)", "—", lambda: None, _gaierror),
+    Scenario("drip", "Goteo (datos a trozos)", "Drip", lambda: faults.Drip(piece=16, delay=0.02), _drip),
+    Scenario("truncate", "Respuesta truncada", "Truncate", faults.Truncate, _truncate),
+    Scenario(
+        "half-close", "Esperar respuesta sin shutdown(SHUT_WR)", "HalfClose", faults.HalfClose, _half_close(False)
+    ),
+    Scenario(
+        "half-close-shutdown",
+        "Esperar respuesta tras shutdown(SHUT_WR)",
+        "HalfClose",
+        faults.HalfClose,
+        _half_close(True),
+    ),
+)
+BY_KEY = {s.key: s for s in SCENARIOS}
+
+
+def run_scenario(key: str, timeout: float) -> FaultResult:
+    """Run one scenario with ``timeout`` (seconds) on the client socket; never raise for the fault."""
+    scenario = BY_KEY[key]
+    result = FaultResult(key, scenario.label, scenario.server, timeout)
+    server = scenario.make()
+    try:
+        start = time.monotonic()
+        try:
+            scenario.run(server, result)
+        except OSError as exc:  # the lesson: the real exception the client gets
+            result.exception = exc
+        result.elapsed = time.monotonic() - start
+    finally:
+        if server is not None:
+            server.stop()
+    return result
