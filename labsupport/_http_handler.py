@@ -135,6 +135,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.chunked = False
         self.body = b""
         self._expect_continue = False
+        self._recorded = False
+        self._remaining: int | None = None  # body bytes still due in a Content-Length stream
 
     def handle_one_request(self) -> None:
         srv = self.server
@@ -152,7 +154,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if line in (b"\r\n", b"\n"):  # RFC 9112 2.2: ignore an empty line before a request
             self.close_connection = False
             return
-        t0 = time.perf_counter()
+        self._t0 = t0 = time.perf_counter()
         try:
             self._one_request(line, t0)
         except TimeoutError:
@@ -161,8 +163,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self._try_error(408, f"la petición no llegó completa en {srv.timeout} s.")
         finally:
             conn.settimeout(srv.timeout)
-            srv._record_request(
-                self.peer, self.command, self.path, self.status, self.bytes_sent, time.perf_counter() - t0
+            self._record()
+
+    def _record(self, pending: int = 0) -> None:
+        """Add this request to the server's log, once.
+
+        Called just before the response's last bytes are written (``pending`` of them), so a
+        client that has read its whole response always finds it in ``server.requests()``.
+        """
+        if not self._recorded:
+            self._recorded = True
+            duration = time.perf_counter() - self._t0
+            self.server._record_request(
+                self.peer, self.command, self.path, self.status, self.bytes_sent + pending, duration
             )
 
     @property
@@ -433,6 +446,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             data = self._head_bytes(status, headers, len(body))
             if not self.is_head:
                 data += body
+        self._record(len(data))
         self._write(data)
 
     def respond_json(self, obj: Any, status: int = 200, headers: Any = ()) -> None:
@@ -455,7 +469,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.chunked = True
             else:
                 self.close_connection = True
-        self._write(self._head_bytes(status, [("Content-Type", content_type), *headers], length))
+        head = self._head_bytes(status, [("Content-Type", content_type), *headers], length)
+        if self.is_head or length == 0:
+            self._record(len(head))
+        self._remaining = length
+        self._write(head)
         return not self.is_head
 
     def write_chunk(self, data: bytes) -> None:
@@ -463,18 +481,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if self.chunked:
             self._write(b"%x\r\n%b\r\n" % (len(data), data))
-        else:
-            self._write(data)
+            return
+        if self._remaining is not None:
+            self._remaining -= len(data)
+            if self._remaining <= 0:
+                self._record(len(data))
+        self._write(data)
 
     def end_stream(self) -> None:
         if self.chunked:
+            self._record(5)
             self._write(b"0\r\n\r\n")
 
-    def send_raw(self, data: bytes, status: int = 0) -> None:
+    def send_raw(self, data: bytes, status: int = 0, *, last: bool = False) -> None:
         """Bytes exactly as given (the /raw/ faults); the status is only for the log."""
         if status:
             self.status = status
         self.started = True
+        if last:
+            self._record(len(data))
         self._write(data)
 
     # -- the standard library's hooks --------------------------------------------------

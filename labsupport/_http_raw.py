@@ -58,7 +58,9 @@ def _head(status: str, *headers: str) -> bytes:
 def raw_close_delimited(req: Handler) -> None:
     """200 with no Content-Length: the body is "everything until the server closes"."""
     req.close_connection = True
-    req.send_raw(_head("200 OK", f"Content-Type: {TEXT_TYPE}", "Connection: close") + content.SAMPLE_TEXT, 200)
+    req.send_raw(
+        _head("200 OK", f"Content-Type: {TEXT_TYPE}", "Connection: close") + content.SAMPLE_TEXT, 200, last=True
+    )
 
 
 def raw_chunked(req: Handler) -> None:
@@ -69,7 +71,7 @@ def raw_chunked(req: Handler) -> None:
         ext = b";nota=primer-trozo" if i == 0 else b""
         out.append(b"%x%b\r\n%b\r\n" % (len(line), ext, line))
     out.append(b"0\r\n\r\n")
-    req.send_raw(b"".join(out), 200)
+    req.send_raw(b"".join(out), 200, last=True)
 
 
 def raw_short_body(req: Handler) -> None:
@@ -77,7 +79,7 @@ def raw_short_body(req: Handler) -> None:
     req.close_connection = True
     body = content.SAMPLE_TEXT
     head = _head("200 OK", f"Content-Type: {TEXT_TYPE}", f"Content-Length: {len(body)}", "Connection: close")
-    req.send_raw(head + body[: len(body) // 2], 200)
+    req.send_raw(head + body[: len(body) // 2], 200, last=True)
 
 
 def raw_reset(req: Handler) -> None:
@@ -120,7 +122,7 @@ def raw_silent(req: Handler) -> None:
 def raw_lf_only(req: Handler) -> None:
     """The guide's sample: the parser's ``split('\\r\\n\\r\\n')`` finds nothing in it."""
     req.close_connection = True
-    req.send_raw(GUIDE_LF_RESPONSE, 200)
+    req.send_raw(GUIDE_LF_RESPONSE, 200, last=True)
 
 
 def raw_bad_status(req: Handler) -> None:
@@ -130,6 +132,7 @@ def raw_bad_status(req: Handler) -> None:
     req.send_raw(
         _head("OK 200", f"Content-Type: {TEXT_TYPE}", f"Content-Length: {len(body)}", "Connection: close") + body,
         200,
+        last=True,
     )
 
 
@@ -147,7 +150,7 @@ def raw_slices(req: Handler) -> None:
     for i, start in enumerate(slices):
         if i and delay and not srv.sleep(delay):
             raise StopResponse
-        req.send_raw(data[start : start + size], 200)
+        req.send_raw(data[start : start + size], 200, last=i == len(slices) - 1)
 
 
 RAW: dict[str, Callable[[Handler], None]] = {

@@ -167,9 +167,8 @@ class HttpServer(StreamServer):
             self._requests.clear()
 
     def _record_request(self, peer: str, method: str, path: str, status: int, bytes_sent: int, duration: float) -> None:
-        record = RequestRecord(
-            round(time.monotonic() - self._created, 6), peer, method, path, status, bytes_sent, duration
-        )
+        started = time.monotonic() - self._created - duration
+        record = RequestRecord(round(started, 6), peer, method, path, status, bytes_sent, duration)
         with self._lock:
             self._requests.append(record)
 
