@@ -20,8 +20,8 @@ class ClosedPort(IdleServer):
     without ``SO_REUSEADDR``, no other program can start listening there while this
     object lives. Picking "a free port" and hoping it stays free would be a race.
 
-    The same holds for a connected UDP socket: ``send`` to this port then ``recv`` gives
-    ``ConnectionRefusedError`` (the ICMP "port unreachable" reported back).
+    Only the TCP port is held: UDP has no "refused" that a bound socket could produce
+    (a bound UDP socket queues datagrams instead of refusing them).
     """
 
     name = "puerto cerrado"

@@ -34,11 +34,16 @@ class Attempt:
 class Flaky(FaultServer):
     """The first ``failures`` connections fail, the next ones are served.
 
-    ``fail_with="reset"`` (default): the server accepts and resets (RST) at once; the client
-    sees ``ConnectionResetError`` on its first ``recv`` or ``send``.
-    ``fail_with="close"``: the server accepts and hangs up (FIN); the client's ``recv``
-    returns ``b""`` (``http.client`` raises ``RemoteDisconnected``, a
-    ``ConnectionResetError``).
+    A failed attempt reads the request (up to ``wait_for``; by default the first chunk the
+    client sends) and then:
+
+    - ``fail_with="reset"`` (default): resets (RST); the client's ``recv`` raises
+      ``ConnectionResetError``;
+    - ``fail_with="close"``: hangs up (FIN); the client's ``recv`` returns ``b""``
+      (``http.client`` raises ``RemoteDisconnected``, a ``ConnectionResetError``).
+
+    With ``wait_for=None`` a failed attempt fails right after ``accept()``, and the reset
+    may then surface in the client's ``connect()`` already (see :class:`Reset`).
 
     Note that ``connect()`` itself *succeeds* even for a failed attempt: the kernel completes
     the handshake before any program accepts, and no program can refuse one particular SYN
@@ -107,6 +112,7 @@ class Flaky(FaultServer):
             number = len(self._attempts) + 1
             self._attempts.append(Attempt(number, round(now - self._created, 6), now, failed, peer))
         if failed:
+            self.read_request(conn, peer)
             self._log("attempt-failed", peer, f"intento {number}: {self.fail_with}")
             if self.fail_with == "reset":
                 arm_reset(conn)

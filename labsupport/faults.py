@@ -97,13 +97,18 @@ def write_until_broken_pipe(
     ``ConnectionAbortedError``/``ConnectionResetError`` instead; those propagate too.
     Python ignores ``SIGPIPE``, so the error is an exception, not the end of the process.
     """
-    sock.settimeout(timeout)
     deadline = time.monotonic() + timeout
-    while sock.recv(65536):  # read what the peer sent until its FIN
-        if time.monotonic() > deadline:
+    while True:  # read what the peer sent until its FIN
+        sock.settimeout(max(deadline - time.monotonic(), 0.001))
+        try:
+            if not sock.recv(65536):
+                break
+        except TimeoutError:
+            pass
+        if time.monotonic() >= deadline:
             raise LabError(
-                f"El otro extremo sigue enviando datos tras {timeout} s: no ha cerrado la conexión, "
-                "así que todavía no hay tubería rota. Usa un servidor que cuelgue (faults.Hangup)."
+                f"El otro extremo no ha cerrado la conexión en {timeout} s, así que todavía no hay "
+                "tubería rota. Usa un servidor que cuelgue (faults.Hangup)."
             )
     for _ in range(attempts):
         sock.send(data)
