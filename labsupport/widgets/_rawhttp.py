@@ -13,6 +13,7 @@ import dataclasses
 import socket
 import time
 from collections.abc import Callable
+from typing import Any
 
 from .._errors import LabError
 
@@ -317,9 +318,15 @@ def exchange(
     *,
     method: str,
     timeout: float,
-    **kwargs: object,
+    total: float | None = None,
+    **kwargs: Any,
 ) -> RawResponse:
-    """Send ``request`` whole (``sendall``, not the guide's ``send``) and read the answer."""
+    """Send ``request`` whole (``sendall``, not the guide's ``send``) and read the answer.
+
+    ``timeout`` bounds each socket call; ``total`` (default ``4 * timeout``) bounds the whole
+    response, so a server that trickles one header line at a time cannot hold the widget.
+    """
     sock.settimeout(timeout)
     sock.sendall(request)
-    return read_response(sock, method=method, deadline=time.monotonic() + max(timeout * 4, 10), **kwargs)
+    deadline = time.monotonic() + (total if total is not None else 4 * timeout)
+    return read_response(sock, method=method, deadline=deadline, **kwargs)

@@ -23,6 +23,8 @@ from ._target import host_header, loopback_address, url_parts
 
 #: Seconds between two progress-bar updates (each one is a message to the browser).
 PROGRESS_EVERY = 0.05
+#: A download may take this long in all (slow ``?rate=`` downloads are capped at 10 s by the server).
+MAX_TOTAL = 120.0
 
 
 @dataclasses.dataclass
@@ -134,7 +136,14 @@ class Download(LabWidget):
             start = time.monotonic()
             with socket.create_connection(address, timeout=self.timeout) as sock:
                 resp = _rawhttp.exchange(
-                    sock, request, method="GET", timeout=self.timeout, keep_body=0, record_cap=0, on_data=on_data
+                    sock,
+                    request,
+                    method="GET",
+                    timeout=self.timeout,
+                    total=MAX_TOTAL,
+                    keep_body=0,
+                    record_cap=0,
+                    on_data=on_data,
                 )
             result.status, result.size, result.expected = resp.status, resp.body_size, resp.expected
             self._progress(resp.body_size, resp.expected)
