@@ -106,31 +106,38 @@ class TapEvent:
         """The Spanish name of the event: ``datos``, ``FIN``, ``RST``..."""
         return KINDS.get(self.kind, self.kind)
 
-    def excerpt(self, limit: int = 24) -> str:
-        return escape_bytes(self.data, limit)
+    def excerpt(self, width: int = 24) -> str:
+        """At most ``width`` characters of the bytes, escaped: for tables and arrows."""
+        return escape_bytes(self.data, width=width)
 
 
 # -- readable views of bytes -------------------------------------------------------------
 _ESCAPES = {0x5C: "\\\\", 0x0D: "\\r", 0x0A: "\\n", 0x09: "\\t"}
 
 
-def escape_bytes(data: bytes, limit: int | None = None) -> str:
+def escape_bytes(data: bytes, limit: int | None = None, *, width: int | None = None) -> str:
     """``GET / HTTP/1.1\\r\\n``: printable ASCII as is, everything else escaped like Python.
 
     Unlike ``repr()`` the result never depends on which quotes the bytes contain, so it is
-    stable to print. With ``limit``, at most that many bytes are shown, then ``…``.
+    stable to print. With ``limit``, at most that many bytes are shown; with ``width``, at
+    most that many characters (an escape is never cut in half). Then ``…`` marks the cut.
     """
     shown = data if limit is None else data[:limit]
     out = []
+    used = 0
     for b in shown:
         if b in _ESCAPES:
-            out.append(_ESCAPES[b])
+            token = _ESCAPES[b]
         elif 0x20 <= b < 0x7F:
-            out.append(chr(b))
+            token = chr(b)
         else:
-            out.append(f"\\x{b:02x}")
+            token = f"\\x{b:02x}"
+        if width is not None and used + len(token) > width:
+            return "".join(out) + "…"
+        out.append(token)
+        used += len(token)
     text = "".join(out)
-    if limit is not None and len(data) > limit:
+    if len(shown) < len(data):
         text += "…"
     return text
 
