@@ -81,7 +81,7 @@ class Reset(FaultServer):
 
     name = "servidor que reinicia la conexión"
     client_exception = ConnectionResetError
-    summary = "recv()/send() lanzan ConnectionResetError: el servidor corta con RST."
+    summary = "tras el primer envío del cliente, recv() lanza ConnectionResetError: el servidor corta con RST."
 
     def __init__(
         self,
