@@ -1,0 +1,157 @@
+"""`python -m labsupport corregir`: a folder of sample submissions graded for real.
+
+The submissions in tests/fixtures/entregas answer the master tests/fixtures/maestra in every
+way a class does: right, wrong, hanging, killing the kernel, raising, with a cell deleted,
+with no course notebook; a notebook that is not even JSON is added here. They run in real
+kernels (nbclient), so this file takes a few seconds; the cell limit is 3 s to keep it short.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from labsupport import cli, grading
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+EXPECTED = [
+    # alumno, cuaderno, ejercicio, superados, total, estado
+    ("ana", "01_prueba.ipynb", "1.1", "3", "3", "ok"),
+    ("ana", "01_prueba.ipynb", "1.2", "3", "3", "ok"),
+    ("ana", "01_prueba.ipynb", "1.3", "2", "2", "ok"),
+    ("bruno", "01_prueba.ipynb", "1.1", "0", "3", "fallo"),
+    ("bruno", "01_prueba.ipynb", "1.2", "0", "3", "pendiente"),
+    ("bruno", "01_prueba.ipynb", "1.3", "2", "2", "ok"),
+    ("carla", "01_prueba.ipynb", "1.1", "3", "3", "ok"),
+    ("carla", "01_prueba.ipynb", "1.2", "0", "", "tiempo agotado"),
+    ("carla", "01_prueba.ipynb", "1.3", "2", "2", "ok"),  # the hung cell was interrupted, the rest ran
+    ("diego", "01_prueba.ipynb", "1.1", "3", "3", "ok"),
+    ("diego", "01_prueba.ipynb", "1.2", "0", "", "kernel caído"),
+    ("diego", "01_prueba.ipynb", "1.3", "0", "", "kernel caído"),
+    ("elena", "01_prueba.ipynb", "1.1", "0", "", "error"),
+    ("elena", "01_prueba.ipynb", "1.2", "3", "3", "ok"),
+    ("elena", "01_prueba.ipynb", "1.3", "2", "2", "ok"),
+    ("fede", "01_prueba.ipynb", "1.1", "3", "3", "ok"),
+    ("fede", "01_prueba.ipynb", "1.2", "0", "", "falta"),
+    ("fede", "01_prueba.ipynb", "1.3", "2", "2", "ok"),
+    ("gema", "", "", "0", "", "sin entrega"),
+    ("hugo", "01_prueba.ipynb", "1.1", "0", "", "error"),
+    ("hugo", "01_prueba.ipynb", "1.2", "0", "", "error"),
+    ("hugo", "01_prueba.ipynb", "1.3", "0", "", "error"),
+]
+
+
+@pytest.fixture
+def fake_lab(monkeypatch):
+    """Kernels inherit the environment: let them import tests/fixtures/lab_falso.py."""
+    monkeypatch.setenv("PYTHONPATH", str(FIXTURES))
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Grade the sample submissions once through the command line; return (output dir, stdout)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PYTHONPATH", str(FIXTURES))
+    tmp = tmp_path_factory.mktemp("corregir")
+    submissions = tmp / "entregas"
+    shutil.copytree(FIXTURES / "entregas", submissions)
+    (submissions / "hugo").mkdir()
+    (submissions / "hugo" / "01_prueba.ipynb").write_text("{ esto no es un cuaderno", encoding="utf-8")
+    output = tmp / "salida"
+    buffer = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(buffer):
+            code = cli.main([
+                "corregir", str(submissions), "--salida", str(output), "--maestra", str(FIXTURES / "maestra"),
+                "--limite-celda", "3", "--trabajos", "2",
+            ])
+    finally:
+        mp.undo()
+    assert code == 0
+    return output, buffer.getvalue(), submissions
+
+
+def test_csv_rows_grade_each_kind_of_submission(graded):
+    output, _, _ = graded
+    with open(output / "notas.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert tuple(rows[0]) == grading.CSV_COLUMNS
+    assert [tuple(r[:6]) for r in rows[1:]] == EXPECTED
+
+
+def test_csv_details_say_why(graded):
+    output, _, _ = graded
+    with open(output / "notas.csv", encoding="utf-8-sig", newline="") as fh:
+        detail = {(r["alumno"], r["ejercicio"]): r["detalle"] for r in csv.DictReader(fh)}
+    assert "ZeroDivisionError" in detail[("elena", "1.1")]
+    assert "3 s" in detail[("carla", "1.2")]
+    assert "no se puede leer" in detail[("hugo", "1.1")]
+    assert "lab.comprobar" in detail[("fede", "1.2")]
+    assert detail[("ana", "1.1")] == ""
+
+
+def test_summary_in_spanish_and_executed_notebooks_kept(graded):
+    output, printed, submissions = graded
+    summary = (output / "resumen.md").read_text(encoding="utf-8")
+    assert summary in printed
+    assert "| ana | 3 de 3 | 8 de 8 | — |" in summary
+    assert "| carla | 2 de 3 | 5 de 5 | tiempo agotado |" in summary
+    assert "borrador.ipynb no es un cuaderno del curso" in summary
+    executed = nbformat.read(output / "cuadernos" / "elena" / "01_prueba.ipynb", as_version=4)
+    assert any(o.get("ename") == "ZeroDivisionError" for c in executed.cells for o in c.get("outputs", []))
+    # the submissions themselves are left as they were (runs happen in a temporary copy)
+    original = nbformat.read(submissions / "elena" / "01_prueba.ipynb", as_version=4)
+    assert all(not c.get("outputs") for c in original.cells if c.cell_type == "code")
+
+
+def test_missing_folder_is_a_spanish_error(tmp_path, capsys):
+    assert cli.main(["corregir", str(tmp_path / "no-existe"), "--salida", str(tmp_path / "s")]) == 1
+    assert "No existe la carpeta de entregas" in capsys.readouterr().out
+
+
+def test_exercise_cells_ignores_commented_calls():
+    nb = new_notebook(cells=[
+        new_code_cell('lab.comprobar("2.1", f)\n# lab.comprobar("2.2", g)'),
+        new_code_cell("x = 1\nlab.comprobar( '2.3' , h)  # fin"),
+    ])
+    assert grading.exercise_cells(nb) == {"2.1": 0, "2.3": 1}
+
+
+def test_rows_without_master_use_the_calls_of_the_submission():
+    nb = new_notebook(cells=[new_code_cell('lab.comprobar("2.1", f)'), new_code_cell('lab.comprobar("2.2", g)')])
+    run = grading.NotebookRun(nb=nb, reports={"2.1": {"ejercicio": "2.1", "superados": 1, "total": 2,
+                                                       "estado": "fallo"}})
+    run.problems[1] = grading.CellProblem(1, grading.ERROR, "NameError: name 'g' is not defined")
+    rows = grading.rows_for("ana", "02.ipynb", run, expected=None)
+    assert [(r.exercise, r.passed, r.total, r.status) for r in rows] == [
+        ("2.1", 1, 2, "fallo"), ("2.2", 0, None, "error")]
+
+
+@pytest.mark.skipif(not grading.isolation_available(), reason="sin «unshare --user --net» en esta máquina")
+def test_isolated_kernel_sees_only_loopback_and_it_works(tmp_path, fake_lab):
+    """No packet can leave: the kernel's only interface is lo, and loopback servers still work."""
+    source = "\n".join([
+        "import socket",
+        "import labsupport as lab",
+        "import lab_falso",
+        "interfaces = [name for _, name in socket.if_nameindex()]",
+        "with lab.EchoServer() as srv, socket.create_connection((srv.host, srv.port), timeout=2) as c:",
+        "    c.sendall(b'hola')",
+        "    respuesta = c.recv(100)",
+        "with socket.socket(socket.AF_INET6) as s6:",
+        "    s6.bind(('::1', 0))",
+        "lab_falso.comprobar('1.1', lambda a, b: (a + b) if interfaces == ['lo'] and respuesta else None)",
+    ])
+    (tmp_path / "entregas" / "zoe").mkdir(parents=True)
+    nbformat.write(new_notebook(cells=[new_code_cell(source)]), tmp_path / "entregas" / "zoe" / "01.ipynb")
+    result = grading.grade_folder(tmp_path / "entregas", tmp_path / "salida", isolation="si", cell_limit=10)
+    assert result.isolated
+    assert [(r.exercise, r.status) for r in result.rows] == [("1.1", "ok")]
