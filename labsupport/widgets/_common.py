@@ -22,6 +22,18 @@ _PRE_STYLE = (
     "margin:0;padding:4px 6px;background:#f6f8fa;border:1px solid #d0d7de;border-radius:3px;"
     "max-height:18em;overflow:auto;white-space:pre-wrap;word-break:break-all;font-size:12px"
 )
+# ipywidgets gives every HTML widget a line height equal to an input's height (28 px), which
+# is right for one line next to a button and far too loose for paragraphs and tables; and it
+# puts a ToggleButtons' description above the buttons instead of beside them, unlike every
+# other control. Scoped to the course's widgets (class ``lab-widget``).
+_STYLE = (
+    "<style>"
+    ".lab-widget .widget-html > .widget-html-content{line-height:1.45;padding:3px 0}"
+    ".lab-widget .widget-toggle-buttons{display:flex;align-items:center}"
+    ".lab-widget .widget-toggle-buttons > .widget-label{text-align:right;"
+    "margin-right:var(--jp-widgets-inline-margin,4px);flex-shrink:0}"
+    "</style>"
+)
 _CELL_STYLE = "border:1px solid #d0d7de;padding:2px 8px;text-align:left;vertical-align:top"
 
 
@@ -43,8 +55,10 @@ class LabWidget:
     ui: Any
 
     def _finish(self, children: Sequence[Any]) -> None:
+        """Build ``self.ui``: the title (with the widgets' shared style) above ``children``."""
         w = ipywidgets()
-        self.ui = w.VBox(list(children), layout=w.Layout(width="100%", max_width="900px"))
+        heading = w.HTML(f"{_STYLE}<b>{esc(self.title)}</b>")
+        self.ui = w.VBox([heading, *children], layout=w.Layout(width="100%", max_width="900px"))
         self.ui.add_class("lab-widget")
         self.ui.add_class(self.css_class)
 

@@ -39,7 +39,11 @@ class Chat(LabWidget):
         #: every line shown, oldest first: "Tú: hola", "Servidor: Echo: hola", notes in parentheses
         self.transcript: list[str] = []
         self.last_reply: str | None = None
-        self.text = w.Text(placeholder="Escribe un mensaje ('quit' para desconectar)", description="Mensaje:")
+        self.text = w.Text(
+            placeholder="Escribe un mensaje ('quit' para desconectar)",
+            description="Mensaje:",
+            layout=w.Layout(width="30em"),
+        )
         self.text.add_class("lab-chat-input")
         self.button = w.Button(description="Enviar", button_style="primary", icon="paper-plane")
         self.button.add_class("lab-send")
@@ -51,7 +55,6 @@ class Chat(LabWidget):
         self.disconnect_button.on_click(lambda _button: self.disconnect())
         self._finish(
             [
-                w.HTML(f"<b>{esc(self.title)}</b>"),
                 w.HBox([self.text, self.button, self.disconnect_button]),
                 self.status,
                 self.conversation,

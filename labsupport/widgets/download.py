@@ -79,9 +79,7 @@ class Download(LabWidget):
         self.result_html = w.HTML()
         self.result_html.add_class("lab-status")
         self.button.on_click(lambda _button: self.start())
-        self._finish(
-            [w.HTML(f"<b>{esc(self.title)}</b>"), self.info, w.HBox([self.button, self.progress]), self.result_html]
-        )
+        self._finish([self.info, w.HBox([self.button, self.progress]), self.result_html])
 
     @property
     def server(self) -> Any:

@@ -59,7 +59,6 @@ class FaultLab(LabWidget):
         self._explain()
         self._finish(
             [
-                w.HTML(f"<b>{esc(self.title)}</b>"),
                 w.HBox([self.fault, self.timeout]),
                 self.explanation,
                 self.button,
@@ -102,7 +101,7 @@ class FaultLab(LabWidget):
         note = f"<br><i>{esc(_NO_ERRNO)}</i>" if isinstance(result.exception, TimeoutError) else ""
         self.result_html.value = (
             f"{esc(result.label)} → en <code>{esc(result.step)}</code>: {got}. "
-            f"Tiempo: ≈ {result.rounded:.1f} s (timeout {result.timeout:.1f} s){note}"
+            f"Tiempo: {_about(result.rounded)} (timeout {result.timeout:.1f} s){note}"
         )
         rows = [
             (
@@ -118,6 +117,10 @@ class FaultLab(LabWidget):
         self.table.value = table_html(
             ["Fallo", "Timeout (s)", "Llamada", "Excepción", "errno", "Tiempo (s)"], rows, "lab-fault-history"
         )
+
+
+def _about(seconds: float) -> str:
+    return "< 0.1 s" if seconds < 0.1 else f"≈ {seconds:.1f} s"
 
 
 def fault_lab(*, timeout: float = 1.0, fault: str = "closed-port") -> FaultLab:

@@ -111,12 +111,11 @@ class RequestBuilder(LabWidget):
         self.button.on_click(lambda _button: self.send())
         self._finish(
             [
-                w.HTML(f"<b>{esc(self.title)}</b>"),
                 self.destination,
                 w.HBox([self.method, self.path]),
                 self.headers,
                 self.body,
-                w.HBox([self.connection]),
+                self.connection,
                 w.HBox([self.timeout, self.button]),
                 self.status,
                 self.parsed_html,

@@ -52,9 +52,7 @@ class RequestLog(LabWidget):
         self.table.add_class("lab-table")
         self.button.on_click(lambda _button: self.refresh())
         self.clear_button.on_click(lambda _button: self.clear())
-        self._finish(
-            [w.HTML(f"<b>{esc(self.title)}</b>"), w.HBox([self.button, self.clear_button]), self.summary, self.table]
-        )
+        self._finish([w.HBox([self.button, self.clear_button]), self.summary, self.table])
         self.refresh()
 
     def refresh(self) -> list[tuple[str, ...]]:

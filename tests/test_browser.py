@@ -1,0 +1,162 @@
+"""The widgets in a real JupyterLab, in headless Chromium, clicked like a student would.
+
+Headless tests (test_widgets.py) drive the Python side; this one checks what only a
+browser shows: that the widgets render, that a click reaches the kernel and that the
+answer comes back on screen. It starts JupyterLab on a loopback port chosen by the system,
+with a token, opens a copy of ``tests/browser/widgets_demo.ipynb``, runs it, uses the
+request builder, the chat, the download, the fault lab and the request log, and saves
+screenshots to ``artefactos/`` (or ``$ARTEFACTOS``).
+
+Without ``/usr/bin/chromium`` it is skipped; with ``CI`` set it fails instead, because CI
+installs Chromium and must run it. Every wait is bounded; the whole test takes well
+under 90 s.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+from browser.jupyter_lab import CHROMIUM, CHROMIUM_ARGS, KERNEL_IDLE_JS, PANEL, copy_fixture, jupyter_lab
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURE = Path(__file__).resolve().parent / "browser" / "widgets_demo.ipynb"
+BUDGET = 85.0  # seconds for the whole test, JupyterLab start included
+
+
+def artefacts_dir() -> Path:
+    path = Path(os.environ.get("ARTEFACTOS") or REPO / "artefactos")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def require_browser() -> None:
+    """Skip where the browser is missing; in CI that is a failure, not a skip."""
+    missing = []
+    if not os.access(CHROMIUM, os.X_OK):
+        missing.append(f"no hay Chromium en {CHROMIUM} (en Debian/Ubuntu: apt-get install -y chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("falta el paquete de Python playwright (pip install playwright; nunca 'playwright install')")
+    if not missing:
+        return
+    reason = "Prueba de navegador no ejecutada: " + "; ".join(missing)
+    if in_ci():
+        pytest.fail(reason + ". CI está definido: allí esta prueba tiene que ejecutarse.", pytrace=False)
+    pytest.skip(reason)
+
+
+class Clock:
+    """One deadline for the whole test; each wait gets what is left (in ms, for Playwright)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.end = time.monotonic() + seconds
+
+    def ms(self, at_most: float) -> float:
+        left = self.end - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"la prueba de navegador pasó de {BUDGET:.0f} s")
+        return min(left, at_most) * 1000
+
+
+def test_widgets_work_in_jupyterlab_with_chromium(tmp_path):
+    require_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    clock = Clock(BUDGET)
+    out = artefacts_dir()
+    root = tmp_path / "cuadernos"
+    notebook = copy_fixture(FIXTURE, root)
+    shots: list[str] = []
+
+    with jupyter_lab(root) as lab_server, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 2600})
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+            def shot(name: str) -> None:
+                path = out / name
+                page.screenshot(path=str(path))
+                shots.append(path.name)
+
+            try:
+                page.goto(lab_server.url(f"/lab/tree/{notebook.name}?reset"), timeout=clock.ms(30))
+                page.wait_for_function(KERNEL_IDLE_JS, timeout=clock.ms(40), polling=200)
+                page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+                panel = page.locator(PANEL)
+
+                # request builder: send, and the status line of the answer appears
+                builder = panel.locator(".lab-request-builder")
+                expect(builder).to_be_visible(timeout=clock.ms(30))
+                expect(panel.locator(".lab-request-log")).to_be_visible(timeout=clock.ms(20))
+                page.wait_for_function(KERNEL_IDLE_JS, timeout=clock.ms(20), polling=200)
+                shot("navegador-1-cuaderno-ejecutado.png")
+                builder.locator("button.lab-send").click()
+                expect(builder.locator(".lab-status")).to_contain_text("HTTP/1.1 200 OK", timeout=clock.ms(15))
+                expect(builder.locator(".lab-parsed")).to_contain_text("Content-Type", timeout=clock.ms(5))
+                builder.screenshot(path=str(out / "navegador-2-constructor.png"))
+                shots.append("navegador-2-constructor.png")
+
+                # chat: type, send, the echo appears in the conversation
+                chat = panel.locator(".lab-chat")
+                chat.locator(".lab-chat-input input").fill("hola")
+                chat.locator("button.lab-send").click()
+                expect(chat.locator(".lab-transcript")).to_contain_text("Servidor: Echo: hola", timeout=clock.ms(15))
+                chat.locator(".lab-chat-input input").fill("¿qué tal? ñandú")
+                chat.locator("button.lab-send").click()
+                expect(chat.locator(".lab-transcript")).to_contain_text(
+                    "Servidor: Echo: ¿qué tal? ñandú", timeout=clock.ms(15)
+                )
+                chat.screenshot(path=str(out / "navegador-3-chat.png"))
+                shots.append("navegador-3-chat.png")
+
+                # download: the bar moves while the kernel is busy, then the SHA-256 shows
+                download = panel.locator(".lab-download")
+                download.locator("button.lab-send").click()
+                # an intermediate percentage: updates reach the page while the callback still runs
+                expect(download.locator(".lab-progress")).to_contain_text(
+                    re.compile(r"(^|\D)[1-9]\d? %"), timeout=clock.ms(10)
+                )
+                download.screenshot(path=str(out / "navegador-4a-descarga-en-curso.png"))
+                shots.append("navegador-4a-descarga-en-curso.png")
+                expect(download.locator(".lab-status")).to_contain_text("SHA-256", timeout=clock.ms(20))
+                expect(download.locator(".lab-progress")).to_contain_text("100 %", timeout=clock.ms(5))
+                download.screenshot(path=str(out / "navegador-4-descarga.png"))
+                shots.append("navegador-4-descarga.png")
+
+                # fault lab: the default fault (closed port) gives ConnectionRefusedError
+                faults = panel.locator(".lab-fault-lab")
+                faults.locator("button.lab-send").click()
+                expect(faults.locator(".lab-status")).to_contain_text("ConnectionRefusedError", timeout=clock.ms(15))
+                faults.screenshot(path=str(out / "navegador-5-fallos.png"))
+                shots.append("navegador-5-fallos.png")
+
+                # request log: refresh shows the requests made above
+                log = panel.locator(".lab-request-log")
+                log.locator("button.lab-send").click()
+                expect(log.locator(".lab-table")).to_contain_text("/docs/grande.bin", timeout=clock.ms(15))
+                expect(log.locator(".lab-table")).to_contain_text("/get", timeout=clock.ms(5))
+                log.screenshot(path=str(out / "navegador-6-registro.png"))
+                shots.append("navegador-6-registro.png")
+                shot("navegador-7-final.png")
+            except Exception:
+                with_failure = out / "navegador-fallo.png"
+                page.screenshot(path=str(with_failure))
+                print(f"Captura del fallo: {with_failure}\nRegistro de JupyterLab:\n{lab_server.log_tail()}")
+                raise
+            assert not errors, f"errores de JavaScript en la página: {errors}"
+        finally:
+            browser.close()
+    print("Capturas en", out, ":", ", ".join(shots))
