@@ -121,8 +121,10 @@ def isolation_available() -> bool:
 def _kernel_manager(isolate: bool, folder: Path):
     """A kernel manager for this very Python (not whatever "python3" kernel the user installed).
 
-    Isolated kernels talk over Unix sockets placed in ``folder`` (absolute: the kernel runs
-    in another working directory, and a private network namespace has no route to ours).
+    On POSIX the kernel talks to the grader over Unix sockets placed in ``folder`` (ZeroMQ's
+    ``ipc`` transport): no TCP port at all, and the only way to reach an isolated kernel,
+    whose private network namespace has no route to ours. The path is absolute because the
+    kernel runs in another working directory.
     """
     from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
@@ -137,7 +139,7 @@ def _kernel_manager(isolate: bool, folder: Path):
         def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
             return KernelSpec(argv=argv, display_name="Python 3 (corrector)", language="python")
 
-    if isolate:
+    if os.name == "posix":
         return AsyncKernelManager(
             kernel_name="python3",
             kernel_spec_manager=ThisPythonSpecs(),
@@ -149,10 +151,24 @@ def _kernel_manager(isolate: bool, folder: Path):
 
 
 def _error_of(cell: Any) -> str | None:
+    """The error a cell raised, unless it is tagged ``raises-exception`` (raising is its lesson)."""
+    if "raises-exception" in cell.get("metadata", {}).get("tags", []):
+        return None
     for output in cell.get("outputs", []):
         if output.get("output_type") == "error":
             return f"{output.get('ename', 'Error')}: {output.get('evalue', '')}".strip().rstrip(":")
     return None
+
+
+def _last_words(stderr_file) -> str:
+    """The last line the kernel wrote to stderr (a segfault, a failed start), for the detail column."""
+    stderr_file.flush()
+    try:
+        lines = Path(stderr_file.name).read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    lines = [line for line in lines if "WARNING" not in line]
+    return f" (el núcleo dijo: {lines[-1][:160]})" if lines else ""
 
 
 def _read_reports(path: Path) -> dict[str, dict]:
@@ -209,8 +225,9 @@ async def run_notebook(
             resources={"metadata": {"path": str(work)}},
         )
         index = 0
+        kernel_stderr = open(Path(tmp) / "nucleo-stderr.txt", "wb")  # closed in the finally below
         try:
-            async with client.async_setup_kernel(env=env, cleanup_kc=True):
+            async with client.async_setup_kernel(env=env, cleanup_kc=True, stderr=kernel_stderr):
                 timeouts_in_a_row = 0
                 for index, cell in enumerate(nb.cells):
                     if cell.cell_type != "code":
@@ -240,13 +257,16 @@ async def run_notebook(
                         result.problems[index] = CellProblem(index, ERROR, error)
         except DeadKernelError:
             result.stopped_at, result.stop_status = index, DEAD_KERNEL
-            result.stop_detail = "el núcleo de Python terminó de golpe en esta celda"
+            result.stop_detail = "el núcleo de Python terminó de golpe en esta celda" + _last_words(kernel_stderr)
             result.problems[index] = CellProblem(index, DEAD_KERNEL, result.stop_detail)
         except Exception as exc:  # the kernel did not start, a channel broke...: this notebook only
             result.stopped_at, result.stop_status = index, ERROR
-            result.stop_detail = f"fallo al ejecutar el cuaderno: {type(exc).__name__}: {str(exc)[:200]}"
+            result.stop_detail = (
+                f"fallo al ejecutar el cuaderno: {type(exc).__name__}: {str(exc)[:200]}" + _last_words(kernel_stderr)
+            )
         finally:
             atexit.unregister(client._cleanup_kernel)  # nbclient leaves it registered if the start failed
+            kernel_stderr.close()
         result.reports = _read_reports(results_file)
     return result
 
