@@ -60,6 +60,10 @@ SPANISH_NAMES = {
     505: "Versión HTTP no soportada",
 }
 
+#: Lingering close: how long (seconds) and how much (bytes) to drain before closing.
+LINGER = 1.0
+LINGER_BYTES = 1024 * 1024
+
 _date_cache: list[Any] = [0, ""]
 
 
@@ -125,7 +129,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
     error_message_format = "Error %(code)d (%(message)s): %(explain)s\n"
 
     # -- per request state ---------------------------------------------------------
-    def _reset(self) -> None:
+    def setup(self) -> None:
+        super().setup()
+        self._reset = False
+
+    def _new_request(self) -> None:
         self.command = ""
         self.path = ""
         self.request_version = "HTTP/1.1"
@@ -140,7 +148,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def handle_one_request(self) -> None:
         srv = self.server
-        self._reset()
+        self._new_request()
         conn = self.connection
         try:
             line = self.rfile.readline(srv.max_request_line + 1)
@@ -524,8 +532,37 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_error(self, format: str, *args: Any) -> None:
         self.server._log("http-error", self.peer, format % args)
 
+    def finish(self) -> None:
+        """Close gently: FIN first, then read and drop what the client still sends.
+
+        Closing a socket with unread bytes makes the kernel send RST, and a client that
+        gets RST may lose the error page it had not read yet (a 413 while it still uploads,
+        a 400 for a pipelined request). So, like Apache and nginx ("lingering close"), the
+        server shuts its side, drains for at most ``LINGER`` seconds, and then closes.
+        """
+        super().finish()
+        if self._reset or self.server._stopping.is_set():
+            return
+        conn = self.connection
+        try:
+            conn.shutdown(socket.SHUT_WR)
+            deadline = time.monotonic() + LINGER
+            drained = 0
+            while drained < LINGER_BYTES:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                conn.settimeout(remaining)
+                data = conn.recv(65536)
+                if not data:
+                    break
+                drained += len(data)
+        except OSError:  # the client is gone already, or timed out: nothing left to protect
+            pass
+
     def close_now_with_reset(self) -> None:
         """Make the coming close send RST instead of FIN (SO_LINGER on, 0 seconds)."""
         fmt = "HH" if sys.platform == "win32" else "ii"  # struct linger differs on Windows
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack(fmt, 1, 0))
+        self._reset = True
         self.close_connection = True
