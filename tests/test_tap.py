@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import concurrent.futures
-import http.server
 import os
 import socket
 import struct
@@ -171,39 +170,69 @@ def test_unreachable_server_is_a_reset_for_the_client(no_leaks):
         assert len(errors) == 1 and "ConnectionRefusedError" in errors[0].detail
 
 
-def test_http_exchange_through_the_tap(no_leaks):
-    body = "año\n".encode() * 100
+def get(tap: Tap, path: str, connection: str = "close") -> bytes:
+    return f"GET {path} HTTP/1.1\r\nHost: {tap.host}:{tap.port}\r\nConnection: {connection}\r\n\r\n".encode()
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
 
-        def log_message(self, *args):
-            pass
+def test_http_download_through_the_tap_is_identical_to_a_direct_one(no_leaks):
+    with lab.HttpServer() as srv, Tap(srv) as tap:
+        path = "/bytes/300000?seed=7"
+        with socket.create_connection(srv.address, timeout=2) as c:
+            c.sendall(get(tap, path))
+            direct = recv_all(c, limit=1000)
+        request = get(tap, path)
+        with socket.create_connection(tap.address, timeout=2) as c:
+            c.sendall(request)
+            response = recv_all(c, limit=1000)
+        assert tap.wait_closed()
+        assert response.startswith(b"HTTP/1.1 200 OK\r\n")
+        assert response.split(b"\r\n\r\n", 1)[1] == direct.split(b"\r\n\r\n", 1)[1]
+        assert tap.sent() == request and tap.received() == response
+        lines = tap.escaped(TO_SERVER).splitlines()
+        assert lines[0] == "GET /bytes/300000?seed=7 HTTP/1.1\\r\\n" and lines[-1] == "\\r\\n"
+        assert [e.kind for e in tap.events() if e.kind != "data"] == ["connect", "fin", "fin", "close"]
+        assert [r.path for r in srv.requests()] == [path, path]
+        srv.check()
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        with Tap(httpd.server_address) as tap:
-            request = f"GET /doc HTTP/1.1\r\nHost: {tap.host}:{tap.port}\r\nConnection: close\r\n\r\n".encode()
-            with socket.create_connection(tap.address, timeout=2) as c:
-                c.sendall(request)
-                response = recv_all(c)
-            assert tap.wait_closed()
-            assert tap.sent() == request
-            assert tap.received() == response
-            assert response.startswith(b"HTTP/1.0 200") and response.endswith(body)
-            lines = tap.escaped(TO_SERVER).splitlines()
-            assert lines[0] == "GET /doc HTTP/1.1\\r\\n" and lines[-1] == "\\r\\n"
-            assert tap.url("get") == f"http://{tap.host}:{tap.port}/get"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(2)
+
+def test_http_keep_alive_two_requests_on_one_connection(no_leaks):
+    with lab.HttpServer() as srv, Tap(srv) as tap:
+        with socket.create_connection(tap.address, timeout=2) as c:
+            answers = []
+            for path in ("/status/204", "/robots.txt"):
+                c.sendall(get(tap, path, "keep-alive"))
+                answers.append(c.recv(65536))
+        assert tap.wait_closed()
+        assert answers[0].startswith(b"HTTP/1.1 204") and answers[1].startswith(b"HTTP/1.1 200")
+        assert tap.connections() == [1]
+        assert tap.sent() == get(tap, "/status/204", "keep-alive") + get(tap, "/robots.txt", "keep-alive")
+        assert tap.received().startswith(answers[0] + answers[1][:10])
+        first_chunks = [(e.direction, e.data[:12]) for e in tap.chunks()][:2]
+        assert first_chunks == [(TO_SERVER, b"GET /status/"), (TO_CLIENT, b"HTTP/1.1 204")]
+
+
+def test_http_reset_mid_body_reaches_the_client(no_leaks):
+    with lab.HttpServer() as srv, Tap(srv) as tap:
+        with socket.create_connection(tap.address, timeout=2) as c:
+            c.sendall(get(tap, "/raw/reset", "keep-alive"))
+            with pytest.raises(ConnectionResetError):
+                for _ in range(20):
+                    assert c.recv(65536), "se esperaba RST y llegó FIN"
+        assert tap.wait_closed()
+        assert [(e.kind, e.direction) for e in tap.events(kind=("fin", "reset"))] == [("reset", TO_CLIENT)]
+        assert tap.received().startswith(b"HTTP/1.1 200 OK\r\n")
+
+
+def test_guides_lf_sample_crosses_unchanged(no_leaks):
+    from labsupport._http_raw import GUIDE_LF_RESPONSE
+
+    with lab.HttpServer() as srv, Tap(srv) as tap:
+        with socket.create_connection(tap.address, timeout=2) as c:
+            c.sendall(get(tap, "/raw/lf-only"))
+            assert recv_all(c) == GUIDE_LF_RESPONSE
+        assert tap.wait_closed()
+        assert tap.received() == GUIDE_LF_RESPONSE
+        assert "Content-Length: 25\\n" in tap.escaped(TO_CLIENT).splitlines()
 
 
 def test_idle_connection_is_closed_after_the_timeout(no_leaks):
