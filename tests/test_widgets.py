@@ -184,6 +184,18 @@ def test_request_builder_shows_broken_responses_without_raising(http):
     assert rb.last_response.status == 404 and rb.last_result.error is None
 
 
+def test_request_builder_reads_past_100_continue_to_the_final_response(http):
+    rb = request_builder(http)
+    rb.method.value, rb.path.value, rb.body.value = "PUT", "/put", "hola"
+    rb.headers.value = "Expect: 100-continue"
+    rb.button.click()
+    assert rb.last_response.status == 200 and json.loads(rb.last_response.body)["data"] == "hola"
+    assert rb.last_response.raw.startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n")
+    rb.method.value, rb.path.value, rb.body.value, rb.headers.value = "GET", "/get", "", ""
+    rb.button.click()  # the same connection is still in step
+    assert rb.last_result.reused and rb.last_response.status == 200
+
+
 def test_request_builder_refuses_addresses_off_loopback_without_dns(http):
     with pytest.raises(lab.NotLoopbackError):
         request_builder("10.1.2.3:80")

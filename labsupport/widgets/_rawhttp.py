@@ -214,23 +214,28 @@ def _read(
     max_body: int,
     on_data: OnData | None,
 ) -> None:
-    status_line = reader.line()
-    if status_line is None:
-        raise ConnectionResetError("el servidor cerró la conexión sin enviar ninguna respuesta")
-    _parse_status(resp, status_line)
-    head_size = len(status_line)
-    while True:
-        line = reader.line()
-        if line is None:
-            raise ResponseError("la conexión se cerró antes del final de las cabeceras")
-        head_size += len(line)
-        if head_size > MAX_HEAD:
-            raise ResponseError(f"las cabeceras pasan de {MAX_HEAD} bytes")
-        if line in (b"\r\n", b"\n"):
+    head_size = 0
+    while True:  # interim 1xx responses (100 Continue) come first: read on to the final one
+        status_line = reader.line()
+        if status_line is None:
+            raise ConnectionResetError("el servidor cerró la conexión sin enviar ninguna respuesta")
+        resp.headers = []
+        _parse_status(resp, status_line)
+        head_size += len(status_line)
+        while True:
+            line = reader.line()
+            if line is None:
+                raise ResponseError("la conexión se cerró antes del final de las cabeceras")
+            head_size += len(line)
+            if head_size > MAX_HEAD:
+                raise ResponseError(f"las cabeceras pasan de {MAX_HEAD} bytes")
+            if line in (b"\r\n", b"\n"):
+                break
+            name, sep, value = line.decode("latin-1").partition(":")
+            if sep:
+                resp.headers.append((name.strip(), value.strip()))
+        if not 100 <= resp.status < 200 or resp.status == 101:
             break
-        name, sep, value = line.decode("latin-1").partition(":")
-        if sep:
-            resp.headers.append((name.strip(), value.strip()))
 
     def deliver(chunk: bytes) -> None:
         resp.body_size += len(chunk)

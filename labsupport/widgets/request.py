@@ -98,7 +98,7 @@ class RequestBuilder(LabWidget):
             **label,
         )
         self.timeout = w.BoundedFloatText(
-            value=timeout, min=0.1, max=30.0, step=0.5, description="Límite (s):", **label
+            value=timeout, min=0.1, max=30.0, step=0.5, description="Timeout (s):", **label
         )
         self.button = w.Button(description="Enviar", button_style="primary", icon="paper-plane")
         self.button.add_class("lab-send")
