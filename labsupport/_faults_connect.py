@@ -7,6 +7,9 @@ server's thread only waits for ``stop()`` (:class:`IdleServer`).
 from __future__ import annotations
 
 import socket
+import struct
+import sys
+import time
 from typing import Any
 
 from ._faults_base import IdleServer, check_number, loopback_of
@@ -54,7 +57,9 @@ class NeverAccepts(IdleServer):
     own connections, probing one at a time; when the queue is full, Linux (and macOS)
     silently drop the SYN of the next client, which therefore never gets an answer.
 
-    The probe also measures what this system does: ``client_exception`` becomes
+    On Linux the kernel itself says when the queue is full (see ``_kernel_says_full``), so
+    creating the server takes a millisecond; elsewhere the last probe has to time out
+    (``probe_timeout``). The probe also measures what this system does: ``client_exception`` becomes
     ``ConnectionRefusedError`` where the kernel answers a full queue with RST (Windows does),
     and ``backlog_full`` is False if the queue could not be filled with ``max_fillers``.
     """
@@ -101,20 +106,15 @@ class NeverAccepts(IdleServer):
 
     def _fill(self, probe_timeout: float, max_fillers: int) -> None:
         target = (loopback_of(self._host, self.family), self._port)
-        while True:
+        while not self._kernel_says_full(probe_timeout):
             probe = socket.socket(self.family, socket.SOCK_STREAM)
             probe.settimeout(probe_timeout)
             try:
                 probe.connect(target)
-            except TimeoutError:
+            except (TimeoutError, ConnectionRefusedError) as exc:
                 probe.close()
                 self.backlog_full = True
-                self.client_exception = TimeoutError
-                break
-            except ConnectionRefusedError:
-                probe.close()
-                self.backlog_full = True
-                self.client_exception = ConnectionRefusedError
+                self.client_exception = type(exc)
                 break
             except BaseException:
                 probe.close()
@@ -129,6 +129,34 @@ class NeverAccepts(IdleServer):
             f"{len(self._fillers)} conexiones propias en cola; llena: {self.backlog_full}; "
             f"el siguiente cliente verá {self.client_exception.__name__}",
         )
+
+    def _kernel_says_full(self, wait: float) -> bool:
+        """Linux only: ask the kernel whether the accept queue is full, instead of probing.
+
+        Probing costs a whole ``probe_timeout`` (the last probe must time out); Linux tells
+        the queue's length and limit through ``TCP_INFO`` on the listening socket
+        (``tcpi_unacked`` and ``tcpi_sacked``), and drops every SYN while length > limit.
+        Waits (bounded) for the last filler's handshake to reach the queue.
+        """
+        if not sys.platform.startswith("linux") or not hasattr(socket, "TCP_INFO"):
+            return False
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                info = self._sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 32)
+                queued, limit = struct.unpack_from("II", info, 24)
+            except (OSError, struct.error):
+                return False
+            if queued >= len(self._fillers):  # every filler has reached the queue
+                break
+            if time.monotonic() > deadline:
+                return False  # let the probe decide
+            time.sleep(0.001)
+        if queued > limit:
+            self.backlog_full = True
+            self.client_exception = TimeoutError
+            return True
+        return False
 
     def _close_clients(self) -> None:
         for sock in self._fillers:

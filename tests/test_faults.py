@@ -315,6 +315,8 @@ def test_ipv6_loopback_faults():
         pytest.skip("sin IPv6 en loopback")
     with closed, pytest.raises(ConnectionRefusedError):
         socket.create_connection(closed.address, timeout=T).close()
+    with faults.NeverAccepts(host="::1") as srv, pytest.raises(TimeoutError):
+        socket.create_connection(srv.address, timeout=0.3).close()
     with faults.Reset(host="::1") as srv, socket.create_connection(srv.address, timeout=T) as c:
         c.sendall(b"x")
         with pytest.raises(ConnectionResetError):
