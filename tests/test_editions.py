@@ -261,3 +261,25 @@ def test_student_edition_runs_and_every_exercise_is_pending(master, edition_runs
     expected = grading.exercise_cells(nbformat.read(master, as_version=4))
     assert expected, "every course notebook has exercises"
     assert {i: r["estado"] for i, r in run.reports.items()} == dict.fromkeys(expected, "pendiente")
+
+
+# --------------------------------------------------------------------------- nbgrader agrees
+
+
+def test_nbgrader_clear_solutions_gives_the_same_sources():
+    """nbgrader (when installed) strips our masters to the very same code, given our stub.
+
+    nbgrader is not a dependency (it adds its own Lab extensions to the students'
+    JupyterLab); this runs where it is installed, e.g. an instructor's nbgrader environment.
+    ``enforce_metadata=False`` because our cells carry no nbgrader metadata.
+    """
+    clear = pytest.importorskip("nbgrader.preprocessors").ClearSolutions
+    import copy
+
+    for master in [*course_notebooks(), FIXTURES / "maestra" / "01_prueba.ipynb"]:
+        nb = nbformat.read(master, as_version=4)
+        theirs, _ = clear(
+            code_stub={"python": CODE_STUB}, text_stub=editions.TEXT_STUB, enforce_metadata=False
+        ).preprocess(copy.deepcopy(nb), {})
+        ours = editions.student_notebook(nb, master.name)
+        assert [c.source for c in ours.cells] == [c.source for c in theirs.cells], master.name
