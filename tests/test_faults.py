@@ -56,6 +56,20 @@ def test_never_accepts_times_out_on_connect(no_leaks, run):
             dial(srv, timeout=0.3).close()
 
 
+class _ProbingNeverAccepts(faults.NeverAccepts):
+    """The path macOS and Windows take: no TCP_INFO, the last probe must time out."""
+
+    def _kernel_says_full(self, wait):
+        return False
+
+
+def test_never_accepts_by_probing_as_on_other_systems(no_leaks):
+    with _ProbingNeverAccepts(probe_timeout=0.1) as srv:
+        assert srv.backlog_full and srv.client_exception is TimeoutError
+        with pytest.raises(TimeoutError):
+            dial(srv, timeout=0.3).close()
+
+
 # -- faults after accept() -------------------------------------------------------------
 @pytest.mark.parametrize("run", RUNS)
 def test_silent_gives_a_read_timeout(no_leaks, run):
