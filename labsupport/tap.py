@@ -27,7 +27,6 @@ import dataclasses
 import enum
 import selectors
 import socket
-import struct
 import threading
 import time
 from collections.abc import Iterable
@@ -35,6 +34,7 @@ from typing import Any
 
 from ._address import format_address, resolve_host
 from ._errors import LabError
+from ._faults_base import arm_reset
 from ._server import StreamServer
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "TapEvent",
     "TapTargetError",
     "escape_bytes",
+    "escaped_lines",
     "hexdump_bytes",
 ]
 
@@ -229,9 +230,9 @@ def _target_address(target: Any) -> tuple[str, int]:
 
 
 def _abortive_close_on(sock: socket.socket) -> None:
-    """Make the next ``close()`` send RST instead of FIN (``SO_LINGER`` on, 0 s)."""
+    """Make the next ``close()`` send RST instead of FIN; the socket may already be dead."""
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        arm_reset(sock)
     except OSError:
         pass
 
