@@ -23,6 +23,8 @@ _EXPORTS = {
     "EchoServer": ".echo",
     "UdpEchoServer": ".echo",
     "HttpServer": ".http",
+    "TlsHttpServer": ".tls",
+    "TlsEchoServer": ".tls",
     "Tap": ".tap",
     # the course's own verbs
     "ficha": ".sockstate",
@@ -35,7 +37,7 @@ _EXPORTS = {
     "UnknownExerciseError": "._errors",
     "NotCallableError": "._errors",
 }
-_SUBMODULES = ("faults", "plots", "widgets", "exercises", "echo", "http", "tap", "sockstate")
+_SUBMODULES = ("faults", "plots", "widgets", "exercises", "echo", "http", "tap", "sockstate", "tls")
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES])
 
