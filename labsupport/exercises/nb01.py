@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import gc
 import socket
-import warnings
 
 from ..echo import EchoServer, UdpEchoServer
 from . import Fail, exercise
+from ._checks import no_unclosed_sockets
 
 # -- 1.1 ---------------------------------------------------------------------------
 servidor_local = exercise("1.1", "Un servidor TCP en un puerto libre", "crear_servidor_local")
@@ -138,9 +137,5 @@ def _(funcion, ctx):
 )
 def _(funcion, ctx):
     server = ctx.own(EchoServer())
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ResourceWarning)
+    with no_unclosed_sockets():
         funcion(server.port)
-        gc.collect()
-    if any(issubclass(w.category, ResourceWarning) for w in caught):
-        raise Fail("Python avisó de un socket sin cerrar (ResourceWarning)")

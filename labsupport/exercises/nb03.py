@@ -21,7 +21,7 @@ from .._server import StreamServer
 from ..faults import Drip, Hangup
 from ..http import DEFAULT_DOCROOT, HttpServer
 from . import Fail, exercise
-from .nb02 import no_unclosed_sockets
+from ._checks import no_unclosed_sockets
 
 #: Text with two-byte UTF-8 characters: 7-byte pieces cut some of them in two.
 TEXT = (
