@@ -213,6 +213,17 @@ def test_ensure_student_edition_builds_once_and_then_only_adds(course):
     assert (dest / "03_nuevo.ipynb").exists()
 
 
+def test_ensure_student_edition_with_a_broken_master_keeps_what_exists(course, capsys):
+    masters, dest = course
+    editions.ensure_student_edition(masters.parent)
+    broken = master_notebook()
+    broken.cells[1].source = "### END SOLUTION"
+    nbformat.write(broken, masters / "03_roto.ipynb")
+    assert editions.ensure_student_edition(masters.parent) == dest
+    assert "Aviso: la edición del alumno no se ha actualizado" in capsys.readouterr().err
+    assert sorted(p.name for p in dest.glob("*.ipynb")) == ["01_uno.ipynb", "02_dos.ipynb"]
+
+
 def test_ensure_student_edition_without_masters_still_returns_the_folder(tmp_path):
     assert editions.ensure_student_edition(tmp_path) == tmp_path / "alumno"
     assert (tmp_path / "alumno").is_dir()
