@@ -21,8 +21,8 @@ small response API: ``respond``, ``respond_json``, ``start_stream`` / ``write_ch
 from __future__ import annotations
 
 import email.utils
+import http.client
 import http.server
-import io
 import json
 import re
 import socket
@@ -30,6 +30,7 @@ import struct
 import sys
 import time
 from http import HTTPStatus
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -87,8 +88,45 @@ def dumps(obj: Any) -> bytes:
 
     httpbin escapes non-ASCII (``a\\u00f1o``); here ``año`` stays readable. ``json.loads``
     gives the same value for both, so code written against one works on the other.
+    ``json.dumps(indent=2)`` gives the same text, but with ``indent`` the standard library
+    falls back to its pure-Python encoder; this walk, with the C string escaper, is about
+    three times faster on httpbin's small dictionaries.
     """
-    return (json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    out: list[str] = []
+    _pretty(obj, "\n", out)
+    out.append("\n")
+    return "".join(out).encode()
+
+
+def _pretty(obj: Any, newline: str, out: list[str]) -> None:
+    if isinstance(obj, str):
+        out.append(encode_basestring(obj))
+    elif isinstance(obj, dict):
+        if not obj:
+            out.append("{}")
+            return
+        inner = newline + "  "
+        sep = "{" + inner
+        for key in sorted(obj):
+            out.append(sep)
+            out.append(encode_basestring(key))
+            out.append(": ")
+            _pretty(obj[key], inner, out)
+            sep = "," + inner
+        out.append(newline + "}")
+    elif isinstance(obj, list):
+        if not obj:
+            out.append("[]")
+            return
+        inner = newline + "  "
+        sep = "[" + inner
+        for item in obj:
+            out.append(sep)
+            _pretty(item, inner, out)
+            sep = "," + inner
+        out.append(newline + "]")
+    else:  # numbers, True, False, None
+        out.append(json.dumps(obj))
 
 
 def number(text: Any, what: str, low: float, high: float, *, integer: bool = True) -> Any:
@@ -170,7 +208,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if not self.started:
                 self._try_error(408, f"la petición no llegó completa en {srv.timeout} s.")
         finally:
-            conn.settimeout(srv.timeout)
+            if conn.gettimeout() != srv.timeout:  # _read_head may have shortened it
+                conn.settimeout(srv.timeout)
             self._record()
 
     def _record(self, pending: int = 0) -> None:
@@ -200,17 +239,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.path = text.decode("latin-1")[:200]  # for the log, even if the line is bad
         if not self._check_request_line(text):
             return
-        head = self._read_head(t0)
-        if head is None:
+        headers = self._read_head(t0)
+        if headers is None:
             return
-        real_rfile, self.rfile = self.rfile, io.BytesIO(head)
-        self.raw_requestline = line
-        try:
-            ok = self.parse_request()
-        finally:
-            self.rfile = real_rfile
-        if not ok:
-            return
+        self.headers = headers
+        self._connection_options()
         if self.request_version == "HTTP/1.1" and len(self.headers.get_all("Host") or ()) != 1:
             self.send_error(400, "HTTP/1.1 exige exactamente una cabecera Host (por ejemplo Host: 127.0.0.1).")
             return
@@ -238,6 +271,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         method, target, version = parts
         self.command = method.decode("latin-1")
         self.path = target.decode("latin-1")
+        self.request_version = version.decode("latin-1")
         if not TOKEN.fullmatch(method):
             self.send_error(400, f"el método {self.command!r} no es un nombre válido.")
             return False
@@ -255,35 +289,42 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return False
         return True
 
-    def _read_head(self, t0: float) -> bytes | None:
-        """Read the header lines (caps: line size, count, total size, and time)."""
+    def _read_head(self, t0: float) -> http.client.HTTPMessage | None:
+        """Read and check the header lines (caps: line size, count, total size, and time).
+
+        The result is the standard library's own ``HTTPMessage``, as ``parse_request()``
+        would build it, filled directly: every line has already been checked here, and
+        running it through the ``email`` parser again would cost about a third of a
+        request's time.
+        """
         srv = self.server
         deadline = t0 + 2 * srv.timeout
-        lines = []
+        headers = http.client.HTTPMessage()
+        count = 0
         total = 0
         while True:
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
                 self.send_error(408, f"las cabeceras no terminaron en {2 * srv.timeout:g} s.")
                 return None
-            self.connection.settimeout(min(srv.timeout, remaining))
+            if remaining < srv.timeout:  # near the deadline: wait no longer than it
+                self.connection.settimeout(remaining)
             line = self.rfile.readline(srv.max_header_line + 1)
             if not line:
                 self.close_connection = True
                 return None
             if line in (b"\r\n", b"\n"):
-                lines.append(b"\r\n")
-                self.connection.settimeout(srv.timeout)
-                return b"".join(lines)
+                return headers
             if len(line) > srv.max_header_line or not line.endswith(b"\n"):
                 self.send_error(431, f"una cabecera supera {srv.max_header_line} bytes.")
                 return None
             total += len(line)
-            if len(lines) >= srv.max_headers or total > srv.max_header_bytes:
+            count += 1
+            if count > srv.max_headers or total > srv.max_header_bytes:
                 self.send_error(431, f"demasiadas cabeceras (máximo {srv.max_headers}, {srv.max_header_bytes} bytes).")
                 return None
             content = line.rstrip(b"\r\n")
-            name, colon, _ = content.partition(b":")
+            name, colon, value = content.partition(b":")
             if not colon or not TOKEN.fullmatch(name):
                 self.send_error(
                     400,
@@ -294,12 +335,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if CONTROL.search(content):
                 self.send_error(400, "una cabecera contiene bytes de control (por ejemplo NUL).")
                 return None
-            lines.append(content + b"\r\n")
+            headers[name.decode("latin-1")] = value.strip(b" \t").decode("latin-1")
 
-    def handle_expect_100(self) -> bool:
-        """Answer ``100 Continue`` only once the body has passed its checks (see _read_body)."""
-        self._expect_continue = True
-        return True
+    def _connection_options(self) -> None:
+        """Keep-alive and Expect, decided as ``BaseHTTPRequestHandler.parse_request()`` does."""
+        self.requestline = f"{self.command} {self.path} {self.request_version}"
+        if self.path.startswith("//"):  # gh-87389: "//host/x" would read as another host
+            self.path = "/" + self.path.lstrip("/")
+        options = {o.strip().lower() for o in ",".join(self.headers.get_all("Connection") or ()).split(",")}
+        if "close" in options:
+            self.close_connection = True
+        elif "keep-alive" in options:
+            self.close_connection = False
+        else:
+            self.close_connection = self.request_version == "HTTP/1.0"
+        expect = self.headers.get("Expect", "")
+        if expect.lower() == "100-continue" and self.request_version == "HTTP/1.1":
+            self._expect_continue = True
 
     def _continue(self) -> None:
         if self._expect_continue:
@@ -399,11 +451,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
         except OSError:
             raise
-        except Exception:  # a bug: answer 500, then let check() show it in the notebook
+        except Exception as exc:  # a bug: kept for check() first, so the 500 never arrives before it
             self.close_connection = True
+            self.server._record_error(exc)
             if not self.started:
                 self._try_error(500, "fallo interno del servidor; server.check() muestra el detalle.")
-            raise
 
     # -- what routes read ------------------------------------------------------------
     @property
@@ -458,7 +510,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self._write(data)
 
     def respond_json(self, obj: Any, status: int = 200, headers: Any = ()) -> None:
-        self.respond(status, dumps(obj), "application/json", headers)
+        try:
+            body = dumps(obj)
+        except RecursionError:
+            raise HttpError(400, "el JSON de la petición está anidado a demasiada profundidad.") from None
+        self.respond(status, body, "application/json", headers)
 
     def fail(self, status: int, explain: str, *, close: bool = False, headers: Any = ()) -> None:
         """A Spanish error page; ``close=True`` also ends the connection."""

@@ -82,7 +82,7 @@ def body_fields(req: Handler) -> dict[str, Any]:
         data = ""
     try:
         parsed_json = json.loads(body.decode("utf-8")) if body and not form and not files else None
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deep
         parsed_json = None
     return {"form": form, "files": files, "data": data, "json": parsed_json}
 

@@ -188,6 +188,7 @@ class HttpServer(StreamServer):
             peer = format_address(conn.getpeername())
         except OSError:
             peer = ""
+        self._record_request(peer, "", "", 503, len(head) + len(body), 0.0)  # before the client can read it
         conn.sendall(head.encode() + body)
         conn.setblocking(False)
         try:  # read what already arrived, so that close() sends FIN and not RST
@@ -195,4 +196,3 @@ class HttpServer(StreamServer):
                 pass
         except OSError:
             pass
-        self._record_request(peer, "", "", 503, len(head) + len(body), 0.0)

@@ -588,3 +588,18 @@ def test_server_is_quiet_on_stderr(srv, capfd):
     out, err = capfd.readouterr()
     assert out == "" and err == ""
     assert any(e.kind == "http-error" for e in srv.log())
+
+
+def test_fast_json_writer_matches_the_standard_library():
+    from labsupport._http_handler import dumps
+
+    samples = [
+        {"args": {"a": ["1", "2"], "b": "año"}, "vacío": {}, "lista": [], "z": [1, 2.5, None, True, False]},
+        {"texto": 'comillas " barra \\ nul \x00 tab \t emoji 🐍', "n": -0.0, "grande": 10**30},
+        [[[]], {}, [{"k": [1, {"j": None}]}]],
+        {},
+        "ñ",
+        3,
+    ]
+    for obj in samples:
+        assert dumps(obj).decode() == json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

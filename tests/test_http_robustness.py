@@ -412,3 +412,13 @@ def test_binds_loopback_by_default_and_refuses_other_addresses():
     for host in ("0.0.0.0", "example.invalid", "192.0.2.1"):
         with pytest.raises(lab.NotLoopbackError):
             lab.HttpServer(host)
+
+
+@pytest.mark.parametrize("depth", [950, 100_000])
+def test_deeply_nested_json_is_not_a_crash(guarded, depth):
+    c = http.client.HTTPConnection(*guarded.address, timeout=TIMEOUT)
+    c.request("POST", "/post", body=b"[" * depth + b"]" * depth, headers={"Content-Type": "application/json"})
+    r = c.getresponse()
+    r.read()
+    c.close()
+    assert r.status in (200, 400)
