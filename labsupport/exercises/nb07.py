@@ -9,16 +9,14 @@ exception built by hand is ``EHOSTUNREACH``, which loopback cannot produce; the 
 from __future__ import annotations
 
 import errno
-import gc
 import socket
 import threading
 import time
-import warnings
-from typing import Any
 
 from .. import faults
 from ..echo import EchoServer
 from . import Fail, exercise
+from ._checks import no_unclosed_sockets
 
 
 def _capture(action) -> BaseException:
@@ -32,19 +30,6 @@ def _capture(action) -> BaseException:
 
 def _dial(address: tuple[str, int], timeout: float) -> socket.socket:
     return socket.create_connection(address, timeout=timeout)
-
-
-def _leaked_sockets(action) -> tuple[Any, int]:
-    """Run ``action()``; return (its result or exception, how many ResourceWarnings for sockets)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ResourceWarning)
-        try:
-            outcome: Any = action()
-        except Exception as exc:  # the caller decides whether this exception was expected
-            outcome = exc
-        gc.collect()
-    leaked = sum(issubclass(w.category, ResourceWarning) and "socket" in str(w.message) for w in caught)
-    return outcome, leaked
 
 
 # -- 7.1 ---------------------------------------------------------------------------
@@ -190,14 +175,9 @@ def _(funcion, ctx):
 def _(funcion, ctx):
     servers = [ctx.own(EchoServer()), ctx.own(faults.ClosedPort()), ctx.own(faults.NeverAccepts())]
 
-    def probe_all() -> list[str]:
-        return [funcion(server.address, 0.3) for server in servers]
-
-    outcome, leaked = _leaked_sockets(probe_all)
-    if isinstance(outcome, BaseException):
-        raise outcome
-    if leaked:
-        raise Fail(f"Python avisó de {leaked} socket(s) sin cerrar (ResourceWarning)")
+    with no_unclosed_sockets():
+        for server in servers:
+            funcion(server.address, 0.3)
 
 
 # -- 7.3 ---------------------------------------------------------------------------
@@ -236,6 +216,23 @@ class _LateServer:
         self._closed.stop()
         if self._echo is not None:
             self._echo.stop()
+
+
+def _outcome(ctx, action) -> str:
+    """"ConnectionRefusedError" if ``action`` raised it; otherwise what it did, in Spanish.
+
+    Only text is kept, never the exception: a kept traceback would keep the student's
+    frames, and their sockets, alive past the leak check.
+    """
+    try:
+        result = action()
+    except ConnectionRefusedError:
+        return "ConnectionRefusedError"
+    except Exception as exc:
+        return f"lanzó {type(exc).__name__}: {exc}"
+    if isinstance(result, socket.socket):
+        ctx.own(result)
+    return f"devolvió {result!r:.60}"
 
 
 def _check_connected(sock: object, address: tuple[str, int]) -> socket.socket:
@@ -285,13 +282,10 @@ def _(funcion, ctx):
 )
 def _(funcion, ctx):
     server = ctx.own(faults.ClosedPort())
-    outcome, leaked = _leaked_sockets(lambda: funcion(server.address, 4, 0.01))
-    if isinstance(outcome, socket.socket):
-        ctx.own(outcome)
-    if not isinstance(outcome, ConnectionRefusedError):
-        raise Fail(f"se esperaba que lanzara ConnectionRefusedError y tu función dio {outcome!r:.80}")
-    if leaked:
-        raise Fail(f"Python avisó de {leaked} socket(s) sin cerrar (ResourceWarning)")
+    with no_unclosed_sockets():
+        got = _outcome(ctx, lambda: funcion(server.address, 4, 0.01))
+    if got != "ConnectionRefusedError":
+        raise Fail(f"se esperaba que lanzara ConnectionRefusedError y tu función {got}")
 
 
 @esperar.case(
@@ -302,10 +296,10 @@ def _(funcion, ctx):
 def _(funcion, ctx):
     server = ctx.own(faults.ClosedPort())
     start = time.monotonic()
-    outcome, _ = _leaked_sockets(lambda: funcion(server.address, 5, 0.04))
+    got = _outcome(ctx, lambda: funcion(server.address, 5, 0.04))
     elapsed = time.monotonic() - start
-    if not isinstance(outcome, ConnectionRefusedError):
-        raise Fail(f"se esperaba ConnectionRefusedError tras 5 intentos y tu función dio {outcome!r:.80}")
+    if got != "ConnectionRefusedError":
+        raise Fail(f"se esperaba ConnectionRefusedError tras 5 intentos y tu función {got}")
     minimum = 0.04 * (1 + 2 + 4 + 8)  # sleeping can only make it longer, never shorter
     if elapsed < 0.9 * minimum:
         raise Fail(f"con 5 intentos y espera=0.04 las pausas suman al menos {minimum:.2f} s, y tu función "
