@@ -1,0 +1,1 @@
+"""Mediciones del curso: `python -m benchmarks` (o `make bench`)."""

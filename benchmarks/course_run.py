@@ -1,0 +1,151 @@
+"""How long the course takes to run under nbval, next to the floor: as many empty notebooks.
+
+CI and every ``make test`` run all notebooks in strict nbval. Part of that time is fixed
+(pytest, one kernel start per notebook), part is the course's own cells. The floor is
+measured in the same run: the same number of notebooks with one trivial code cell each,
+made in a temporary folder, run with the very same flags as the Makefile's ``nbval``
+target. The course's total over the floor's is the figure to watch (target: ≤ 2×); per
+notebook, the time includes its kernel start and stop; the slowest cells are listed.
+
+    .venv/bin/python -m benchmarks.course_run [--cuadernos notebooks/01_crear_sockets.ipynb ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "resultados"
+#: The Makefile's ``nbval`` target, flag for flag (plus the timing plugin and pytest's config).
+NBVAL_FLAGS = ["-p", "no:randomly", "--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/sanitize.cfg"]
+#: A bound on one nbval run, so that a hung notebook cannot hang ``make bench``.
+RUN_TIMEOUT = 900
+
+
+def course_notebooks() -> list[Path]:
+    return sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def make_floor(count: int, folder: Path) -> list[Path]:
+    """``count`` notebooks with one code cell each, its output stored (so strict nbval compares it)."""
+    import nbformat
+
+    paths = []
+    for i in range(1, count + 1):
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+        cell = nbformat.v4.new_code_cell('print("hola")', execution_count=1)
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="hola\n")]
+        nb.cells = [cell]
+        path = folder / f"vacio_{i:02d}.ipynb"
+        nbformat.write(nb, path)
+        paths.append(path)
+    return paths
+
+
+def run_nbval(notebooks: list[Path]) -> dict:
+    """One pytest + nbval run over ``notebooks``: wall time, and each notebook's and cell's time."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "tiempos.json"
+        cmd = [
+            sys.executable, "-m", "pytest", "-q", "-c", str(ROOT / "pyproject.toml"), "--rootdir", str(ROOT),
+            *NBVAL_FLAGS, "-p", "benchmarks._nbtiming", "--tiempos-salida", str(out),
+            *(str(p) for p in notebooks),
+        ]
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+        wall = time.perf_counter() - start
+        if not out.exists():
+            raise RuntimeError(f"nbval no llegó a ejecutarse (código {proc.returncode}):\n{proc.stdout[-2000:]}")
+        timing = json.loads(out.read_text(encoding="utf-8"))
+    cells = timing["celdas"]
+    per_notebook: dict[str, dict] = {}
+    for c in cells:
+        nb = per_notebook.setdefault(
+            c["cuaderno"], {"segundos": 0.0, "arranque_nucleo_s": None, "celdas": 0, "fallos": 0}
+        )
+        if nb["arranque_nucleo_s"] is None:
+            nb["arranque_nucleo_s"] = c["setup"]
+        nb["segundos"] += c["setup"] + c["call"] + c["teardown"]
+        nb["celdas"] += 1
+        nb["fallos"] += c["resultado"] == "failed"
+    for nb in per_notebook.values():
+        nb["segundos"] = round(nb["segundos"], 3)
+    return {
+        "segundos": round(wall, 3),
+        "segundos_fuera_de_cuadernos": round(wall - sum(nb["segundos"] for nb in per_notebook.values()), 3),
+        "codigo_salida": proc.returncode,
+        "celdas_falladas": [f"{c['cuaderno']}::{c['celda']}" for c in cells if c["resultado"] == "failed"],
+        "cuadernos": per_notebook,
+        "celdas": cells,
+    }
+
+
+def run(notebooks: list[Path] | None = None, slowest: int = 10) -> dict:
+    """The floor first, then the course; the ratio, and the ``slowest`` cells of the course."""
+    notebooks = notebooks if notebooks is not None else course_notebooks()
+    with tempfile.TemporaryDirectory() as tmp:
+        floor = run_nbval(make_floor(len(notebooks), Path(tmp)))
+    course = run_nbval(notebooks)
+    floor_per_nb = sorted(nb["segundos"] for nb in floor["cuadernos"].values())
+    floor_median = floor_per_nb[len(floor_per_nb) // 2] if floor_per_nb else float("nan")
+    ranked = sorted(course["celdas"], key=lambda c: c["call"], reverse=True)[:slowest]
+    return {
+        "que": "nbval estricto (mismas opciones que `make nbval`) sobre el curso y sobre cuadernos vacíos",
+        "fecha": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "cuadernos": [str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else p.name for p in notebooks],
+        "curso": {k: v for k, v in course.items() if k != "celdas"},
+        "suelo": {k: v for k, v in floor.items() if k != "celdas"},
+        "suelo_mediana_por_cuaderno_s": floor_median,
+        "razon_total": round(course["segundos"] / floor["segundos"], 3),
+        "objetivo_razon_total": 2.0,
+        "celdas_mas_lentas": [
+            {k: c[k] for k in ("cuaderno", "celda", "call", "cpu_nucleo", "primera_linea", "resultado")} for c in ranked
+        ],
+    }
+
+
+def print_table(r: dict) -> None:
+    curso, suelo = r["curso"], r["suelo"]
+    print(f"Curso con nbval estricto: {len(r['cuadernos'])} cuadernos frente a otros tantos vacíos")
+    print(f"  {'cuaderno':<36}{'tiempo (s)':>11}{'× vacío':>9}{'núcleo (s)':>12}{'celdas':>8}{'fallos':>8}")
+    for name, nb in curso["cuadernos"].items():
+        ratio = nb["segundos"] / r["suelo_mediana_por_cuaderno_s"]
+        print(
+            f"  {name:<36}{nb['segundos']:>11.2f}{ratio:>9.1f}{nb['arranque_nucleo_s']:>12.2f}"
+            f"{nb['celdas']:>8}{nb['fallos']:>8}"
+        )
+    print(f"  {'cuaderno vacío (mediana)':<36}{r['suelo_mediana_por_cuaderno_s']:>11.2f}{1:>9.1f}")
+    for label, run_ in (("total del curso", curso), ("total del suelo", suelo)):
+        outside = run_["segundos_fuera_de_cuadernos"]
+        print(f"  {label}  {run_['segundos']:8.2f} s   (pytest fuera de los cuadernos: {outside:.2f} s)")
+    print(f"  razón curso / suelo  {r['razon_total']:.2f}   (objetivo: ≤ {r['objetivo_razon_total']:g})")
+    if curso["celdas_falladas"]:
+        print(f"  celdas que fallaron en nbval: {', '.join(curso['celdas_falladas'][:10])}")
+    print("  Celdas más lentas (tiempo de reloj; CPU del núcleo: poca CPU = la celda espera)")
+    for c in r["celdas_mas_lentas"]:
+        cpu = "   ?  " if c["cpu_nucleo"] is None else f"{c['cpu_nucleo']:6.2f}"
+        print(f"    {c['call']:6.2f} s  CPU {cpu} s  {c['cuaderno']} {c['celda']:<8} {c['primera_linea'][:50]}")
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description="Tiempo del curso en nbval frente a cuadernos vacíos.")
+    parser.add_argument("--cuadernos", nargs="+", type=Path, help="cuadernos a medir (todos los del curso)")
+    parser.add_argument("--lentas", type=int, default=10, help="celdas más lentas que listar (10)")
+    parser.add_argument("--salida", type=Path, default=RESULTS / "curso.json")
+    args = parser.parse_args(argv)
+    result = run([p.resolve() for p in args.cuadernos] if args.cuadernos else None, args.lentas)
+    print_table(result)
+    args.salida.parent.mkdir(parents=True, exist_ok=True)
+    args.salida.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return result
+
+
+if __name__ == "__main__":
+    main()
