@@ -137,8 +137,13 @@ def number(text: Any, what: str, low: float, high: float, *, integer: bool = Tru
         kind = "un entero" if integer else "un número"
         raise HttpError(400, f"{what} debe ser {kind}; se recibió {text!r}.") from None
     if not low <= value <= high:  # also rejects nan
-        raise HttpError(400, f"{what} debe estar entre {low:g} y {high:g}; se recibió {text}.")
+        raise HttpError(400, f"{what} debe estar entre {_show(low)} y {_show(high)}; se recibió {text}.")
     return value
+
+
+def _show(x: float) -> str:
+    """A bound as people write it: 10485760, 0.5, 10 (not 1.04858e+07 or 10.0)."""
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
 class HttpError(Exception):

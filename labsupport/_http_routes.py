@@ -155,8 +155,8 @@ def view_status(req: Handler, codes: str) -> None:
     choices = []
     for item in codes.split(",")[:20]:
         code_text, _, weight_text = item.partition(":")
-        code = number(code_text, "El código de estado", 200, 599)
-        weight = number(weight_text, "El peso", 0, 1000, integer=False) if weight_text else 1.0
+        code = number(code_text, "el código de estado", 200, 599)
+        weight = number(weight_text, "el peso", 0, 1000, integer=False) if weight_text else 1.0
         choices.append((code, weight))
     if len(choices) == 1:
         code = choices[0][0]
@@ -182,7 +182,7 @@ def _redirect(req: Handler, location: str, status: int = 302) -> None:
 
 
 def _hops(req: Handler, text: str) -> int:
-    return number(text, "El número de redirecciones", 1, 100)
+    return number(text, "el número de redirecciones", 1, 100)
 
 
 def view_redirect(req: Handler, n: str) -> None:
@@ -240,7 +240,7 @@ def view_redirect_to(req: Handler) -> None:
 
 
 def view_delay(req: Handler, seconds: str) -> None:
-    delay = number(seconds, "El retardo en segundos", 0, req.server.max_delay, integer=False)
+    delay = number(seconds, "el retardo en segundos", 0, req.server.max_delay, integer=False)
     if not req.server.sleep(delay):
         raise StopResponse
     req.respond_json(request_dict(req, "args", "data", "files", "form", "headers", "origin", "url"))
@@ -263,13 +263,13 @@ def _seed(req: Handler) -> Any:
 
 
 def view_bytes(req: Handler, n: str) -> None:
-    size = number(n, "El número de bytes", 0, req.server.max_size)
+    size = number(n, "el número de bytes", 0, req.server.max_size)
     req.respond(200, random_bytes(size, _seed(req)), "application/octet-stream")
 
 
 def view_stream_bytes(req: Handler, n: str) -> None:
     """Chunked (Transfer-Encoding: chunked), ``chunk_size`` bytes per chunk (10240 as httpbin)."""
-    size = number(n, "El número de bytes", 0, req.server.max_size)
+    size = number(n, "el número de bytes", 0, req.server.max_size)
     args = req.args
     chunk = number(args.get("chunk_size", "10240"), "chunk_size", 1, 1024 * 1024)
     data = random_bytes(size, _seed(req))

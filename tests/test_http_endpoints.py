@@ -375,8 +375,12 @@ def test_big_virtual_file_has_the_published_hash(srv):
     while block := r.read(65536):
         digest.update(block)
     assert digest.hexdigest() == BIG_FILE_SHA256
-    c.close()
     assert srv.requests()[-1].bytes_sent > BIG_FILE_SIZE
+    c.request("HEAD", "/docs/grande.bin")
+    h = c.getresponse()
+    assert h.read() == b"" and int(h.getheader("Content-Length")) == BIG_FILE_SIZE
+    assert srv.requests()[-1].bytes_sent < 1000
+    c.close()
 
 
 def test_custom_docroot_and_a_throttled_download(srv, tmp_path):
@@ -603,3 +607,13 @@ def test_fast_json_writer_matches_the_standard_library():
     ]
     for obj in samples:
         assert dumps(obj).decode() == json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def test_request_log_is_bounded():
+    with lab.HttpServer(request_log_size=5) as srv:
+        c = http.client.HTTPConnection(*srv.address, timeout=TIMEOUT)
+        for i in range(12):
+            c.request("GET", f"/status/{200 + i}")
+            c.getresponse().read()
+        c.close()
+        assert [r.status for r in srv.requests()] == [207, 208, 209, 210, 211]
