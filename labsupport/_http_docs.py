@@ -20,7 +20,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import unquote
 
-from ._http_handler import Handler, HttpError, StopResponse, number
+from ._http_common import HttpError, StopResponse, number
+from ._http_handler import Handler
 
 DEFAULT_DOCROOT = Path(__file__).resolve().with_name("docs")
 

@@ -1,167 +1,43 @@
-"""One HTTP/1.1 connection of the local server: the standard library's parser, hardened.
+"""One HTTP/1.1 connection of the local server: the standard library's handler, hardened.
 
-``http.server.BaseHTTPRequestHandler`` already loops over keep-alive requests and parses
-the request line and headers. It is lenient, English and noisy, so this subclass:
+``http.server.BaseHTTPRequestHandler`` runs the connection (``setup``, the keep-alive loop
+in ``handle``, ``finish``) and its ``HTTPMessage`` holds the headers. Its parsing is
+lenient, English and noisy, so this subclass:
 
-- reads the request line and the header block itself, under caps (414 / 431) and a
-  deadline, rejecting control bytes (NUL...) and malformed lines with a Spanish 400,
-  before handing the checked bytes to ``parse_request()``;
+- reads the request line and the header lines itself, under caps (414 / 431) and a
+  deadline, rejecting control bytes (NUL...) and malformed lines with a Spanish 400, and
+  fills the standard ``HTTPMessage`` with the checked lines (what ``parse_request()`` does,
+  without running them through the ``email`` parser a second time);
 - reads request bodies by Content-Length or chunked, refuses both together (the classic
   request-smuggling ambiguity) and bodies over the cap (413);
-- writes each response's status line, headers and body with one ``sendall`` where it can
-  (one segment on the wire, no Nagle/delayed-ACK stalls), counting the bytes;
-- never writes to stderr: messages go to the server's log, and every request ends up as a
-  :class:`~labsupport.http.RequestRecord`.
+- writes responses through :class:`~labsupport._http_response.ResponseWriter` (one
+  ``sendall`` per response where it can, bytes counted, every request logged);
+- never writes to stderr: messages go to the server's log;
+- closes gently (lingering close) so that an error page is never lost to a reset.
 
-Routes (``_http_routes``, ``_http_docs``, ``_http_raw``) receive this object and use its
-small response API: ``respond``, ``respond_json``, ``start_stream`` / ``write_chunk`` /
-``end_stream``, ``send_raw``, and ``HttpError`` for a Spanish 4xx.
+Routes (``_http_routes``, ``_http_docs``, ``_http_raw``) receive this object: they read
+``command``, ``headers``, ``body``, ``args``, ``server`` and answer through the writer's API,
+or raise ``HttpError`` for a Spanish 4xx.
 """
 
 from __future__ import annotations
 
-import email.utils
 import http.client
 import http.server
-import json
-import re
 import socket
-import struct
-import sys
 import time
-from http import HTTPStatus
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 from urllib.parse import parse_qs
 
-TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-#: Control bytes that may not appear in a request line or a header (HTAB is allowed).
-CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
-VERSION = re.compile(rb"HTTP/[0-9]\.[0-9]")
-HEX = re.compile(rb"[0-9A-Fa-f]{1,15}")
-
-#: Methods the server understands; any other valid token gets 501.
-KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"})
-NO_BODY_STATUSES = frozenset({204, 304})
-
-PHRASES = {s.value: s.phrase for s in HTTPStatus}
-SPANISH_NAMES = {
-    400: "Petición incorrecta",
-    403: "Prohibido",
-    404: "No encontrado",
-    405: "Método no permitido",
-    408: "Tiempo de espera agotado",
-    411: "Falta la longitud",
-    413: "Cuerpo demasiado grande",
-    414: "URI demasiado larga",
-    431: "Cabeceras demasiado grandes",
-    500: "Error interno del servidor",
-    501: "No implementado",
-    503: "Servicio no disponible",
-    505: "Versión HTTP no soportada",
-}
+from ._http_common import CONTROL, HEX, KNOWN_METHODS, TOKEN, VERSION, HttpError, StopResponse
+from ._http_response import ResponseWriter
 
 #: Lingering close: how long (seconds) and how much (bytes) to drain before closing.
 LINGER = 1.0
 LINGER_BYTES = 1024 * 1024
 
-_date_cache: list[Any] = [0, ""]
 
-
-def http_date() -> str:
-    """The Date header, formatted once per second (formatting it per request costs)."""
-    now = int(time.time())
-    if _date_cache[0] != now:
-        _date_cache[1] = email.utils.formatdate(now, usegmt=True)
-        _date_cache[0] = now
-    return _date_cache[1]
-
-
-def error_body(code: int, explain: str) -> bytes:
-    """The Spanish plain-text body of every error response."""
-    name = SPANISH_NAMES.get(code, PHRASES.get(code, "Error"))
-    return f"Error {code} ({name}): {explain}\n".encode()
-
-
-def dumps(obj: Any) -> bytes:
-    """JSON as httpbin writes it (2-space indent, sorted keys, final newline), but UTF-8.
-
-    httpbin escapes non-ASCII (``a\\u00f1o``); here ``año`` stays readable. ``json.loads``
-    gives the same value for both, so code written against one works on the other.
-    ``json.dumps(indent=2)`` gives the same text, but with ``indent`` the standard library
-    falls back to its pure-Python encoder; this walk, with the C string escaper, is about
-    three times faster on httpbin's small dictionaries.
-    """
-    out: list[str] = []
-    _pretty(obj, "\n", out)
-    out.append("\n")
-    return "".join(out).encode()
-
-
-def _pretty(obj: Any, newline: str, out: list[str]) -> None:
-    if isinstance(obj, str):
-        out.append(encode_basestring(obj))
-    elif isinstance(obj, dict):
-        if not obj:
-            out.append("{}")
-            return
-        inner = newline + "  "
-        sep = "{" + inner
-        for key in sorted(obj):
-            out.append(sep)
-            out.append(encode_basestring(key))
-            out.append(": ")
-            _pretty(obj[key], inner, out)
-            sep = "," + inner
-        out.append(newline + "}")
-    elif isinstance(obj, list):
-        if not obj:
-            out.append("[]")
-            return
-        inner = newline + "  "
-        sep = "[" + inner
-        for item in obj:
-            out.append(sep)
-            _pretty(item, inner, out)
-            sep = "," + inner
-        out.append(newline + "]")
-    else:  # numbers, True, False, None
-        out.append(json.dumps(obj))
-
-
-def number(text: Any, what: str, low: float, high: float, *, integer: bool = True) -> Any:
-    """Parse a path or query parameter; not a number or out of range -> Spanish 400."""
-    try:
-        value = int(text) if integer else float(text)
-    except (TypeError, ValueError):
-        kind = "un entero" if integer else "un número"
-        raise HttpError(400, f"{what} debe ser {kind}; se recibió {text!r}.") from None
-    if not low <= value <= high:  # also rejects nan
-        raise HttpError(400, f"{what} debe estar entre {_show(low)} y {_show(high)}; se recibió {text}.")
-    return value
-
-
-def _show(x: float) -> str:
-    """A bound as people write it: 10485760, 0.5, 10 (not 1.04858e+07 or 10.0)."""
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
-
-
-class HttpError(Exception):
-    """Raised by a route to answer ``status`` with a Spanish explanation."""
-
-    def __init__(self, status: int, explain: str, *, close: bool = False, headers: Any = ()) -> None:
-        super().__init__(explain)
-        self.status = status
-        self.explain = explain
-        self.close = close
-        self.headers = headers
-
-
-class StopResponse(Exception):
-    """Raised by a route that must abandon its response (the server is stopping)."""
-
-
-class Handler(http.server.BaseHTTPRequestHandler):
+class Handler(ResponseWriter, http.server.BaseHTTPRequestHandler):
     """One connection; ``handle()`` (inherited) loops over its keep-alive requests."""
 
     protocol_version = "HTTP/1.1"
@@ -216,19 +92,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if conn.gettimeout() != srv.timeout:  # _read_head may have shortened it
                 conn.settimeout(srv.timeout)
             self._record()
-
-    def _record(self, pending: int = 0) -> None:
-        """Add this request to the server's log, once.
-
-        Called just before the response's last bytes are written (``pending`` of them), so a
-        client that has read its whole response always finds it in ``server.requests()``.
-        """
-        if not self._recorded:
-            self._recorded = True
-            duration = time.perf_counter() - self._t0
-            self.server._record_request(
-                self.peer, self.command, self.path, self.status, self.bytes_sent + pending, duration
-            )
 
     @property
     def peer(self) -> str:
@@ -476,117 +339,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise HttpError(400, "demasiados parámetros en la consulta (máximo 1000).") from None
         return {k: v[0] if len(v) == 1 else v for k, v in parsed.items()}
 
-    # -- what routes write -----------------------------------------------------------
-    def _write(self, data: bytes) -> None:
-        self.connection.sendall(data)
-        self.bytes_sent += len(data)
-
-    def _head_bytes(self, status: int, headers: Any, length: int | None) -> bytes:
-        self.status = status
-        self.started = True
-        out = [
-            f"HTTP/1.1 {status} {PHRASES.get(status, 'Unknown')}\r\n"
-            f"Server: {self.server_version}\r\nDate: {http_date()}\r\n"
-        ]
-        for name, value in headers:
-            out.append(f"{name}: {value}\r\n")
-        if length is not None:
-            out.append(f"Content-Length: {length}\r\n")
-        elif self.chunked:
-            out.append("Transfer-Encoding: chunked\r\n")
-        if self.close_connection:
-            out.append("Connection: close\r\n")
-        elif self.request_version == "HTTP/1.0":
-            out.append("Connection: keep-alive\r\n")
-        out.append("\r\n")
-        return "".join(out).encode("latin-1")
-
-    def respond(self, status: int = 200, body: bytes = b"", content_type: str | None = None, headers: Any = ()) -> None:
-        """Status line, headers and body in one ``sendall``; HEAD gets the same headers."""
-        if content_type is not None:
-            headers = [("Content-Type", content_type), *headers]
-        if status in NO_BODY_STATUSES or status < 200:
-            data = self._head_bytes(status, headers, None)
-        else:
-            data = self._head_bytes(status, headers, len(body))
-            if not self.is_head:
-                data += body
-        self._record(len(data))
-        self._write(data)
-
-    def respond_json(self, obj: Any, status: int = 200, headers: Any = ()) -> None:
-        try:
-            body = dumps(obj)
-        except RecursionError:
-            raise HttpError(400, "el JSON de la petición está anidado a demasiada profundidad.") from None
-        self.respond(status, body, "application/json", headers)
-
-    def fail(self, status: int, explain: str, *, close: bool = False, headers: Any = ()) -> None:
-        """A Spanish error page; ``close=True`` also ends the connection."""
-        if close:
-            self.close_connection = True
-        self.server._log("http-error", self.peer, f"{status} {self.command} {self.path[:80]}: {explain}")
-        self.respond(status, error_body(status, explain), self.error_content_type, headers)
-
-    def start_stream(self, status: int, content_type: str, headers: Any = (), length: int | None = None) -> bool:
-        """Send the head of a streamed response; returns False for HEAD (send nothing more).
-
-        Without ``length`` the body is chunked (HTTP/1.1) or ends by closing (HTTP/1.0).
-        """
-        if length is None:
-            if self.request_version == "HTTP/1.1":
-                self.chunked = True
-            else:
-                self.close_connection = True
-        head = self._head_bytes(status, [("Content-Type", content_type), *headers], length)
-        if self.is_head or length == 0:
-            self._record(len(head))
-        self._remaining = length
-        self._write(head)
-        return not self.is_head
-
-    def write_chunk(self, data: bytes) -> None:
-        if not data:
-            return
-        if self.chunked:
-            self._write(b"%x\r\n%b\r\n" % (len(data), data))
-            return
-        if self._remaining is not None:
-            self._remaining -= len(data)
-            if self._remaining <= 0:
-                self._record(len(data))
-        self._write(data)
-
-    def end_stream(self) -> None:
-        if self.chunked:
-            self._record(5)
-            self._write(b"0\r\n\r\n")
-
-    def send_raw(self, data: bytes, status: int = 0, *, last: bool = False) -> None:
-        """Bytes exactly as given (the /raw/ faults); the status is only for the log."""
-        if status:
-            self.status = status
-        self.started = True
-        if last:
-            self._record(len(data))
-        self._write(data)
-
     # -- the standard library's hooks --------------------------------------------------
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """Protocol errors: a Spanish text body, then the connection is closed.
-
-        ``message`` is the reason phrase in the standard library; here the status line keeps
-        the standard English phrase (what clients compare) and the Spanish text goes in the body.
-        """
-        text = explain or message or PHRASES.get(code, "error")
-        self.fail(code, text, close=True)
-
-    def _try_error(self, code: int, explain: str) -> None:
-        try:
-            self.fail(code, explain, close=True)
-        except OSError:
-            pass
-
     def log_message(self, format: str, *args: Any) -> None:
         self.server._log("http", self.peer, format % args)
 
@@ -620,10 +373,3 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 drained += len(data)
         except OSError:  # the client is gone already, or timed out: nothing left to protect
             pass
-
-    def close_now_with_reset(self) -> None:
-        """Make the coming close send RST instead of FIN (SO_LINGER on, 0 seconds)."""
-        fmt = "HH" if sys.platform == "win32" else "ii"  # struct linger differs on Windows
-        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack(fmt, 1, 0))
-        self._reset = True
-        self.close_connection = True

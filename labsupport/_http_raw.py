@@ -33,7 +33,8 @@ import time
 from collections.abc import Callable
 
 from . import _http_content as content
-from ._http_handler import Handler, HttpError, StopResponse, http_date, number
+from ._http_common import HttpError, StopResponse, http_date, number
+from ._http_handler import Handler
 
 #: The guide's sample response (section 6), byte for byte: LF endings, 25 declared, 26 sent.
 GUIDE_LF_RESPONSE = (

@@ -19,11 +19,12 @@ from collections.abc import Callable
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 from . import _http_content as content
 from . import _http_docs, _http_raw
-from ._http_handler import Handler, HttpError, StopResponse, dumps, number
+from ._http_common import HttpError, StopResponse, dumps, number
+from ._http_handler import Handler
 
 ENV_HEADERS = frozenset({"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Port", "Via", "X-Request-Id"})
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -236,7 +237,8 @@ def view_redirect_to(req: Handler) -> None:
         wanted = number(args["status_code"], "status_code", 100, 599)
         if 300 <= wanted < 400:
             status = wanted
-    _redirect(req, url, status)
+    # headers are ASCII: "/año" leaves as "/a%C3%B1o" (httpbin sends raw UTF-8 bytes instead)
+    _redirect(req, quote(url, safe="/:?#[]@!$&'()*+,;=%~"), status)
 
 
 def view_delay(req: Handler, seconds: str) -> None:

@@ -37,8 +37,9 @@ from typing import Any
 from . import _http_routes
 from ._address import format_address
 from ._errors import LabError
+from ._http_common import error_body, http_date
 from ._http_docs import BIG_FILE_NAME, BIG_FILE_SHA256, BIG_FILE_SIZE, DEFAULT_DOCROOT, big_file_bytes
-from ._http_handler import Handler, error_body, http_date
+from ._http_handler import Handler
 from ._server import StreamServer
 
 __all__ = [

@@ -321,6 +321,16 @@ def test_redirect_to_accepts_local_targets(srv, target):
     c.close()
 
 
+def test_redirect_to_a_non_ascii_path_is_percent_encoded(srv):
+    c = http.client.HTTPConnection(*srv.address, timeout=TIMEOUT)
+    c.request("GET", "/redirect-to?" + urllib.parse.urlencode({"url": "/año/€?q=ü"}))
+    r = c.getresponse()
+    r.read()
+    assert r.status == 302 and r.getheader("Location") == "/a%C3%B1o/%E2%82%AC?q=%C3%BC"
+    c.close()
+    srv.check()
+
+
 @pytest.mark.parametrize(
     "target",
     [
@@ -595,7 +605,7 @@ def test_server_is_quiet_on_stderr(srv, capfd):
 
 
 def test_fast_json_writer_matches_the_standard_library():
-    from labsupport._http_handler import dumps
+    from labsupport._http_common import dumps
 
     samples = [
         {"args": {"a": ["1", "2"], "b": "año"}, "vacío": {}, "lista": [], "z": [1, 2.5, None, True, False]},
