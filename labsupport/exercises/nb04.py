@@ -208,6 +208,13 @@ def _serve_once(funcion, ctx, data: bytes) -> bytes:
         raise Fail(
             "después de responder, tu servidor no cerró la conexión: el cliente esperó el FIN (b'') en vano"
         ) from None
+    except ConnectionResetError:
+        if parts:  # the answer came before the reset: the comparison says what was wrong
+            return b"".join(parts)
+        raise Fail(
+            "tu servidor cerró sin leer todo lo que envió el cliente, y el cierre fue un RST: "
+            "el cliente recibió ConnectionResetError en vez de la respuesta"
+        ) from None
     return b"".join(parts)
 
 
