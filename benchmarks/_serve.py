@@ -74,6 +74,14 @@ class ServerProcess:
             return None
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+    def threads(self) -> int | None:
+        """How many threads the child runs now (Linux's /proc; None elsewhere)."""
+        try:
+            status = Path(f"/proc/{self.pid}/status").read_text()
+        except OSError:
+            return None
+        return int(next(x for x in status.splitlines() if x.startswith("Threads:")).split()[1])
+
     def stop(self) -> list[str]:
         """Close stdin (the child's signal to stop); return the errors its server kept."""
         if self._proc.poll() is None:
