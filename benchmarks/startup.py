@@ -121,7 +121,8 @@ def main(argv: list[str] | None = None) -> dict:
     result = {"importar": imports, "ciclo_de_vida": cycles, "python": sys.version.split()[0]}
     args.salida.parent.mkdir(parents=True, exist_ok=True)
     args.salida.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"Resultados en {args.salida.relative_to(ROOT)}")
+    shown = args.salida.relative_to(ROOT) if args.salida.resolve().is_relative_to(ROOT) else args.salida
+    print(f"Resultados en {shown}")
     return result
 
 
