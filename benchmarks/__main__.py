@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     if "aula" in parts:
         _title("3. El servidor del aula bajo carga")
-        sizes = ["--clientes", "2", "4", "--segundos", "0.5", "--rondas", "1"] if quick else []
+        sizes = ["--clientes", "3", "--segundos", "0.5", "--rondas", "1"] if quick else []
         r = classroom_load.main([*sizes, "--generador", args.generador, "--salida", str(out / "aula.json")])
         _plots.classroom(r, out / "aula.png")
         o = r["objetivos"]

@@ -76,6 +76,9 @@ def request_bytes(host: str, port: int, path: str) -> bytes:
 def read_response(sock: socket.socket, buf: bytearray) -> tuple[int, int, bool]:
     """Read one Content-Length response from ``sock``: (status, bytes, server closes after it).
 
+    The server closes after ``Connection: close``, and after an HTTP/1.0 response unless it
+    says ``Connection: keep-alive``.
+
     Leftovers stay in ``buf`` for the next response.
     """
     while (end := buf.find(b"\r\n\r\n")) < 0:
@@ -95,7 +98,10 @@ def read_response(sock: socket.socket, buf: bytearray) -> tuple[int, int, bool]:
             raise ConnectionError("respuesta incompleta")
         buf += data
     del buf[:total]
-    return status, total, b"\r\nconnection: close" in head
+    closes = b"\r\nconnection: close" in head or (
+        head.startswith(b"http/1.0") and b"\r\nconnection: keep-alive" not in head
+    )
+    return status, total, closes
 
 
 def fetch(address: tuple[str, int], path: str) -> tuple[int, dict[str, str], bytes]:

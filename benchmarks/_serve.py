@@ -14,6 +14,7 @@ per-request log line is silenced, as HttpServer's own log never prints).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import subprocess
@@ -31,6 +32,7 @@ NAMES = {
 }
 
 
+@functools.lru_cache(maxsize=1)
 def httpbin_available() -> bool:
     """httpbin and werkzeug import in this environment (they are optional for the course)."""
     code = "import httpbin, werkzeug.serving"
