@@ -356,3 +356,12 @@ def test_importing_plots_does_not_import_matplotlib():
     code = "import sys, labsupport.plots; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_latency_with_a_long_tail_uses_log_bins():
+    fast = [0.2 + 0.01 * i for i in range(50)]
+    ax = plots.latency({"rápidas y alguna lenta": [*fast, 30.0, 45.0]}, bins=10)
+    assert ax.get_xscale() == "log"
+    heights = [p.get_height() for p in ax.patches]
+    assert sum(h > 0 for h in heights) >= 3  # the fast requests spread over several bars
+    assert plots.latency([1.0, 2.0, 3.0]).get_xscale() == "linear"

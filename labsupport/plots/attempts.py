@@ -49,15 +49,17 @@ def attempts(timelines: Mapping[str, Iterable[tuple[float, bool]]], ax: Any = No
         ax.plot(fails, [row] * len(fails), "x", color=COLORS["fail"], markersize=10, mew=2.5, zorder=3)
         ax.plot(oks, [row] * len(oks), "o", color=COLORS["ok"], markersize=10, zorder=3)
         if waits:
+            below = False  # short waits alternate above and below the line, so labels never collide
             for (t0, _), (t1, _) in itertools.pairwise(points):
                 if t1 - t0 < 0.05 * span:  # too short to write on: the marks already touch
                     continue
+                below = not below if t1 - t0 < 0.12 * span else False
                 ax.text(
                     (t0 + t1) / 2,
-                    row - 0.14,
+                    row + 0.16 if below else row - 0.14,
                     f"{t1 - t0:.2g} s",
                     ha="center",
-                    va="bottom",
+                    va="top" if below else "bottom",
                     fontsize=8,
                     color=COLORS["muted"],
                 )

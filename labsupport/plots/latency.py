@@ -63,7 +63,14 @@ def latency(
     hi = max(max(v) for v in series.values())
     if hi == lo:
         hi = lo + 1.0
-    edges = [lo + (hi - lo) * i / bins for i in range(bins + 1)]
+    # Latencies have long tails: a few slow requests would squash the rest into one bar on a
+    # linear axis, so when they span more than 20x the bins are log-spaced (and so is the axis).
+    logarithmic = lo > 0 and hi / lo > 20
+    if logarithmic:
+        edges = [lo * (hi / lo) ** (i / bins) for i in range(bins + 1)]
+        ax.set_xscale("log")
+    else:
+        edges = [lo + (hi - lo) * i / bins for i in range(bins + 1)]
     styles = ("--", ":", "-.")
     for i, (label, values) in enumerate(series.items()):
         color = SERIES[i % len(SERIES)]
