@@ -19,7 +19,6 @@ Ending a connection is where determinism is won or lost:
 from __future__ import annotations
 
 import socket
-import struct
 import time
 from typing import Any
 
@@ -81,11 +80,6 @@ def read_until(conn: socket.socket, delimiter: bytes | None, limit: int = MAX_RE
         if not delimiter or delimiter in data:
             break
     return bytes(data)
-
-
-def arm_reset(conn: socket.socket) -> None:
-    """Make the coming ``close()`` send RST instead of FIN (``SO_LINGER`` on, timeout 0)."""
-    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
 def close_gracefully(conn: socket.socket, drain: float = 1.0, limit: int = MAX_PAYLOAD) -> None:

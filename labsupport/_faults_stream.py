@@ -17,11 +17,11 @@ from ._faults_base import (
     MAX_REQUEST,
     FaultParameterError,
     FaultServer,
-    arm_reset,
     check_bytes,
     check_number,
     close_gracefully,
 )
+from ._sockopts import arm_reset
 
 DEFAULT_TEXT = (
     "Los sockets entregan bytes, no mensajes: este texto llega a trozos y tu programa "

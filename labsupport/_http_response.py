@@ -8,13 +8,11 @@ a client that has read its whole response always finds it in ``server.requests()
 
 from __future__ import annotations
 
-import socket
-import struct
-import sys
 import time
 from typing import Any
 
 from ._http_common import NO_BODY_STATUSES, PHRASES, HttpError, dumps, error_body, http_date
+from ._sockopts import arm_reset
 
 
 class ResponseWriter:
@@ -145,7 +143,6 @@ class ResponseWriter:
 
     def close_now_with_reset(self) -> None:
         """Make the coming close send RST instead of FIN (SO_LINGER on, 0 seconds)."""
-        fmt = "HH" if sys.platform == "win32" else "ii"  # struct linger differs on Windows
-        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack(fmt, 1, 0))
+        arm_reset(self.connection)
         self._reset = True
         self.close_connection = True

@@ -34,8 +34,8 @@ from typing import Any
 
 from ._address import format_address, resolve_host
 from ._errors import LabError
-from ._faults_base import arm_reset
 from ._server import StreamServer
+from ._sockopts import arm_reset
 
 __all__ = [
     "Direction",
