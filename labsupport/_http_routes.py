@@ -49,8 +49,9 @@ def origin(req: Handler) -> str:
 def full_url(req: Handler) -> str:
     if req.path.startswith("http://"):
         return req.path
-    host = req.headers.get("Host") or req.server.url("/")[7:-1]
-    return f"http://{host}{req.path}"
+    scheme = req.server.scheme
+    host = req.headers.get("Host") or req.server.url("/").removeprefix(f"{scheme}://").rstrip("/")
+    return f"{scheme}://{host}{req.path}"
 
 
 def json_safe(data: bytes, content_type: str = "application/octet-stream") -> str:

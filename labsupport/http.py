@@ -151,11 +151,14 @@ class HttpServer(StreamServer):
         """A long accept queue: 200 clients connecting at once must not lose SYNs (1 s retry)."""
         return 1024
 
+    #: ``https`` for the TLS variant: URLs and the JSON ``url`` field follow it.
+    scheme = "http"
+
     def url(self, path: str = "/") -> str:
         """``http://127.0.0.1:PORT/path`` (``http://[::1]:PORT/path`` on IPv6)."""
         if not path.startswith("/"):
             path = "/" + path
-        return f"http://{format_address(self.address)}{path}"
+        return f"{self.scheme}://{format_address(self.address)}{path}"
 
     # -- the request log -------------------------------------------------------------
     def requests(self) -> list[RequestRecord]:

@@ -131,14 +131,11 @@ class TlsHttpServer(_TlsMixin, HttpServer):
     """
 
     name = "servidor HTTPS"
+    scheme = "https"
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, **kwargs: Any) -> None:
         self._tls_init()
         super().__init__(host, port, **kwargs)
-
-    def url(self, path: str = "/") -> str:
-        """``https://127.0.0.1:PORT/path`` (``https://[::1]:PORT/path`` on IPv6)."""
-        return "https://" + super().url(path).removeprefix("http://")
 
 
 class TlsEchoServer(_TlsMixin, EchoServer):

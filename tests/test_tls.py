@@ -119,3 +119,13 @@ def test_a_client_that_never_handshakes_is_dropped_at_the_server_timeout(no_leak
     with lab.TlsHttpServer(timeout=0.3) as srv, socket.create_connection(srv.address, timeout=3) as c:
         assert c.recv(100) == b""  # the server gave up on the handshake and closed
         assert settle(lambda: srv.active_connections == 0)
+
+
+def test_json_url_field_says_https_over_tls():
+    with lab.TlsHttpServer() as server:
+        conn = http.client.HTTPSConnection(server.host, server.port, timeout=5, context=lab.tls.client_context())
+        conn.request("GET", "/get?x=1")
+        body = json.loads(conn.getresponse().read())
+        conn.close()
+    assert body["url"].startswith("https://127.0.0.1:")
+    assert body["url"].endswith("/get?x=1")
