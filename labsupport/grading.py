@@ -47,7 +47,7 @@ NO_SUBMISSION = "sin entrega"
 CSV_COLUMNS = ("alumno", "cuaderno", "ejercicio", "superados", "total", "estado", "detalle")
 _CALL = re.compile(r"""comprobar\(\s*(?:exercise_id\s*=\s*|ejercicio\s*=\s*)?["']([^"']+)["']""")
 _SKIPPED_DIRS = (".ipynb_checkpoints", "__pycache__")
-_MAX_CONSECUTIVE_TIMEOUTS = 2
+INTERRUPT_WAIT = 5.0  # seconds a kernel has to stop a timed-out cell before the notebook is abandoned
 
 
 # --------------------------------------------------------------------------- what a notebook asks
@@ -160,6 +160,43 @@ def _error_of(cell: Any) -> str | None:
     return None
 
 
+_MAX_COPIED_FILE = 50 * 1024 * 1024
+
+
+def _not_copied(folder: str, names: list[str]) -> set[str]:
+    """What the temporary copy of a student's folder leaves out: checkpoints, hidden entries and
+    files over 50 MiB (a notebook never needs them; copying them would only slow the run)."""
+    skipped = set()
+    for name in names:
+        path = os.path.join(folder, name)
+        if name in _SKIPPED_DIRS or name.startswith("."):
+            skipped.add(name)
+        elif os.path.isfile(path) and os.path.getsize(path) > _MAX_COPIED_FILE:
+            skipped.add(name)
+    return skipped
+
+
+async def _interrupt(client: Any, wait: float) -> bool:
+    """Interrupt the kernel and wait for the timed-out cell's reply; False if it never comes.
+
+    Waiting matters: a cell sent while the old one is still being interrupted is dropped
+    by ipykernel ("aborted"), and would look as if it had run without output.
+    """
+    from jupyter_core.utils import ensure_async
+
+    await client.km.interrupt_kernel()
+    loop = asyncio.get_running_loop()
+    end = loop.time() + wait
+    while (left := end - loop.time()) > 0:
+        try:
+            msg = await ensure_async(client.kc.shell_channel.get_msg(timeout=left))
+        except queue.Empty:
+            return False
+        if msg.get("msg_type") == "execute_reply":
+            return True
+    return False
+
+
 def _last_words(stderr_file) -> str:
     """The last line the kernel wrote to stderr (a segfault, a failed start), for the detail column."""
     stderr_file.flush()
@@ -206,7 +243,7 @@ async def run_notebook(
 
     with tempfile.TemporaryDirectory(prefix="labsupport-corregir-") as tmp:
         work = Path(tmp) / "trabajo"
-        shutil.copytree(path.parent, work, ignore=shutil.ignore_patterns(*_SKIPPED_DIRS))
+        shutil.copytree(path.parent, work, ignore=_not_copied)
         results_file = Path(tmp) / "resultados.jsonl"
         results_file.touch()
         env = dict(os.environ, LABSUPPORT_RESULTADOS=str(results_file), PYDEVD_DISABLE_FILE_VALIDATION="1")
@@ -228,7 +265,6 @@ async def run_notebook(
         kernel_stderr = open(Path(tmp) / "nucleo-stderr.txt", "wb")  # closed in the finally below
         try:
             async with client.async_setup_kernel(env=env, cleanup_kc=True, stderr=kernel_stderr):
-                timeouts_in_a_row = 0
                 for index, cell in enumerate(nb.cells):
                     if cell.cell_type != "code":
                         continue
@@ -241,17 +277,14 @@ async def run_notebook(
                     try:
                         await client.async_execute_cell(cell, index)
                     except CellTimeoutError:
-                        timeouts_in_a_row += 1
                         result.problems[index] = CellProblem(
                             index, TIMEOUT, f"la celda no terminó en {limit['cell']:g} s y se interrumpió"
                         )
-                        if timeouts_in_a_row >= _MAX_CONSECUTIVE_TIMEOUTS:
+                        if not await _interrupt(client, INTERRUPT_WAIT):
                             result.stopped_at, result.stop_status = index + 1, TIMEOUT
                             result.stop_detail = "el núcleo no respondió tras interrumpirlo"
                             break
-                        await client.km.interrupt_kernel()
                         continue
-                    timeouts_in_a_row = 0
                     error = _error_of(cell)
                     if error:
                         result.problems[index] = CellProblem(index, ERROR, error)

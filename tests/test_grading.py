@@ -8,6 +8,7 @@ kernels (nbclient), so this file takes a few seconds; the cell limit is 3 s to k
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import csv
 import io
@@ -155,3 +156,59 @@ def test_isolated_kernel_sees_only_loopback_and_it_works(tmp_path, fake_lab):
     result = grading.grade_folder(tmp_path / "entregas", tmp_path / "salida", isolation="si", cell_limit=10)
     assert result.isolated
     assert [(r.exercise, r.status) for r in result.rows] == [("1.1", "ok")]
+
+
+def _notebook(tmp_path: Path, *sources: str) -> Path:
+    path = tmp_path / "cuaderno.ipynb"
+    nbformat.write(new_notebook(cells=[new_code_cell(s) for s in sources]), path)
+    return path
+
+
+def test_a_kernel_that_ignores_interrupts_is_abandoned(tmp_path, fake_lab, monkeypatch):
+    """The cell hangs with SIGINT ignored: the notebook is given up and later exercises say why."""
+    monkeypatch.setattr(grading, "INTERRUPT_WAIT", 1.0)
+    path = _notebook(
+        tmp_path,
+        "import signal\nimport time\n\nimport lab_falso as lab",
+        'lab.comprobar("1.1", lambda a, b: a + b)',
+        # ipykernel re-installs its SIGINT handler before every cell, so ignore it inside the cell
+        "signal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    time.sleep(0.05)",
+        'lab.comprobar("1.2", str.upper)',
+    )
+    run = asyncio.run(grading.run_notebook(path, cell_limit=1, notebook_limit=30))
+    assert [(p.index, p.status) for p in run.cell_errors()] == [(2, grading.TIMEOUT)]
+    assert run.stop_status == grading.TIMEOUT and run.stopped_at == 3
+    rows = grading.rows_for("ana", path.name, run, expected=None)
+    assert [(r.exercise, r.status) for r in rows] == [("1.1", "ok"), ("1.2", grading.TIMEOUT)]
+    assert "no llegó a ejecutarse" in rows[1].detail
+
+
+def test_cells_after_an_interrupted_one_really_run(tmp_path, fake_lab):
+    """Regression: the next cells used to reach ipykernel while it was still interrupting, and
+    were silently dropped."""
+    path = _notebook(
+        tmp_path,
+        "import time\n\nimport lab_falso as lab",
+        "while True:\n    time.sleep(0.05)",
+        "print('tres')",
+        'lab.comprobar("1.2", str.upper)',
+    )
+    run = asyncio.run(grading.run_notebook(path, cell_limit=1, notebook_limit=30))
+    assert [(p.index, p.status) for p in run.cell_errors()] == [(1, grading.TIMEOUT)]
+    assert run.nb.cells[2].outputs[0]["text"] == "tres\n"
+    assert run.reports["1.2"]["estado"] == "ok"
+
+
+def test_the_notebook_time_limit_stops_a_slow_notebook(tmp_path, fake_lab):
+    path = _notebook(
+        tmp_path,
+        "import time\n\nimport lab_falso as lab",
+        'lab.comprobar("1.1", lambda a, b: a + b)',
+        "time.sleep(0.6)",
+        "time.sleep(0.6)",
+        'lab.comprobar("1.2", str.upper)',
+    )
+    run = asyncio.run(grading.run_notebook(path, cell_limit=10, notebook_limit=1))
+    assert run.reports["1.1"]["estado"] == "ok"
+    assert "1.2" not in run.reports
+    assert run.stop_status == grading.TIMEOUT and "límite total de 1 s" in run.stop_detail
