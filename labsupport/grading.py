@@ -5,17 +5,22 @@ runs in a fresh kernel of this same Python (nbclient), in a temporary copy of th
 folder, with ``LABSUPPORT_RESULTADOS`` pointing to a file where each ``lab.comprobar`` call
 appends its result. A submission is graded for what it did, and nothing a notebook does can
 stop the run: a cell that hangs is interrupted after ``--limite-celda`` seconds (and the
-notebook abandoned after two in a row or after ``--limite-cuaderno`` seconds), a dead kernel
-ends only that notebook, an exception fails only its cell, and an exercise whose cell was
-deleted is reported as missing ("falta").
+notebook abandoned if the kernel ignores the interrupt, or after ``--limite-cuaderno``
+seconds in total), a dead kernel ends only that notebook, an exception fails only its cell,
+and an exercise whose cell was deleted is reported as missing ("falta").
+
+What this does not defend against: a student who edits ``lab.comprobar`` or writes to the
+results file can fake a result. The grader checks work done in good faith; it is not an exam
+proctor.
 
 Network: the course only speaks to loopback, and so does the grader (it opens no socket of
-its own besides the kernel's channels). Students' code, though, could try anything; on Linux
-each kernel therefore runs in its own network namespace (``unshare --user --net``) where the
-only interface is a private loopback, and talks to the grader over Unix sockets (ZeroMQ's
-``ipc`` transport). Where ``unshare`` is not available (macOS, Windows, a locked-down
-container) the summary says the network was NOT isolated; run the grader inside a container
-without network then (``docker run --network none ...`` keeps only loopback).
+its own besides the kernel's channels, which are Unix sockets on Linux and macOS). Students'
+code, though, could try anything; on Linux each kernel therefore runs in its own network
+namespace (``unshare --user --net``) where the only interface is a private loopback, and
+talks to the grader over Unix sockets (ZeroMQ's ``ipc`` transport). Where ``unshare`` is not
+available (macOS, Windows, a locked-down container) the summary says the network was NOT
+isolated; run the grader inside a container without network then (``docker run --network
+none ...`` keeps only loopback).
 """
 
 from __future__ import annotations
