@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-_cells: dict[str, dict] = {}
+#: Keyed by the item's id(): a notebook outside pytest's rootdir gets a node id of just "::Cell N".
+_cells: dict[int, dict] = {}
 _started = [0.0]
 
 
@@ -34,7 +35,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         cell = getattr(item, "cell", None)
         source = cell.source if cell is not None else ""
         first = next((line for line in source.splitlines() if line.strip()), "")
-        _cells[item.nodeid] = {
+        _cells[id(item)] = {
             "orden": order,
             "cuaderno": Path(str(item.fspath)).name,
             "celda": item.name,
@@ -66,13 +67,15 @@ def pytest_runtest_call(item: pytest.Item):
     before = _kernel_cpu(item)
     yield
     after = _kernel_cpu(item)
-    entry = _cells.get(item.nodeid)
+    entry = _cells.get(id(item))
     if entry is not None and before is not None and after is not None:
         entry["cpu_nucleo"] = round(after - before, 3)
 
 
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    entry = _cells.get(report.nodeid)
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = (yield).get_result()
+    entry = _cells.get(id(item))
     if entry is None:
         return
     entry[report.when] = round(report.duration, 6)

@@ -3,9 +3,10 @@
 CI and every ``make test`` run all notebooks in strict nbval. Part of that time is fixed
 (pytest, one kernel start per notebook), part is the course's own cells. The floor is
 measured in the same run: the same number of notebooks with one trivial code cell each,
-made in a temporary folder, run with the very same flags as the Makefile's ``nbval``
-target. The course's total over the floor's is the figure to watch (target: ≤ 2×); per
-notebook, the time includes its kernel start and stop; the slowest cells are listed.
+made in a temporary folder (under ``benchmarks/resultados``, ignored by git), run with the
+very same flags as the Makefile's ``nbval`` target. The course's total over the floor's is
+the figure to watch (target: ≤ 2×); per notebook, the time includes its kernel start and
+stop; the slowest cells are listed.
 
     .venv/bin/python -m benchmarks.course_run [--cuadernos notebooks/01_crear_sockets.ipynb ...]
 """
@@ -87,15 +88,39 @@ def run_nbval(notebooks: list[Path]) -> dict:
     }
 
 
+def where_time_goes(run_: dict) -> dict:
+    """Seconds of one nbval run by kind: kernels, cells computing, cells waiting, the rest.
+
+    A cell's wall time minus its kernel's CPU time is time spent waiting (a timeout, a
+    sleep, a server's answer): no optimisation of code makes it shorter, only a shorter wait.
+    """
+    cells = run_["celdas"]
+    starts = sum(nb["arranque_nucleo_s"] or 0 for nb in run_["cuadernos"].values())
+    wall = sum(c["call"] for c in cells)
+    cpu = sum(min(c["call"], c["cpu_nucleo"]) for c in cells if c["cpu_nucleo"] is not None)
+    waiting = [c for c in cells if c["cpu_nucleo"] is not None and c["call"] >= 0.3 and c["cpu_nucleo"] < c["call"] / 4]
+    return {
+        "arranque_de_nucleos_s": round(starts, 3),
+        "celdas_s": round(wall, 3),
+        "celdas_cpu_del_nucleo_s": round(cpu, 3),
+        "celdas_esperando_s": round(wall - cpu, 3),
+        "resto_s": round(run_["segundos"] - starts - wall, 3),
+        "celdas_que_sobre_todo_esperan": len(waiting),
+        "celdas_que_sobre_todo_esperan_s": round(sum(c["call"] for c in waiting), 3),
+    }
+
+
 def run(notebooks: list[Path] | None = None, slowest: int = 10) -> dict:
     """The floor first, then the course; the ratio, and the ``slowest`` cells of the course."""
     notebooks = notebooks if notebooks is not None else course_notebooks()
-    with tempfile.TemporaryDirectory() as tmp:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=RESULTS) as tmp:  # under pytest's rootdir, as the course is
         floor = run_nbval(make_floor(len(notebooks), Path(tmp)))
     course = run_nbval(notebooks)
     floor_per_nb = sorted(nb["segundos"] for nb in floor["cuadernos"].values())
     floor_median = floor_per_nb[len(floor_per_nb) // 2] if floor_per_nb else float("nan")
     ranked = sorted(course["celdas"], key=lambda c: c["call"], reverse=True)[:slowest]
+    breakdown = {"curso": where_time_goes(course), "suelo": where_time_goes(floor)}
     return {
         "que": "nbval estricto (mismas opciones que `make nbval`) sobre el curso y sobre cuadernos vacíos",
         "fecha": time.strftime("%Y-%m-%d %H:%M:%S"),
@@ -105,6 +130,7 @@ def run(notebooks: list[Path] | None = None, slowest: int = 10) -> dict:
         "suelo_mediana_por_cuaderno_s": floor_median,
         "razon_total": round(course["segundos"] / floor["segundos"], 3),
         "objetivo_razon_total": 2.0,
+        "desglose": breakdown,
         "celdas_mas_lentas": [
             {k: c[k] for k in ("cuaderno", "celda", "call", "cpu_nucleo", "primera_linea", "resultado")} for c in ranked
         ],
@@ -126,6 +152,16 @@ def print_table(r: dict) -> None:
         outside = run_["segundos_fuera_de_cuadernos"]
         print(f"  {label}  {run_['segundos']:8.2f} s   (pytest fuera de los cuadernos: {outside:.2f} s)")
     print(f"  razón curso / suelo  {r['razon_total']:.2f}   (objetivo: ≤ {r['objetivo_razon_total']:g})")
+    d = r["desglose"]["curso"]
+    print(
+        f"  dónde va el tiempo del curso: núcleos {d['arranque_de_nucleos_s']:.1f} s, celdas "
+        f"{d['celdas_s']:.1f} s (CPU {d['celdas_cpu_del_nucleo_s']:.1f} s, esperando "
+        f"{d['celdas_esperando_s']:.1f} s), resto {d['resto_s']:.1f} s"
+    )
+    print(
+        f"  {d['celdas_que_sobre_todo_esperan']} celdas de ≥ 0,3 s pasan más de 3/4 de su tiempo esperando "
+        f"(timeouts, pausas): {d['celdas_que_sobre_todo_esperan_s']:.1f} s"
+    )
     if curso["celdas_falladas"]:
         print(f"  celdas que fallaron en nbval: {', '.join(curso['celdas_falladas'][:10])}")
     print("  Celdas más lentas (tiempo de reloj; CPU del núcleo: poca CPU = la celda espera)")
