@@ -89,9 +89,9 @@ def classroom(r: dict, path: Path) -> Path:
     p99.set_xlabel("clientes a la vez")
     p99.set_ylabel("latencia p99 (ms, escala log)")
     p99.set_title("Latencia p99")
-    for ax in (rps, p99):
+    for ax, where in ((rps, "center right"), (p99, "lower right")):
         ax.set_xticks(r["clientes"])
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc=where)
     return _save(fig, path)
 
 
