@@ -109,9 +109,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "  python -m labsupport servir --interfaz 0.0.0.0 --permitir-red   # toda la red del aula\n\n"
         "Ctrl-C detiene todos los servidores."
     )
-    for action in parser._actions:  # argparse's own help line is English
-        if action.dest == "help":
-            action.help = "muestra esta ayuda y termina"
     parser.add_argument(
         "--puerto-base",
         type=_base_port,

@@ -23,17 +23,44 @@ SUBCOMMANDS = {
 }
 
 
+# argparse's own words (usage, -h, errors) in Spanish. argparse looks them up through the
+# module-level gettext alias ``argparse._``; only this command line process is affected.
+_SPANISH = {
+    "usage: ": "uso: ",
+    "show this help message and exit": "muestra esta ayuda y sale",
+    "positional arguments": "argumentos",
+    "options": "opciones",
+    "the following arguments are required: %s": "faltan estos argumentos: %s",
+    "unrecognized arguments: %s": "argumentos no reconocidos: %s",
+    "invalid %(type)s value: %(value)r": "valor no válido para %(type)s: %(value)r",
+    "invalid choice: %(value)r (choose from %(choices)s)": "opción no válida: %(value)r (elige entre %(choices)s)",
+    "expected one argument": "se esperaba un valor",
+    "argument %(argument_name)s: %(message)s": "argumento %(argument_name)s: %(message)s",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: error: %(message)s\n",
+}
+
+
+def _spanish_argparse() -> None:
+    english = argparse._  # type: ignore[attr-defined]
+    if getattr(english, "_spanish", False):
+        return
+
+    def translate(message: str) -> str:
+        return _SPANISH.get(message, english(message))
+
+    translate._spanish = True  # type: ignore[attr-defined]
+    argparse._ = translate  # type: ignore[attr-defined]
+
+
 def build_parser() -> argparse.ArgumentParser:
+    _spanish_argparse()
     parser = argparse.ArgumentParser(
         prog="python -m labsupport",
         description="Herramientas del curso «Sockets en Python».",
     )
-    parser._positionals.title = "argumentos"
-    parser._optionals.title = "opciones"
     sub = parser.add_subparsers(dest="orden", metavar="ORDEN", title="órdenes")
     for name, (module, help_text) in SUBCOMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text[:1].upper() + help_text[1:] + ".")
-        p._optionals.title = "opciones"
         p.set_defaults(_module=module, _name=name)
         mod = _load(module)
         if mod is not None:

@@ -53,6 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     if parser.prog.endswith("abrir"):
         parser.add_argument("--maestra", action="store_true", help="abre la edición maestra (con soluciones)")
         parser.add_argument("--puerto", type=int, default=0, help="puerto de JupyterLab (0: el que elija)")
+        parser.add_argument("--sin-navegador", action="store_true", help="no abre el navegador (servidores remotos)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,5 +65,12 @@ def run(args: argparse.Namespace) -> int:
     cmd = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={folder}", "--ServerApp.ip=127.0.0.1"]
     if args.puerto:
         cmd.append(f"--port={args.puerto}")
+    if getattr(os, "geteuid", lambda: 1)() == 0:  # containers (Binder-like, CI) often run as root
+        cmd.append("--allow-root")
+    if args.sin_navegador:
+        cmd.append("--no-browser")
     print(f"Abriendo el curso en JupyterLab: {folder}")
-    return subprocess.call(cmd, env=os.environ.copy())
+    try:
+        return subprocess.call(cmd, env=os.environ.copy())
+    except KeyboardInterrupt:  # Ctrl+C stops JupyterLab: not an error
+        return 0
