@@ -111,10 +111,17 @@ def test_widgets_work_in_jupyterlab_with_chromium(tmp_path):
 
                 # chat: type, send, the echo appears in the conversation
                 chat = panel.locator(".lab-chat")
-                chat.locator(".lab-chat-input input").fill("hola")
+                box = chat.locator(".lab-chat-input input")
+                box.fill("hola")
+                box.press("Tab")  # leaving the box sends its value to the kernel (change event)
+                page.wait_for_timeout(300)  # let that update reach the kernel before the click
                 chat.locator("button.lab-send").click()
                 expect(chat.locator(".lab-transcript")).to_contain_text("Servidor: Echo: hola", timeout=clock.ms(15))
-                chat.locator(".lab-chat-input input").fill("¿qué tal? ñandú")
+                # the kernel empties the box after sending: wait for that, or it may wipe what we type next
+                expect(chat.locator(".lab-chat-input input")).to_have_value("", timeout=clock.ms(10))
+                box.fill("¿qué tal? ñandú")
+                box.press("Tab")  # leaving the box sends its value to the kernel (change event)
+                page.wait_for_timeout(300)  # let that update reach the kernel before the click
                 chat.locator("button.lab-send").click()
                 expect(chat.locator(".lab-transcript")).to_contain_text(
                     "Servidor: Echo: ¿qué tal? ñandú", timeout=clock.ms(15)
