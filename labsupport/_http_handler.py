@@ -122,7 +122,11 @@ class Handler(ResponseWriter, http.server.BaseHTTPRequestHandler):
         if body is None:
             return
         self.body = body
-        self._dispatch()
+        srv._turn.enter()  # the CPU part in arrival order (labsupport._gate); left at the first write
+        try:
+            self._dispatch()
+        finally:
+            srv._turn.leave()
 
     def _check_request_line(self, text: bytes) -> bool:
         if CONTROL.search(text):

@@ -109,6 +109,7 @@ def raw_silent(req: Handler) -> None:
     """Read the request, answer nothing; wait for the client to close (or stop(), or the cap)."""
     req.close_connection = True
     req.status = 0
+    req.server._turn.leave()  # waits for the client: never while holding the turn
     conn = req.connection
     deadline = time.monotonic() + SILENT_CAP
     while not req.server._stopping.is_set():

@@ -32,6 +32,7 @@ class ResponseWriter:
             )
 
     def _write(self, data: bytes) -> None:
+        self.server._turn.leave()  # a write may block: never while holding the turn
         self.connection.sendall(data)
         self.bytes_sent += len(data)
 

@@ -37,6 +37,7 @@ from typing import Any
 from . import _http_routes
 from ._address import format_address
 from ._errors import LabError
+from ._gate import FairTurn
 from ._http_common import error_body, http_date
 from ._http_docs import BIG_FILE_NAME, BIG_FILE_SHA256, BIG_FILE_SIZE, DEFAULT_DOCROOT, big_file_bytes
 from ._http_handler import Handler
@@ -143,6 +144,7 @@ class HttpServer(StreamServer):
         self.max_header_bytes = int(max_header_bytes)
         self._requests: collections.deque[RequestRecord] = collections.deque(maxlen=request_log_size)
         self._router = _http_routes.dispatch
+        self._turn = FairTurn()  # requests take turns in arrival order: see labsupport._gate
         if max_connections is None:
             max_connections = default_max_connections()
         super().__init__(host, port, timeout=timeout, max_connections=max_connections, **kwargs)
@@ -175,6 +177,11 @@ class HttpServer(StreamServer):
         record = RequestRecord(round(started, 6), peer, method, path, status, bytes_sent, duration)
         with self._lock:
             self._requests.append(record)
+
+    def sleep(self, seconds: float) -> bool:
+        """Wait in a route (giving up the request's turn first); False early if stopping."""
+        self._turn.leave()
+        return super().sleep(seconds)
 
     # -- connections -----------------------------------------------------------------
     def handle(self, conn: socket.socket, addr: tuple) -> None:
