@@ -43,7 +43,8 @@ def course(r: dict, path: Path) -> Path:
     tot.axhline(2 * r["suelo"]["segundos"], color="tab:red", ls="--", label="objetivo: 2 × vacíos")
     tot.set_ylabel("segundos (pytest entero)")
     tot.set_title(f"Total: ×{r['razon_total']:.2f}")
-    tot.legend(fontsize=8)
+    tot.set_ylim(0, max([*totals, 2 * r["suelo"]["segundos"]]) * 1.25)
+    tot.legend(fontsize=8, loc="upper left")
     return _save(fig, path)
 
 
