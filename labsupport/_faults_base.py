@@ -19,7 +19,6 @@ Ending a connection is where determinism is won or lost:
 from __future__ import annotations
 
 import socket
-import time
 from typing import Any
 
 from ._errors import LabError
@@ -80,31 +79,6 @@ def read_until(conn: socket.socket, delimiter: bytes | None, limit: int = MAX_RE
         if not delimiter or delimiter in data:
             break
     return bytes(data)
-
-
-def close_gracefully(conn: socket.socket, drain: float = 1.0, limit: int = MAX_PAYLOAD) -> None:
-    """Send FIN now, then read and discard what the client still sends, so close() is never RST.
-
-    The caller (the server's handler runner) closes the socket afterwards.
-    """
-    try:
-        conn.shutdown(socket.SHUT_WR)
-    except OSError:
-        return
-    deadline = time.monotonic() + drain
-    received = 0
-    while received < limit:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return
-        conn.settimeout(remaining)
-        try:
-            chunk = conn.recv(65536)
-        except (TimeoutError, OSError):
-            return
-        if not chunk:
-            return
-        received += len(chunk)
 
 
 def loopback_of(host: str, family: socket.AddressFamily) -> str:

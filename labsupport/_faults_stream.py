@@ -19,9 +19,8 @@ from ._faults_base import (
     FaultServer,
     check_bytes,
     check_number,
-    close_gracefully,
 )
-from ._sockopts import arm_reset
+from ._sockopts import arm_reset, close_gracefully
 
 DEFAULT_TEXT = (
     "Los sockets entregan bytes, no mensajes: este texto llega a trozos y tu programa "

@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import http.client
 import http.server
-import socket
 import time
 from typing import Any
 from urllib.parse import parse_qs
 
 from ._http_common import CONTROL, HEX, KNOWN_METHODS, TOKEN, VERSION, HttpError, StopResponse
 from ._http_response import ResponseWriter
+from ._sockopts import close_gracefully
 
 #: Lingering close: how long (seconds) and how much (bytes) to drain before closing.
 LINGER = 1.0
@@ -361,19 +361,4 @@ class Handler(ResponseWriter, http.server.BaseHTTPRequestHandler):
         super().finish()
         if self._reset or self.server._stopping.is_set():
             return
-        conn = self.connection
-        try:
-            conn.shutdown(socket.SHUT_WR)
-            deadline = time.monotonic() + LINGER
-            drained = 0
-            while drained < LINGER_BYTES:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                conn.settimeout(remaining)
-                data = conn.recv(65536)
-                if not data:
-                    break
-                drained += len(data)
-        except OSError:  # the client is gone already, or timed out: nothing left to protect
-            pass
+        close_gracefully(self.connection, LINGER, LINGER_BYTES)
