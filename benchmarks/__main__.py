@@ -15,13 +15,13 @@ runs everything with tiny parameters (for the smoke test), ``--solo`` a part.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import time
 from pathlib import Path
 
 from benchmarks import _plots, classroom_load, course_run, idle_connections
+from benchmarks._results import write_json
 
 ROOT = Path(__file__).resolve().parent.parent
 PARTS = ("curso", "arranque", "aula", "inactivas")
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> dict:
     summary["segundos"] = round(time.perf_counter() - started, 1)
     summary["carga_media_al_final"] = _loadavg()
     summary["objetivos"] = targets
-    (out / "resumen.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_json(out / "resumen.json", summary)
     _title("Objetivos")
     for t in targets:
         verdict = {True: "sí", False: "NO", None: "—"}[t["cumple"]]

@@ -17,12 +17,12 @@ httpbin on werkzeug.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 from pathlib import Path
 
 from benchmarks import _load
+from benchmarks._results import write_json
 from benchmarks._serve import KINDS, NAMES, ServerProcess, httpbin_available
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -165,8 +165,7 @@ def main(argv: list[str] | None = None) -> dict:
     result = run(tuple(args.clientes), args.segundos, args.rondas, args.generador)
     result["cpus"] = os.cpu_count()
     print_table(result)
-    args.salida.parent.mkdir(parents=True, exist_ok=True)
-    args.salida.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_json(args.salida, result)
     return result
 
 

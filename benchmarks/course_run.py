@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks._results import write_json
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "resultados"
 #: The Makefile's ``nbval`` target, flag for flag (plus the timing plugin and pytest's config).
@@ -178,8 +180,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     result = run([p.resolve() for p in args.cuadernos] if args.cuadernos else None, args.lentas)
     print_table(result)
-    args.salida.parent.mkdir(parents=True, exist_ok=True)
-    args.salida.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_json(args.salida, result)
     return result
 
 

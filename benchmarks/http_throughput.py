@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import http.server
-import json
 import os
 import platform
 import sys
@@ -32,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import _load  # noqa: E402  (the client pool and the baseline server, shared)
+from benchmarks._results import write_json  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "resultados" / "http_throughput.json"
 PATH = "/get?curso=sockets"
@@ -104,8 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         "stdlib_tal_cual": asis,
         "relacion_labsupport_sobre_referencia": ratios,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_json(RESULTS, report)
 
     print(
         f"{args.clientes} clientes keep-alive, {args.rondas} × {args.segundos:g} s por servidor, "

@@ -17,13 +17,13 @@ default, 5 s, would close the idle connections during the measurement, which is 
 from __future__ import annotations
 
 import argparse
-import json
 import socket
 import statistics
 import time
 from pathlib import Path
 
 from benchmarks import _load
+from benchmarks._results import write_json
 from benchmarks._serve import KINDS, NAMES, ServerProcess, httpbin_available
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -157,8 +157,7 @@ def main(argv: list[str] | None = None) -> dict:
         parser.error("usa de 0 a 5000 conexiones inactivas y de 1 a 500 muestras")
     result = run(args.inactivas, args.muestras)
     print_table(result)
-    args.salida.parent.mkdir(parents=True, exist_ok=True)
-    args.salida.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_json(args.salida, result)
     return result
 
 

@@ -11,7 +11,6 @@ a ratio, never checked against an absolute threshold in the tests.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import socket
 import statistics
@@ -25,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import labsupport as lab  # noqa: E402
+from benchmarks._results import write_json  # noqa: E402
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -119,8 +119,7 @@ def main(argv: list[str] | None = None) -> dict:
         f"descriptores {cycles['descriptores_antes']} → {cycles['descriptores_despues']}"
     )
     result = {"importar": imports, "ciclo_de_vida": cycles, "python": sys.version.split()[0]}
-    args.salida.parent.mkdir(parents=True, exist_ok=True)
-    args.salida.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_json(args.salida, result)
     shown = args.salida.relative_to(ROOT) if args.salida.resolve().is_relative_to(ROOT) else args.salida
     print(f"Resultados en {shown}")
     return result
