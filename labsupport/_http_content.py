@@ -81,7 +81,7 @@ INDEX_HTML = """<!DOCTYPE html>
 <head><meta charset="utf-8"><title>Servidor HTTP local del curso</title></head>
 <body>
 <h1>Servidor HTTP local del curso «Sockets en Python»</h1>
-<p>Funciona como httpbin.org, pero en tu máquina (127.0.0.1): nada sale de ella.</p>
+<p>Funciona como el servicio httpbin, pero en tu máquina (127.0.0.1): nada sale de ella.</p>
 <ul>
 <li>/get, /post, /put, /patch, /delete, /anything — devuelven tu petición en JSON</li>
 <li>/headers, /ip, /user-agent</li>

@@ -1,6 +1,6 @@
 """httpbin's endpoints, with httpbin's JSON field names and shapes, plus the routing table.
 
-What a student learns here must work unchanged against the real httpbin.org, so the
+What a student learns here must work unchanged against the public httpbin service, so the
 bodies keep its keys (``args``, ``headers``, ``origin``, ``url``, ``form``, ``data``,
 ``json``, ``files``, ``method``) and its redirect chains. What differs on purpose: a
 parameter over the cap gets a Spanish 400 instead of being silently clamped, and every

@@ -1,6 +1,6 @@
 """The local HTTP server: httpbin's endpoints, documents and broken responses, on loopback.
 
-The guide's HTTP examples call httpbin.org; the course calls :class:`HttpServer` instead,
+The guide's HTTP examples call the public httpbin service; the course calls :class:`HttpServer` instead,
 so every example runs offline and the same in every classroom::
 
     srv = HttpServer()                 # 127.0.0.1, free port, already serving
