@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-EXTERNAL = re.compile(r"httpbin\.org|google\.com|ejemplo\.com|ejemplo-inexistente|8\.8\.8\.8")
+EXTERNAL = re.compile(r"httpbin\.org|google\.com|ejemplo\.com|ejemplo-?inexistente|8\.8\.8\.8")
 
 
 def code_cells(nb):
