@@ -21,7 +21,7 @@ from .._server import StreamServer
 from ..faults import Drip, Hangup
 from ..http import DEFAULT_DOCROOT, HttpServer
 from . import Fail, exercise
-from ._checks import no_unclosed_sockets
+from ._checks import fetch, no_unclosed_sockets
 
 #: Text with two-byte UTF-8 characters: 7-byte pieces cut some of them in two.
 TEXT = (
@@ -34,17 +34,6 @@ BINARY = bytes(range(256)) * 4096
 
 def _client(server, ctx, timeout: float = 2.0) -> socket.socket:
     return ctx.own(socket.create_connection(server.address, timeout=timeout))
-
-
-def _fetch(server: HttpServer, path: str) -> bytes:
-    """The checker's own client: the whole response to ``GET path`` with ``Connection: close``."""
-    request = f"GET {path} HTTP/1.1\r\nHost: {server.host}\r\nConnection: close\r\n\r\n"
-    with socket.create_connection(server.address, timeout=2) as sock:
-        sock.sendall(request.encode("ascii"))
-        parts = []
-        while data := sock.recv(65536):
-            parts.append(data)
-    return b"".join(parts)
 
 
 def _same_bytes(got: object, expected: bytes, what: str) -> None:
@@ -111,7 +100,7 @@ def _split(funcion, response: bytes):
 )
 def _(funcion, ctx):
     server = ctx.own(HttpServer())
-    status, headers, body = _split(funcion, _fetch(server, "/docs/texto.txt"))
+    status, headers, body = _split(funcion, fetch(server.address, "/docs/texto.txt"))
     if status != "HTTP/1.1 200 OK":
         raise Fail(f"la línea de estado debía ser 'HTTP/1.1 200 OK' y fue {status!r:.60}")
     if headers.get("Content-Type") != "text/plain; charset=utf-8":
@@ -128,7 +117,7 @@ def _(funcion, ctx):
 )
 def _(funcion, ctx):
     server = ctx.own(HttpServer())
-    response = _fetch(server, "/get")
+    response = fetch(server.address, "/get")
     date_line = next(line for line in response.split(b"\r\n") if line.startswith(b"Date:"))
     expected = date_line.split(b":", 1)[1].strip().decode("ascii")
     _status, headers, _body = _split(funcion, response)
@@ -142,7 +131,7 @@ def _(funcion, ctx):
 )
 def _(funcion, ctx):
     server = ctx.own(HttpServer())
-    _status, headers, body = _split(funcion, _fetch(server, "/docs/imagen.png"))
+    _status, headers, body = _split(funcion, fetch(server.address, "/docs/imagen.png"))
     _same_bytes(body, (DEFAULT_DOCROOT / "imagen.png").read_bytes(), "cuerpo de la imagen")
     if headers.get("Content-Length") != str(len(body)):
         raise Fail(f"Content-Length debía ser {len(body)} y fue {headers.get('Content-Length')!r:.40}")
@@ -165,7 +154,7 @@ def _(funcion, ctx):
 )
 def _(funcion, ctx):
     server = ctx.own(HttpServer())
-    status, _headers, body = _split(funcion, _fetch(server, "/status/404"))
+    status, _headers, body = _split(funcion, fetch(server.address, "/status/404"))
     if status != "HTTP/1.1 404 Not Found":
         raise Fail(f"la línea de estado debía ser 'HTTP/1.1 404 Not Found' y fue {status!r:.60}")
     _same_bytes(body, b"", "cuerpo vacío")

@@ -14,24 +14,12 @@ from pathlib import Path
 from .._http_content import SAMPLE_TEXT, UTF8_DEMO
 from ..http import DEFAULT_DOCROOT, HttpServer
 from . import Fail, exercise
-
-_MAX_RESPONSE = 4 * 1024 * 1024
+from ._checks import fetch
 
 
 def _request(path: str, *, close: bool) -> bytes:
     connection = "close" if close else "keep-alive"
     return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: {connection}\r\n\r\n".encode("ascii")
-
-
-def _fetch(server: HttpServer, path: str) -> bytes:
-    """The whole raw response to ``GET path`` (``Connection: close``: read until EOF, bounded)."""
-    with socket.create_connection(server.address, timeout=2) as sock:
-        sock.sendall(_request(path, close=True))
-        parts, size = [], 0
-        while size < _MAX_RESPONSE and (data := sock.recv(65536)):
-            parts.append(data)
-            size += len(data)
-    return b"".join(parts)
 
 
 def _split(raw: bytes) -> tuple[bytes, bytes]:
@@ -67,7 +55,7 @@ parser = exercise("6.1", "Parsear una respuesta desde bytes", "parsear_respuesta
 )
 def _(funcion, ctx):
     server = ctx.own(HttpServer())
-    r = _dict_result(funcion(_fetch(server, "/status/404")))
+    r = _dict_result(funcion(fetch(server.address, "/status/404")))
     _same("la versión", r["version"], "HTTP/1.1")
     _same("el código", r["codigo"], 404)
     _same("el mensaje", r["mensaje"], "Not Found")
@@ -107,7 +95,7 @@ def _(funcion, ctx):
 def _(funcion, ctx):
     server = ctx.own(HttpServer())
     expected = (Path(DEFAULT_DOCROOT) / "imagen.png").read_bytes()
-    r = _dict_result(funcion(_fetch(server, "/docs/imagen.png")))
+    r = _dict_result(funcion(fetch(server.address, "/docs/imagen.png")))
     body = r["cuerpo"]
     if not isinstance(body, (bytes, bytearray)):
         raise Fail(f"'cuerpo' debe ser bytes y es {type(body).__name__}: ¿lo decodificaste?")
@@ -135,7 +123,7 @@ def _(funcion, ctx):
 )
 def _(funcion, ctx):
     server = ctx.own(HttpServer())
-    r = _dict_result(funcion(_fetch(server, "/raw/lf-only")))
+    r = _dict_result(funcion(fetch(server.address, "/raw/lf-only")))
     _same("el código", r["codigo"], 200)
     _same("headers['content-type']", r["headers"].get("content-type"), "application/json")
     _same("headers['server']", r["headers"].get("server"), "nginx/1.18.0")
@@ -149,7 +137,7 @@ def _(funcion, ctx):
 )
 def _(funcion, ctx):
     server = ctx.own(HttpServer())
-    r = _dict_result(funcion(_fetch(server, "/raw/close-delimited")))
+    r = _dict_result(funcion(fetch(server.address, "/raw/close-delimited")))
     _same("el cuerpo", bytes(r["cuerpo"]), SAMPLE_TEXT)
 
 
@@ -170,7 +158,7 @@ def _bytes_result(result: object) -> bytes:
 )
 def _(funcion, ctx):
     server = ctx.own(HttpServer())
-    _, body = _split(_fetch(server, "/raw/chunked"))
+    _, body = _split(fetch(server.address, "/raw/chunked"))
     _same("el cuerpo decodificado", _bytes_result(funcion(body)), SAMPLE_TEXT)
 
 
@@ -222,8 +210,8 @@ def _(funcion, ctx):
 )
 def _(funcion, ctx):
     server = ctx.own(HttpServer())
-    _, expected = _split(_fetch(server, "/bytes/3000?seed=6"))
-    _, body = _split(_fetch(server, "/stream-bytes/3000?seed=6&chunk_size=700"))
+    _, expected = _split(fetch(server.address, "/bytes/3000?seed=6"))
+    _, body = _split(fetch(server.address, "/stream-bytes/3000?seed=6&chunk_size=700"))
     got = _bytes_result(funcion(body))
     if got != expected:
         raise Fail(f"se esperaban los 3000 bytes del servidor y tu función devolvió {len(got)} bytes distintos")
@@ -258,7 +246,7 @@ def _connect(ctx, server: HttpServer) -> socket.socket:
 def _(funcion, ctx):
     server = ctx.own(HttpServer())
     sock = _connect(ctx, server)
-    _, expected = _split(_fetch(server, "/bytes/5000?seed=3"))
+    _, expected = _split(fetch(server.address, "/bytes/5000?seed=3"))
     code, _, body = _exchange(funcion, sock, "/bytes/5000?seed=3")
     _same("el código", code, 200)
     if body != expected:

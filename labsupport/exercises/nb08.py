@@ -9,6 +9,7 @@ import time
 from ..echo import EchoServer
 from ..faults import Drip, Truncate
 from . import Fail, exercise
+from ._checks import read_to_eof
 
 
 def _connected_pair(ctx) -> tuple[socket.socket, socket.socket]:
@@ -21,13 +22,6 @@ def _connected_pair(ctx) -> tuple[socket.socket, socket.socket]:
     ctx.own(server_side)
     server_side.settimeout(3)
     return client, server_side
-
-
-def _read_all(sock: socket.socket) -> bytes:
-    parts = []
-    while chunk := sock.recv(4096):
-        parts.append(chunk)
-    return b"".join(parts)
 
 
 def _feed(client: socket.socket, pieces: list[bytes], pause: float) -> threading.Thread:
@@ -57,7 +51,7 @@ def _check_lines(funcion, ctx, pieces: list[bytes], pause: float, expected: byte
     funcion(server_side)
     feeder.join(2)
     server_side.close()
-    got = _read_all(client)
+    got = read_to_eof(client)
     if got != expected:
         raise Fail(f"el cliente recibió {got!r} y esperaba {expected!r}")
 
