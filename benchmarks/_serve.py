@@ -124,6 +124,19 @@ def _start_labsupport(args: argparse.Namespace):
     return srv.address, stop
 
 
+def _in_thread(srv):
+    """Serve a socketserver-style server (stdlib, werkzeug) from a thread; return (address, stop)."""
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+
+    def stop() -> list[str]:
+        srv.shutdown()
+        srv.server_close()
+        return []
+
+    return srv.server_address[:2], stop
+
+
 def _start_stdlib(args: argparse.Namespace):
     import labsupport as lab
     from benchmarks._load import fetch, stdlib_server
@@ -134,15 +147,7 @@ def _start_stdlib(args: argparse.Namespace):
             status, headers, body = fetch(model.address, path)
             responses[path] = (status, headers.get("content-type", "text/plain"), body)
     srv = stdlib_server(responses)
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-
-    def stop() -> list[str]:
-        srv.shutdown()
-        srv.server_close()
-        return []
-
-    return srv.server_address[:2], stop
+    return _in_thread(srv)
 
 
 def _start_httpbin(args: argparse.Namespace):
@@ -153,15 +158,7 @@ def _start_httpbin(args: argparse.Namespace):
     from werkzeug.serving import make_server
 
     srv = make_server("127.0.0.1", 0, httpbin.app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-
-    def stop() -> list[str]:
-        srv.shutdown()
-        srv.server_close()
-        return []
-
-    return srv.server_address[:2], stop
+    return _in_thread(srv)
 
 
 def _main(argv: list[str]) -> int:

@@ -12,17 +12,10 @@ import socket
 import threading
 import time
 
+from conftest import settle
+
 import labsupport as lab
 from labsupport._gate import FairTurn
-
-
-def _wait_until(condition, limit: float = 2.0) -> bool:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.005)
-    return condition()
 
 
 def test_turns_are_handed_out_in_arrival_order() -> None:
@@ -40,7 +33,7 @@ def test_turns_are_handed_out_in_arrival_order() -> None:
         t = threading.Thread(target=worker, args=(i,), daemon=True)
         t.start()
         threads.append(t)
-        assert _wait_until(lambda n=i + 1: turn.waiting == n)  # queued before the next one starts
+        assert settle(lambda n=i + 1: turn.waiting == n)  # queued before the next one starts
     turn.leave()
     for t in threads:
         t.join(5)
@@ -96,7 +89,7 @@ def test_silent_and_slow_requests_hold_no_turn() -> None:
         try:
             silent.sendall(b"GET /raw/silent HTTP/1.1\r\nHost: x\r\n\r\n")
             slow.sendall(b"GET /delay/2 HTTP/1.1\r\nHost: x\r\n\r\n")
-            assert _wait_until(lambda: srv.active_connections == 2)
+            assert settle(lambda: srv.active_connections == 2)
             time.sleep(0.1)  # both are inside their routes now
             assert srv._turn.waiting == 0
             for _ in range(5):  # each answered while the other two wait
