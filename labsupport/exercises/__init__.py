@@ -4,6 +4,9 @@ The exercises of notebook NN live in ``nbNN.py`` and are imported only when one 
 is checked. When the environment variable ``LABSUPPORT_RESULTADOS`` names a file, each
 check also appends one JSON line there: that is how ``python -m labsupport corregir``
 learns the results of a notebook it runs.
+
+Case writers use ``exercise``, ``Fail``, ``expect_type`` and ``brief`` from here; the rules of
+blame (student's code or checker's) and the report are in :mod:`._framework`.
 """
 
 from __future__ import annotations
@@ -15,9 +18,12 @@ import pkgutil
 from collections.abc import Callable
 
 from .._errors import NotCallableError, UnknownExerciseError
-from ._framework import Context, Exercise, Fail, Result
+from ._framework import INTERNAL, Context, Exercise, Fail, Result, brief, expect_type
 
-__all__ = ["Context", "Exercise", "Fail", "Result", "comprobar", "exercise", "known_ids"]
+__all__ = [
+    "INTERNAL", "Context", "Exercise", "Fail", "Result", "brief", "comprobar", "exercise", "expect_type",
+    "known_ids",
+]
 
 _REGISTRY: dict[str, Exercise] = {}
 
@@ -66,8 +72,16 @@ def comprobar(exercise_id: str, funcion: Callable) -> Result:
             f"paréntesis: lab.comprobar({exercise_id!r}, {ex.function_name})."
         )
     result = _REGISTRY[exercise_id].run(funcion)
+    if result.pending_function and result.pending_function != result.function_name:
+        result.pending_exercise = _exercise_of(result.pending_function)
     _record(result)
     return result
+
+
+def _exercise_of(function_name: str) -> str:
+    """The id of the exercise whose function is ``function_name`` ("" if none is)."""
+    known_ids()
+    return next((i for i, ex in _REGISTRY.items() if ex.function_name == function_name), "")
 
 
 def _record(result: Result) -> None:

@@ -1,36 +1,116 @@
-"""How an exercise is checked: real cases, a time limit each, a Spanish report.
+"""How an exercise is checked: real cases, a time limit each, a Spanish report that blames rightly.
 
 A student's socket code fails in ways that freeze a notebook (a ``recv`` waiting for bytes
-that never come), so every case runs the student's function in a worker thread. When the
-time limit passes, the case's servers are stopped: that closes the connections, which
-wakes the blocked ``recv``, and the worker ends instead of lingering.
+that never come), so every case runs in a worker thread. When the time limit passes, the
+thread's stack is read (what it waits on, which line of the student's led there), then the
+case's servers are stopped: that closes the connections and wakes a blocked ``recv``; a
+loop that still spins is stopped with an exception injected into the thread.
+
+The report has one line per case, the hint of a failed case, and the student's traceback
+only when the student's code raised. Who raised is decided from the frames, never assumed:
+
+====================  =====  ==============================================================
+status                mark   when
+====================  =====  ==============================================================
+``ok``                ✔      the case passed
+``fallo``             ✘      the case raised :class:`Fail` (or ``AssertionError``): a wrong answer
+``error``             ✘      the student's code raised (a frame of theirs in the traceback, or
+                             the call to their function raised)
+``tiempo``            ◷      the time limit passed while the student's code ran; the message
+                             says what it waited on (``recv``, ``connect``, a spinning loop…)
+``pendiente``         ○      the student's code raised ``NotImplementedError``; the report names
+                             the function that raised it (a helper may be the pending one)
+``error del           ⚠      the checker itself raised or waited after the student's function
+corrector``                  returned: "error del corrector, no de tu código"
+====================  =====  ==============================================================
+
+The marks are in every DejaVu font (the default on Linux desktops) and in the usual
+symbol fonts of Windows and macOS; ⏱ and ⏳ are not, and showed as empty boxes.
+
+API for case writers (backward compatible)::
+
+    ej = exercise("3.2", "título", "nombre_de_la_funcion")   # from labsupport.exercises
+
+    @ej.case("lo que se comprueba", hint="pista para el alumno", time_limit=5.0)
+    def _(funcion, ctx):
+        server = ctx.own(Drip(...))          # stopped after the case, even after a time-out
+        data = expect_type(funcion(server.address), bytes)   # Fail if another type came back
+        if data != expected:
+            raise Fail(f"se esperaban {len(expected)} bytes y llegaron {len(data)}")
+        ctx.rng.randrange(10)                # seeded per case: same input on every run
+
+- ``expect_type(value, types, what="tu función")`` returns ``value`` or raises
+  ``Fail("se esperaba bytes y tu función devolvió str: 'abc'")``.
+- ``brief(value, limit=60)``: a short ``repr`` for messages.
+- ``ctx.rng``: a ``random.Random`` seeded with the exercise id and the case name.
+- ``funcion.running``: whether a call to the student's function is in progress (any thread).
+- Any other exception the case raises outside the student's code is reported as the
+  checker's own error, with its file and line, and never counts against the student.
 """
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
+import functools
 import html
+import random
 import threading
 import traceback
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-_HERE = str(Path(__file__).resolve().parent)
+from . import _diagnose
 
 OK, FAIL, ERROR, TIMEOUT, PENDING = "ok", "fallo", "error", "tiempo", "pendiente"
-_MARK = {OK: "✔", FAIL: "✘", ERROR: "✘", TIMEOUT: "⏱", PENDING: "⏳"}
+INTERNAL = "error del corrector"
+_MARK = {OK: "✔", FAIL: "✘", ERROR: "✘", TIMEOUT: "◷", PENDING: "○", INTERNAL: "⚠"}
+
+#: Default time limit of a case (seconds). A limit that must not fire for a right answer is
+#: generous: it costs nothing when things go right and holds on a loaded machine.
+TIME_LIMIT = 5.0
 
 
 class Fail(AssertionError):
     """Raised by a check when the student's answer is wrong; the message says what and why."""
 
 
+class CaseAbandoned(BaseException):
+    """Injected into a worker that still runs after its time limit and teardown (a spinning loop)."""
+
+
+def brief(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters, with "…" when cut: for messages."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _type_names(types: type | tuple[type, ...]) -> str:
+    names = [("None" if t is type(None) else t.__name__) for t in (types if isinstance(types, tuple) else (types,))]
+    return " o ".join(names)
+
+
+def expect_type(value: Any, types: type | tuple[type, ...], what: str = "tu función") -> Any:
+    """Return ``value`` if it is an instance of ``types``; else Fail saying what came back.
+
+    >>> expect_type("abc", bytes)
+    Traceback (most recent call last):
+    ...
+    labsupport.exercises._framework.Fail: se esperaba bytes y tu función devolvió str: 'abc'
+    """
+    if isinstance(value, types):
+        return value
+    shown = "None" if value is None else f"{type(value).__name__}: {brief(value)}"
+    raise Fail(f"se esperaba {_type_names(types)} y {what} devolvió {shown}")
+
+
 class Context:
     """What one case owns: servers and sockets closed after the case, even after a timeout."""
 
-    def __init__(self) -> None:
+    def __init__(self, seed: str = "") -> None:
         self._owned: list[Any] = []
+        #: Seeded randomness for the case: the same inputs on every run.
+        self.rng = random.Random(seed)
 
     def own(self, thing: Any) -> Any:
         """Keep ``thing`` (a server with stop() or a socket with close()) for the teardown."""
@@ -44,6 +124,48 @@ class Context:
             except Exception:
                 pass
         self._owned.clear()
+
+
+class StudentFunction:
+    """The student's function as the cases see it: it keeps what it raised and who is inside it."""
+
+    def __init__(self, function: Callable) -> None:
+        self._function = function
+        self._raised: list[BaseException] = []
+        self._inside: dict[int, int] = {}  # thread ident -> calls in progress
+        self.calls = 0
+        self._lock = threading.Lock()
+        try:
+            functools.update_wrapper(self, function)
+        except (AttributeError, TypeError):
+            pass
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        me = threading.get_ident()
+        with self._lock:
+            self._inside[me] = self._inside.get(me, 0) + 1
+            self.calls += 1
+        try:
+            return self._function(*args, **kwargs)
+        except BaseException as exc:
+            self._raised.append(exc)
+            raise
+        finally:
+            with self._lock:
+                self._inside[me] -= 1
+
+    def raised(self, error: BaseException) -> bool:
+        """Whether ``error`` came out of a call to the student's function (the very object)."""
+        return any(error is e for e in self._raised)
+
+    def threads_inside(self) -> list[int]:
+        """The threads where a call to the student's function is in progress."""
+        with self._lock:
+            return [ident for ident, depth in self._inside.items() if depth > 0]
+
+    @property
+    def running(self) -> bool:
+        return bool(self.threads_inside())
 
 
 @dataclasses.dataclass
@@ -61,6 +183,8 @@ class CaseResult:
     message: str = ""
     hint: str = ""
     error: BaseException | None = dataclasses.field(default=None, repr=False)
+    #: For ``pendiente``: the student's function that raised NotImplementedError.
+    pending_function: str = ""
 
 
 class Exercise:
@@ -72,10 +196,13 @@ class Exercise:
         self.function_name = function_name
         self.cases: list[Case] = []
 
-    def case(self, name: str, *, hint: str, time_limit: float = 3.0):
+    def case(self, name: str, *, hint: str, time_limit: float = TIME_LIMIT):
         """Decorator: register ``check(funcion, ctx)`` as a case of this exercise."""
 
         def register(check: Callable[[Callable, Context], None]) -> Callable:
+            code = getattr(check, "__code__", None)
+            if code is not None:
+                _diagnose.register_case_file(code.co_filename)
             self.cases.append(Case(name, check, hint, time_limit))
             return check
 
@@ -84,20 +211,21 @@ class Exercise:
     def run(self, function: Callable) -> Result:
         results = []
         for case in self.cases:
-            result = _run_case(case, function)
+            result = _run_case(case, function, f"{self.id}/{case.name}")
             results.append(result)
             if result.status == PENDING:
                 break
         return Result(self, results)
 
 
-def _run_case(case: Case, function: Callable) -> CaseResult:
-    ctx = Context()
+def _run_case(case: Case, function: Callable, seed: str) -> CaseResult:
+    ctx = Context(seed)
+    student = StudentFunction(function)
     outcome: dict[str, BaseException | None] = {}
 
     def work() -> None:
         try:
-            case.run(function, ctx)
+            case.run(student, ctx)
             outcome["error"] = None
         except BaseException as exc:  # the student's code may raise anything
             outcome["error"] = exc
@@ -105,23 +233,69 @@ def _run_case(case: Case, function: Callable) -> CaseResult:
     worker = threading.Thread(target=work, name=f"comprobar-{case.name}", daemon=True)
     worker.start()
     worker.join(case.time_limit)
-    timed_out = worker.is_alive()
-    ctx.close()  # wakes a recv() blocked on one of the case's servers
-    if timed_out:
-        worker.join(1.0)
-        return CaseResult(
-            case.name,
-            TIMEOUT,
-            f"no terminó en {case.time_limit:g} s (¿un recv() que espera datos que nunca llegan?)",
-            case.hint,
-        )
-    error = outcome.get("error")
+    if worker.is_alive():
+        result = _timed_out(case, worker, student)
+        ctx.close()  # wakes a recv() blocked on one of the case's servers
+        _stop(worker)
+        return result
+    ctx.close()
+    return _classify(case, outcome.get("error"), student)
+
+
+def _timed_out(case: Case, worker: threading.Thread, student: StudentFunction) -> CaseResult:
+    """Explain a time-out from the stacks: the student's code that waits, or the checker's."""
+    limit = f"no terminó en {case.time_limit:g} s"
+    inside = student.threads_inside()
+    if inside:
+        ident = worker.ident if worker.ident in inside else inside[0]
+        thread = next((t for t in threading.enumerate() if t.ident == ident), worker)
+        seen = _diagnose.observe(thread)
+        if seen.last is not None or student.running:
+            return CaseResult(case.name, TIMEOUT, f"{limit}: tu función {_diagnose.explain_wait(seen)}", case.hint)
+    seen = _diagnose.observe(worker)
+    snap = seen.last
+    what = ""
+    if snap is not None:
+        call = f" en {snap.call.rsplit('.', 1)[-1]}()" if snap.call else ""
+        where = f" ({snap.checker_where})" if snap.checker_where else ""
+        what = f"{call}{where}"
+    when = "ya había terminado" if student.calls else "aún no se había llamado"
+    return CaseResult(
+        case.name,
+        INTERNAL,
+        f"{limit}: tu función {when} y quien esperaba era el corrector{what}. "
+        "Error del corrector, no de tu código.",
+    )
+
+
+def _stop(worker: threading.Thread) -> None:
+    """Let the worker end after the teardown; if it still runs (a loop), inject CaseAbandoned."""
+    worker.join(1.0)
+    for _ in range(5):
+        if not worker.is_alive() or worker.ident is None:
+            return
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident), ctypes.py_object(CaseAbandoned))
+        worker.join(0.2)
+
+
+def _classify(case: Case, error: BaseException | None, student: StudentFunction) -> CaseResult:
     if error is None:
         return CaseResult(case.name, OK)
-    if isinstance(error, NotImplementedError):
-        return CaseResult(case.name, PENDING, error=error)
-    if isinstance(error, AssertionError):
+    if isinstance(error, Fail):  # raised on purpose by the checker, even from inside a fake it lent
         return CaseResult(case.name, FAIL, str(error), case.hint)
+    by_student = student.raised(error) or _diagnose.raised_by_student(error)
+    if not by_student:
+        if isinstance(error, AssertionError):  # a plain assert of the checker: a wrong answer
+            return CaseResult(case.name, FAIL, str(error), case.hint)
+        where = _diagnose.checker_location(error)
+        message = f"error del corrector, no de tu código: {type(error).__name__}: {error} ({where})"
+        return CaseResult(case.name, INTERNAL, message, error=error)
+    if isinstance(error, NotImplementedError) and _diagnose.raised_in_student_code(error):
+        name = _diagnose.raising_student_function(error) or ""
+        return CaseResult(case.name, PENDING, error=error, pending_function=name)
+    if _diagnose.raised_at_call(error, __file__):
+        message = f"no se pudo llamar a tu función: {type(error).__name__}: {error}"
+        return CaseResult(case.name, ERROR, message, case.hint)
     message = f"tu función lanzó {type(error).__name__}: {error}"
     return CaseResult(case.name, ERROR, message, case.hint, error)
 
@@ -136,12 +310,17 @@ class Result:
         self.cases = cases
         self.total = len(exercise.cases)
         self.passed = sum(c.status == OK for c in cases)
-        if any(c.status == PENDING for c in cases):
+        statuses = {c.status for c in cases}
+        if PENDING in statuses:
             self.status = PENDING
         elif self.passed == self.total:
             self.status = OK
-        else:
+        elif statuses & {FAIL, ERROR, TIMEOUT}:
             self.status = FAIL
+        else:
+            self.status = INTERNAL
+        #: Set by ``comprobar`` when the pending function is another exercise's: "3.2".
+        self.pending_exercise = ""
 
     def __bool__(self) -> bool:
         return self.status == OK
@@ -154,33 +333,58 @@ class Result:
             "estado": self.status,
         }
 
+    @property
+    def pending_function(self) -> str:
+        """The student's function that still raises NotImplementedError ("" if none)."""
+        return next((c.pending_function for c in self.cases if c.status == PENDING), "")
+
     def lines(self) -> list[str]:
         head = f"Ejercicio {self.exercise_id} · {self.title}"
         if self.status == PENDING:
-            return [
-                f"⏳ {head}: pendiente.",
-                f"   Sustituye `raise NotImplementedError(...)` en {self.function_name}() por tu solución "
-                "y vuelve a ejecutar la celda.",
-            ]
+            return [f"{_MARK[PENDING]} {head}: pendiente.", *self._pending_advice()]
         out = [head]
         for c in self.cases:
             out.append(f"  {_MARK[c.status]} {c.name}" + (f": {c.message}" if c.message else ""))
-            if c.status != OK and c.hint:
+            if c.status in (FAIL, ERROR, TIMEOUT) and c.hint:
                 out.append(f"      Pista: {c.hint}")
-        verdict = "¡Todo correcto!" if self else "Revisa los casos marcados con ✘ o ⏱."
-        out.append(f"Resultado: {self.passed}/{self.total} casos superados. {verdict}")
+        out.append(f"Resultado: {self.passed}/{self.total} casos superados. {self._verdict()}")
         first_error = next((c.error for c in self.cases if c.status == ERROR and c.error), None)
         if first_error is not None:
-            out.append("")
-            out.append("Dónde falló tu código (primer error):")
-            out.extend(_student_traceback(first_error))
+            trace = _student_traceback(first_error)
+            if trace:
+                out += ["", "Dónde falló tu código (primer error):", *trace]
         return out
+
+    def _verdict(self) -> str:
+        if self:
+            return "¡Todo correcto!"
+        marks = sorted({_MARK[c.status] for c in self.cases if c.status in (FAIL, ERROR, TIMEOUT)})
+        advice = f"Revisa los casos marcados con {' o '.join(marks)}." if marks else ""
+        if any(c.status == INTERNAL for c in self.cases):
+            advice += (" " if advice else "") + (
+                f"Los casos marcados con {_MARK[INTERNAL]} fallaron por un error del corrector, no de tu "
+                "código: avisa a quien te da el curso."
+            )
+        return advice
+
+    def _pending_advice(self) -> list[str]:
+        raised = self.pending_function or self.function_name
+        if raised == self.function_name:
+            return [
+                f"   Sustituye `raise NotImplementedError(...)` en {raised}() por tu solución "
+                "y vuelve a ejecutar la celda."
+            ]
+        other = f" (la del ejercicio {self.pending_exercise})" if self.pending_exercise else ""
+        return [
+            f"   {self.function_name}() usa {raised}(){other}, que todavía lanza NotImplementedError.",
+            f"   Escribe primero {raised}(), ejecuta su celda y vuelve a ejecutar esta.",
+        ]
 
     def __repr__(self) -> str:
         return "\n".join(self.lines())
 
     def _repr_html_(self) -> str:
-        color = {OK: "#1a7f37", PENDING: "#9a6700"}.get(self.status, "#cf222e")
+        color = {OK: "#1a7f37", PENDING: "#9a6700", INTERNAL: "#9a6700"}.get(self.status, "#cf222e")
         lines = self.lines()
         body = "<br>".join(html.escape(line).replace("  ", "&nbsp;&nbsp;") for line in lines[1:])
         return (
@@ -190,7 +394,15 @@ class Result:
 
 
 def _student_traceback(error: BaseException) -> list[str]:
-    """The traceback without the checker's own frames: only where the student's code was."""
+    """The traceback from the student's first frame on: none of the checker's own frames.
+
+    Empty when no frame of the student's code is in it (then the message says it all).
+    """
     tb = traceback.TracebackException.from_exception(error)
-    tb.stack = traceback.StackSummary.from_list([f for f in tb.stack if not f.filename.startswith(_HERE)])
+    frames = list(tb.stack)
+    first = next((i for i, f in enumerate(frames) if _diagnose.is_student_file(f.filename)), None)
+    if first is None:
+        return []
+    kept = [f for f in frames[first:] if not _diagnose.is_checker_file(f.filename)]
+    tb.stack = traceback.StackSummary.from_list(kept)
     return [line.rstrip("\n") for line in tb.format()]

@@ -1,0 +1,294 @@
+"""Who is to blame, and for what: the student's code or the checker's, raised or waited.
+
+A case mixes two kinds of code on one thread: the checker's (this package) and the
+student's (a notebook cell, a test, any file that is neither this package nor an installed
+library). A report must name only what actually happened, so this module answers, from
+real frames and never from the case's good faith:
+
+- whether an exception was raised by the student's code (a frame of theirs in its
+  traceback, or raised during a call to their function) or by the checker's;
+- which of the student's functions raised ``NotImplementedError`` (a helper the statement
+  suggests reusing may be the one still pending);
+- what a thread that overran its time limit was doing: the blocking call it sits in
+  (``recv``, ``connect``, ``accept``, ``send``, ``sleep``…) or a loop that spins on the CPU,
+  and the line of the student's code that led there.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import linecache
+import os
+import re
+import sys
+import sysconfig
+import threading
+import time
+import traceback
+from pathlib import Path
+from types import FrameType
+
+_PACKAGE = str(Path(__file__).resolve().parent.parent) + os.sep  # labsupport/
+_CHECKER = str(Path(__file__).resolve().parent) + os.sep  # labsupport/exercises/
+_LIBRARIES = tuple(
+    sorted({str(Path(p).resolve()) + os.sep for k, p in sysconfig.get_paths().items() if k.endswith("lib")})
+)
+
+
+#: Files that define cases outside this package (a test's own exercises): checker code too.
+_CASE_FILES: set[str] = set()
+
+
+def register_case_file(filename: str) -> None:
+    """Count ``filename`` (where a case was defined) as the checker's code, never the student's."""
+    if not filename.startswith("<"):
+        _CASE_FILES.add(os.path.abspath(filename))
+
+
+def is_student_file(filename: str) -> bool:
+    """True for code that is neither labsupport nor the standard library nor an installed package."""
+    if filename.startswith("<frozen") or not filename:
+        return False
+    if os.path.abspath(filename) in _CASE_FILES:
+        return False
+    if filename.startswith("<"):  # "<string>", "<stdin>": code the student typed or exec'ed
+        return True
+    path = os.path.abspath(filename)
+    if path.startswith(_PACKAGE) or path.startswith(_LIBRARIES):
+        return False
+    try:
+        real = str(Path(path).resolve())
+    except OSError:
+        return True
+    return not (real.startswith(_PACKAGE) or real.startswith(_LIBRARIES))
+
+
+def is_checker_file(filename: str) -> bool:
+    """True for the exercise checkers' own code (this package's directory, or where a case was defined)."""
+    path = os.path.abspath(filename)
+    return path.startswith(_CHECKER) or path in _CASE_FILES
+
+
+def _frames(error: BaseException) -> list[traceback.FrameSummary]:
+    return list(traceback.extract_tb(error.__traceback__))
+
+
+def raised_by_student(error: BaseException) -> bool:
+    """Whether a frame of the student's code is in ``error``'s traceback."""
+    return any(is_student_file(f.filename) for f in _frames(error))
+
+
+def raised_at_call(error: BaseException, wrapper_file: str) -> bool:
+    """Whether ``error`` was raised by the call itself (wrong arguments), before any code of the student ran."""
+    frames = _frames(error)
+    return bool(frames) and frames[-1].filename == wrapper_file
+
+
+def raising_student_function(error: BaseException) -> str | None:
+    """The name of the innermost student function in ``error``'s traceback (where it was raised)."""
+    for frame in reversed(_frames(error)):
+        if is_student_file(frame.filename):
+            return frame.name
+    return None
+
+
+def raised_in_student_code(error: BaseException) -> bool:
+    """Whether the innermost frame of ``error``'s traceback (the ``raise``) is the student's."""
+    frames = _frames(error)
+    return bool(frames) and is_student_file(frames[-1].filename)
+
+
+def checker_location(error: BaseException) -> str:
+    """Where in the checker ``error`` was raised, for whoever fixes the checker: "nb03.py, línea 88"."""
+    for frame in reversed(_frames(error)):
+        if is_checker_file(frame.filename):
+            return f"{Path(frame.filename).name}, línea {frame.lineno}"
+    frames = _frames(error)
+    return f"{Path(frames[-1].filename).name}, línea {frames[-1].lineno}" if frames else "desconocido"
+
+
+# --------------------------------------------------------------------------- what a thread waits on
+
+#: Blocking calls by family: what the thread was waiting *for*, in the report's words.
+_WAITS = {
+    "recv": ("recv", "recv_into", "recvfrom", "recvfrom_into", "recvmsg", "read", "readline", "readinto",
+             "readlines", "makefile"),
+    "connect": ("connect", "connect_ex", "create_connection", "wrap_socket", "do_handshake"),
+    "accept": ("accept",),
+    "send": ("send", "sendall", "sendto", "sendmsg", "sendfile", "write", "flush"),
+    "sleep": ("sleep",),
+    "wait": ("select", "poll", "wait", "join", "get", "acquire", "result", "epoll", "communicate"),
+}
+_FAMILY = {name: family for family, names in _WAITS.items() for name in names}
+_CALLEE = re.compile(r"[A-Za-z_][\w.]*\s*$")
+
+
+def _callee(expression: str) -> str | None:
+    """The called name of a call expression: ``socket.create_connection(a).recv(10)`` → ``recv``."""
+    expression = expression.rstrip()
+    if not expression.endswith(")"):
+        return None
+    depth = 0
+    for i in range(len(expression) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(expression[i], 0)
+        if depth == 0:
+            match = _CALLEE.search(expression[:i])
+            return match.group(0).strip() if match else None
+    return None
+
+
+def _call_at(frame: FrameType) -> str | None:
+    """The dotted name of the call ``frame`` is executing (``s.recv``), from the instruction's span."""
+    code = frame.f_code
+    try:
+        lineno, end_lineno, col, end_col = list(code.co_positions())[frame.f_lasti // 2]
+    except (AttributeError, IndexError):  # Python < 3.11: no positions, guess from the line
+        lineno, end_lineno, col, end_col = frame.f_lineno, frame.f_lineno, None, None
+    if lineno is None:
+        return None
+    lines = linecache.getlines(code.co_filename, frame.f_globals)
+    if not lines or lineno > len(lines):
+        return None
+    if col is None or end_lineno is None or end_col is None:
+        text = lines[lineno - 1]
+        found = [m.group(1) for m in re.finditer(r"([A-Za-z_][\w.]*)\s*\(", text)]
+        known = [name for name in found if name.rsplit(".", 1)[-1] in _FAMILY]
+        return (known or found or [None])[-1]
+    segment = "".join(lines[lineno - 1 : end_lineno])
+    start = col
+    end = len(segment) - len(lines[end_lineno - 1]) + end_col
+    return _callee(segment[start:end])
+
+
+@dataclasses.dataclass
+class Snapshot:
+    """Where a thread was: its innermost call, and the innermost line of the student's code."""
+
+    call: str | None  # "s.recv", "sock.connect" (innermost frame), None if not in a call
+    student_function: str | None  # "recibir_todo"
+    student_line: int | None
+    student_code: str  # the text of that line, stripped
+    student_call: str | None  # the call on the student's line ("socket.create_connection")
+    in_checker: bool  # the innermost non-library frame is the checker's
+    checker_where: str  # "nb03.py, línea 88" when in_checker
+    key: tuple  # what changes when the thread moves
+
+    @property
+    def family(self) -> str | None:
+        return _FAMILY.get(self.call.rsplit(".", 1)[-1]) if self.call else None
+
+
+def snapshot(frame: FrameType) -> Snapshot:
+    """Describe the stack that ends at ``frame`` (a thread's current frame)."""
+    stack: list[FrameType] = []
+    f: FrameType | None = frame
+    while f is not None:
+        stack.append(f)
+        f = f.f_back
+    student = next((fr for fr in stack if is_student_file(fr.f_code.co_filename)), None)
+    owner = next((fr for fr in stack if not fr.f_code.co_filename.startswith(_LIBRARIES)), None)
+    in_checker = owner is not None and is_checker_file(owner.f_code.co_filename)
+    code = ""
+    if student is not None:
+        code = linecache.getline(student.f_code.co_filename, student.f_lineno, student.f_globals).strip()
+    return Snapshot(
+        call=_call_at(frame),
+        student_function=student.f_code.co_name if student else None,
+        student_line=student.f_lineno if student else None,
+        student_code=code,
+        student_call=_call_at(student) if student is not None else None,
+        in_checker=in_checker,
+        checker_where=f"{Path(owner.f_code.co_filename).name}, línea {owner.f_lineno}" if in_checker and owner else "",
+        key=(frame.f_code, frame.f_lasti, frame.f_lineno),
+    )
+
+
+def _cpu_clock(thread: threading.Thread):
+    """A function returning ``thread``'s CPU seconds, or None where the system cannot tell."""
+    try:
+        clock = time.pthread_getcpuclockid(thread.ident)  # type: ignore[arg-type]
+        time.clock_gettime(clock)
+    except (AttributeError, OSError, TypeError, OverflowError):
+        return None
+    return lambda: time.clock_gettime(clock)
+
+
+@dataclasses.dataclass
+class Observation:
+    """What a thread did during a short watch: where it was, and whether it used the CPU."""
+
+    last: Snapshot | None
+    spinning: bool
+
+
+#: How long a time-out is watched before it is explained (seconds), and how many looks.
+WATCH, LOOKS = 0.3, 15
+#: Share of the watch a thread must spend on the CPU to count as spinning. A blocked
+#: thread uses none; a spinning one uses most of a core even on a loaded machine.
+SPIN_SHARE = 0.1
+
+
+def observe(thread: threading.Thread, watch: float = WATCH, looks: int = LOOKS) -> Observation:
+    """Watch ``thread`` for ``watch`` seconds: its last stack, and whether it spent them on the CPU."""
+    cpu = _cpu_clock(thread)
+    cpu_start, wall_start = (cpu() if cpu else 0.0), time.monotonic()
+    keys, last = set(), None
+    for _ in range(looks):
+        frame = sys._current_frames().get(thread.ident)  # type: ignore[arg-type]
+        if frame is None:
+            break
+        last = snapshot(frame)
+        keys.add(last.key)
+        del frame
+        time.sleep(watch / looks)
+    if cpu is not None:
+        try:
+            used = cpu() - cpu_start
+        except OSError:  # the thread ended meanwhile
+            used = 0.0
+        spinning = used >= SPIN_SHARE * (time.monotonic() - wall_start)
+    else:
+        spinning = len(keys) > 1
+    return Observation(last, spinning)
+
+
+_WHAT = {
+    "recv": "esperaba en {call}(){inner} datos que no llegaron",
+    "connect": "esperaba en {call}(){inner} a que el servidor aceptara la conexión",
+    "accept": "esperaba en {call}(){inner} una conexión que no llegó",
+    "send": "esperaba en {call}(){inner} a que hubiera sitio en el búfer de envío (el otro extremo no lee)",
+    "sleep": "estaba parada en {call}(){inner}",
+    "wait": "esperaba en {call}(){inner}",
+}
+
+
+def _short(call: str) -> str:
+    return call.rsplit(".", 1)[-1]
+
+
+def explain_wait(seen: Observation) -> str:
+    """The Spanish account of what a thread of the student's code was doing (no "tu función" prefix)."""
+    snap = seen.last
+    if snap is None:
+        return "terminó justo al agotarse el tiempo"
+    where = ""
+    if snap.student_function:
+        code = f": `{snap.student_code[:70]}`" if snap.student_code else ""
+        where = f" (línea {snap.student_line} de {snap.student_function}(){code})"
+    call = snap.call
+    inner = ""
+    if call and snap.student_call and _short(snap.student_call) != _short(call):
+        inner = f" (dentro de {snap.student_call}())"
+    if seen.spinning:
+        if call and snap.family in ("recv", "send"):
+            return (
+                f"seguía en un bucle que llama a {_short(call)}() una y otra vez sin avanzar{where}: "
+                + ("¿recv() devolvió b'' (el otro extremo cerró) y el bucle no lo comprueba?"
+                   if snap.family == "recv" else "¿usas lo que devuelve send() para avanzar?")
+            )
+        return f"seguía ejecutándose en un bucle que no termina (no esperaba a la red){where}"
+    if call and snap.family:
+        return _WHAT[snap.family].format(call=_short(call), inner=inner) + where
+    if call:
+        return f"estaba parada en {_short(call)}(){inner}{where}"
+    return f"estaba parada{where}"
