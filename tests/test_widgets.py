@@ -28,6 +28,7 @@ from labsupport.widgets import (
     request_builder,
     request_log,
 )
+from labsupport.widgets._fault_scenarios import PATIENT
 from labsupport.widgets._rawhttp import RequestError, ResponseError, build_request, parse_header_lines
 from labsupport.widgets.faultlab import UnknownFaultError
 
@@ -338,15 +339,21 @@ EXPECTED = {
 }
 
 
+#: The faults that leave a call waiting: only there does the chosen (short) timeout apply.
+WAITING = {"never-accepts": "connect()", "silent": "recv()", "half-close": "recv()"}
+
+
 def test_fault_lab_produces_each_fault_with_its_exception_and_errno(no_leaks):
     assert set(FAULT_KEYS) == set(EXPECTED)
     lab_ = fault_lab(timeout=0.2)
     assert isinstance(lab_, FaultLab)
     for key, (step, exc_class, errno_name) in EXPECTED.items():
         lab_.fault.value = key
+        assert lab_.timeout.disabled == (key not in WAITING), key
         lab_.button.click()
         result = lab_.last_result
         assert result.key == key and result.step == step, result
+        assert result.timeout == (0.2 if key in WAITING else PATIENT), result
         if exc_class is None:
             assert result.exception is None and result.outcome, result
         else:
@@ -360,12 +367,27 @@ def test_fault_lab_produces_each_fault_with_its_exception_and_errno(no_leaks):
     assert lab.running_servers() == []  # every fault server was stopped
 
 
-def test_fault_lab_timeout_is_the_client_socket_timeout():
+def test_fault_lab_timeout_is_the_client_socket_timeout_of_the_waiting_call():
     lab_ = fault_lab(timeout=0.3, fault="silent")
+    assert "se aplica a recv()" in lab_.explanation.value and not lab_.timeout.disabled
+    for key in WAITING:
+        result = lab_.run(key)
+        assert isinstance(result.exception, TimeoutError) and result.step == WAITING[key], result
+        assert result.timeout == 0.3
+        assert result.elapsed >= 0.3  # never before its timeout (upper bound not asserted)
+    assert "Timeout (s)" in lab_.table.value and "(timeout 0.3 s)" in lab_.result_html.value
+
+
+def test_fault_lab_meets_a_fault_that_comes_by_itself_with_a_patient_timeout():
+    lab_ = fault_lab(timeout=0.1, fault="reset")
+    assert lab_.timeout.disabled and "no llega a agotarse" in lab_.explanation.value
     lab_.button.click()
-    assert lab_.last_result.timeout == 0.3
-    assert lab_.last_result.elapsed >= 0.3  # never before its timeout (upper bound not asserted)
-    assert "Timeout (s)" in lab_.table.value
+    assert isinstance(lab_.last_result.exception, ConnectionResetError)
+    assert lab_.last_result.timeout == PATIENT
+    assert f"(timeout generoso de {PATIENT:g} s)" in lab_.result_html.value
+    assert f"{PATIENT:g} (generoso)" in lab_.table.value
+    lab_.fault.value = "silent"
+    assert not lab_.timeout.disabled
 
 
 def test_fault_lab_explains_the_chosen_fault_and_refuses_unknown_ones():

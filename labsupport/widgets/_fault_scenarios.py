@@ -1,9 +1,17 @@
 """The fault lab's experiments: one fault server, one client step, one outcome.
 
 Each scenario starts the fault server (``labsupport.faults``), does what a client of the
-guide would do with the chosen timeout, and reports which call failed, with which
-exception and errno, and how long it took. The clock starts when the client starts, not
-when the server is being set up. Servers are stopped before returning, whatever happens.
+guide would do, and reports which call failed, with which exception and errno, and how
+long it took. The clock starts when the client starts, not when the server is being set
+up. Servers are stopped before returning, whatever happens.
+
+Two kinds of timeout, as everywhere in the course. The *chosen* timeout goes on the one
+call that the fault leaves waiting for ever (``Scenario.waits``: ``connect()`` to a full
+queue, ``recv()`` from a silent server): there it must fire, and does at the chosen time
+whatever the load. Every call whose answer does come (a connection the kernel completes,
+an RST, a FIN, the reply after ``shutdown(SHUT_WR)``) gets :data:`PATIENT`, a timeout that
+must not fire: a short one there would turn "the answer arrives" into ``TimeoutError``
+whenever the machine is slow (it did, in CI, with 0.2 s).
 """
 
 from __future__ import annotations
@@ -17,6 +25,9 @@ from typing import Any
 
 from .. import faults
 
+#: Seconds for every call whose answer does come: generous, it costs nothing when it arrives.
+PATIENT = 10.0
+
 _EAI_NAMES = {getattr(socket, n): n for n in dir(socket) if n.startswith("EAI_")}
 
 
@@ -27,7 +38,7 @@ class FaultResult:
     key: str  # scenario id, e.g. "closed-port"
     label: str  # Spanish label shown in the menu
     server: str  # the fault server class, e.g. "ClosedPort"
-    timeout: float
+    timeout: float  # on the call under study: the chosen one if the fault waits, else PATIENT
     step: str = ""  # the call that failed (or the last one made), e.g. "connect()"
     exception: BaseException | None = None
     elapsed: float = 0.0  # seconds, full precision (see ``rounded``)
@@ -67,16 +78,19 @@ class Scenario:
     server: str  # name of the fault server class ("—" when none is needed)
     make: Callable[[], Any]  # starts the server (or returns None)
     run: Callable[[Any, FaultResult], None]  # the client's steps
+    waits: str = ""  # the call the fault leaves waiting, which the chosen timeout ends ("" if none)
 
 
-def _connect(address: tuple[str, int], result: FaultResult) -> socket.socket:
+def _connect(address: tuple[str, int], result: FaultResult, timeout: float = PATIENT) -> socket.socket:
+    """``create_connection``; patient unless ``connect()`` is the call under study."""
     result.step = "connect()"
-    return socket.create_connection(address, timeout=result.timeout)
+    return socket.create_connection(address, timeout=timeout)
 
 
 def _read_to_end(sock: socket.socket, result: FaultResult) -> tuple[int, int]:
-    """recv() until b"" (EOF); return (chunks, bytes). Bounded by the timeout per recv."""
+    """recv() until b"" (EOF); return (chunks, bytes). Bounded per recv and overall."""
     result.step = "recv()"
+    sock.settimeout(result.timeout)
     chunks = size = 0
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and (data := sock.recv(65536)):
@@ -86,7 +100,7 @@ def _read_to_end(sock: socket.socket, result: FaultResult) -> tuple[int, int]:
 
 
 def _connect_only(server: Any, result: FaultResult) -> None:
-    _connect(server.address, result).close()
+    _connect(server.address, result, result.timeout).close()
     result.outcome = "conectado"
 
 
@@ -95,6 +109,7 @@ def _send_then_recv(server: Any, result: FaultResult) -> None:
         result.step = "sendall()"
         sock.sendall(b"hola")
         result.step = "recv()"
+        sock.settimeout(result.timeout)
         data = sock.recv(1024)
         result.outcome = f"recv() devolvió {data!r}"
 
@@ -131,6 +146,7 @@ def _half_close(shutdown: bool) -> Callable[[Any, FaultResult], None]:
                 result.step = "shutdown(SHUT_WR)"
                 sock.shutdown(socket.SHUT_WR)
             result.step = "recv()"
+            sock.settimeout(result.timeout)
             data = sock.recv(1024)
             result.outcome = f"recv() devolvió {data!r}"
 
@@ -139,15 +155,29 @@ def _half_close(shutdown: bool) -> Callable[[Any, FaultResult], None]:
 
 SCENARIOS = (
     Scenario("closed-port", "Puerto cerrado", "ClosedPort", faults.ClosedPort, _connect_only),
-    Scenario("never-accepts", "Servidor que nunca acepta", "NeverAccepts", faults.NeverAccepts, _connect_only),
-    Scenario("silent", "Servidor mudo (acepta y no responde)", "Silent", faults.Silent, _send_then_recv),
+    Scenario(
+        "never-accepts",
+        "Servidor que nunca acepta",
+        "NeverAccepts",
+        faults.NeverAccepts,
+        _connect_only,
+        waits="connect()",
+    ),
+    Scenario(
+        "silent", "Servidor mudo (acepta y no responde)", "Silent", faults.Silent, _send_then_recv, waits="recv()"
+    ),
     Scenario("reset", "Reinicio de la conexión (RST)", "Reset", lambda: faults.Reset(wait_for=b""), _send_then_recv),
     Scenario("broken-pipe", "Tubería rota (escribir tras el cierre)", "Hangup", faults.Hangup, _broken_pipe),
     Scenario("gaierror", "Nombre que no existe (gaierror)", "—", lambda: None, _gaierror),
     Scenario("drip", "Goteo (datos a trozos)", "Drip", lambda: faults.Drip(piece=16, delay=0.02), _drip),
     Scenario("truncate", "Respuesta truncada", "Truncate", faults.Truncate, _truncate),
     Scenario(
-        "half-close", "Esperar respuesta sin shutdown(SHUT_WR)", "HalfClose", faults.HalfClose, _half_close(False)
+        "half-close",
+        "Esperar respuesta sin shutdown(SHUT_WR)",
+        "HalfClose",
+        faults.HalfClose,
+        _half_close(False),
+        waits="recv()",
     ),
     Scenario(
         "half-close-shutdown",
@@ -161,9 +191,13 @@ BY_KEY = {s.key: s for s in SCENARIOS}
 
 
 def run_scenario(key: str, timeout: float) -> FaultResult:
-    """Run one scenario with ``timeout`` (seconds) on the client socket; never raise for the fault."""
+    """Run one scenario; never raise for the fault.
+
+    ``timeout`` (seconds) goes on the call the fault leaves waiting, if it has one
+    (``Scenario.waits``); every other call gets :data:`PATIENT`.
+    """
     scenario = BY_KEY[key]
-    result = FaultResult(key, scenario.label, scenario.server, timeout)
+    result = FaultResult(key, scenario.label, scenario.server, timeout if scenario.waits else PATIENT)
     server = scenario.make()
     try:
         start = time.monotonic()

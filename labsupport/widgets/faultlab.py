@@ -5,6 +5,12 @@ server from :mod:`labsupport.faults`, and the widget shows which call raised it,
 exception class, its errno name and the time it took, so that "connect timeout" and
 "read timeout", or "refused" and "reset", can be told apart by doing rather than reading.
 Every run is added to a table, to compare timeouts side by side.
+
+The slider sets the timeout of the call the fault leaves waiting (``connect()`` to a full
+queue, ``recv()`` from a silent server). A fault that comes by itself (a refusal, an RST,
+a FIN, data) is met with a patient timeout (:data:`PATIENT`) instead, which never fires:
+the slider is disabled for it and the widget says why, so that a slow machine can never
+show a ``TimeoutError`` where the lesson is the RST.
 """
 
 from __future__ import annotations
@@ -12,13 +18,18 @@ from __future__ import annotations
 from .. import faults
 from .._errors import LabError
 from ._common import LabWidget, error_html, esc, ipywidgets, table_html
-from ._fault_scenarios import BY_KEY, SCENARIOS, FaultResult, run_scenario
+from ._fault_scenarios import BY_KEY, PATIENT, SCENARIOS, FaultResult, run_scenario
 
 MAX_HISTORY = 50
 _GAIERROR = (
     "getaddrinfo() lanza socket.gaierror: el nombre no se puede resolver. Aquí se pide con "
     "AI_NUMERICHOST, así que falla sin consultar ningún DNS."
 )
+_NO_WAIT = (
+    "Este fallo llega solo, sin esperar a ningún timeout: el cliente usa uno generoso "
+    f"({PATIENT:g} s) que no llega a agotarse, así que el control de timeout no se usa aquí."
+)
+_WAITS = "El timeout elegido se aplica a {call}: es la llamada que este fallo deja esperando."
 _NO_ERRNO = (
     "El TimeoutError de un socket con timeout no lleva errno: no lo da el sistema, lo decide "
     "Python al agotarse el plazo."
@@ -91,7 +102,9 @@ class FaultLab(LabWidget):
         else:
             text, other = cls.summary, cls.on_other_systems
         extra = f"<br><i>En otros sistemas:</i> {esc(other)}" if other else ""
-        self.explanation.value = f"<div style='font-size:12px'>{esc(text)}{extra}</div>"
+        timing = _WAITS.format(call=scenario.waits) if scenario.waits else _NO_WAIT
+        self.timeout.disabled = not scenario.waits
+        self.explanation.value = f"<div style='font-size:12px'>{esc(text)}{extra}<br>{esc(timing)}</div>"
 
     def _show(self, result: FaultResult) -> None:
         if result.exception is None:
@@ -101,12 +114,12 @@ class FaultLab(LabWidget):
         note = f"<br><i>{esc(_NO_ERRNO)}</i>" if isinstance(result.exception, TimeoutError) else ""
         self.result_html.value = (
             f"{esc(result.label)} → en <code>{esc(result.step)}</code>: {got}. "
-            f"Tiempo: {_about(result.rounded)} (timeout {result.timeout:.1f} s){note}"
+            f"Tiempo: {_about(result.rounded)} ({_timeout_text(result)}){note}"
         )
         rows = [
             (
                 r.label,
-                f"{r.timeout:.1f}",
+                f"{r.timeout:.1f}" if BY_KEY[r.key].waits else f"{r.timeout:g} (generoso)",
                 r.step,
                 r.exception_name if r.exception is not None else f"— ({r.outcome})",
                 r.errno_name,
@@ -117,6 +130,13 @@ class FaultLab(LabWidget):
         self.table.value = table_html(
             ["Fallo", "Timeout (s)", "Llamada", "Excepción", "errno", "Tiempo (s)"], rows, "lab-fault-history"
         )
+
+
+def _timeout_text(result: FaultResult) -> str:
+    """The chosen timeout with one decimal; the patient one said to be so."""
+    if BY_KEY[result.key].waits:
+        return f"timeout {result.timeout:.1f} s"
+    return f"timeout generoso de {result.timeout:g} s"
 
 
 def _about(seconds: float) -> str:
