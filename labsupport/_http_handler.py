@@ -1,7 +1,9 @@
-"""One HTTP/1.1 connection of the local server: the standard library's handler, hardened.
+"""One HTTP/1.1 request of the local server: the standard library's handler, hardened.
 
-``http.server.BaseHTTPRequestHandler`` runs the connection (``setup``, the keep-alive loop
-in ``handle``, ``finish``) and its ``HTTPMessage`` holds the headers. Its parsing is
+``http.server.BaseHTTPRequestHandler`` gives the request's attributes (``command``, ``path``,
+``headers`` as an ``HTTPMessage``, ``close_connection``) and its hooks; the connection itself
+is not run here: HttpServer's selector thread reads each request head and a worker runs
+:meth:`Handler.handle_one_request` on it (``labsupport._http_selector``). Its parsing is
 lenient, English and noisy, so this subclass:
 
 - reads the request line and the header lines itself, under caps (414 / 431) and a
@@ -12,8 +14,7 @@ lenient, English and noisy, so this subclass:
   request-smuggling ambiguity) and bodies over the cap (413);
 - writes responses through :class:`~labsupport._http_response.ResponseWriter` (one
   ``sendall`` per response where it can, bytes counted, every request logged);
-- never writes to stderr: messages go to the server's log;
-- closes gently (lingering close) so that an error page is never lost to a reset.
+- never writes to stderr: messages go to the server's log.
 
 Routes (``_http_routes``, ``_http_docs``, ``_http_raw``) receive this object: they read
 ``command``, ``headers``, ``body``, ``args``, ``server`` and answer through the writer's API,
@@ -29,16 +30,17 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from ._http_common import CONTROL, HEX, KNOWN_METHODS, TOKEN, VERSION, HttpError, StopResponse
+from ._http_conn import Connection
 from ._http_response import ResponseWriter
-from ._sockopts import close_gracefully
 
-#: Lingering close: how long (seconds) and how much (bytes) to drain before closing.
+#: Lingering close: how long (seconds) and how much (bytes) to drain before closing
+#: (closing with unread bytes would send RST and could destroy the answer: see _http_selector).
 LINGER = 1.0
 LINGER_BYTES = 1024 * 1024
 
 
 class Handler(ResponseWriter, http.server.BaseHTTPRequestHandler):
-    """One connection; ``handle()`` (inherited) loops over its keep-alive requests."""
+    """One request read from ``conn`` (its buffer first, then its socket)."""
 
     protocol_version = "HTTP/1.1"
     server_version = "labsupport-http/0.1"
@@ -47,10 +49,18 @@ class Handler(ResponseWriter, http.server.BaseHTTPRequestHandler):
     error_content_type = "text/plain; charset=utf-8"
     error_message_format = "Error %(code)d (%(message)s): %(explain)s\n"
 
-    # -- per request state ---------------------------------------------------------
-    def setup(self) -> None:
-        super().setup()
+    def __init__(self, conn: Connection, server: Any) -> None:  # no I/O: the caller runs the request
+        self.conn = conn
+        self.connection = self.request = conn.sock
+        self.rfile = conn
+        self.client_address = conn.addr
+        self.server = server
+        self.close_connection = True
+        self.silent = False  # /raw/silent: answer nothing, hold the connection until the client leaves
         self._reset = False
+        self._new_request()
+
+    # -- per request state ---------------------------------------------------------
 
     def _new_request(self) -> None:
         self.command = ""
@@ -93,10 +103,19 @@ class Handler(ResponseWriter, http.server.BaseHTTPRequestHandler):
                 conn.settimeout(srv.timeout)
             self._record()
 
+    def head_timed_out(self, explain: str, started: float) -> None:
+        """The selector's deadline passed on a half-sent head: 408 (best effort, non-blocking)."""
+        first = bytes(self.conn.buf.split(b"\n", 1)[0]).rstrip(b"\r")
+        parts = first.split(b" ")
+        self.command = parts[0].decode("latin-1")[:20] if len(parts) == 3 else ""
+        self.path = (parts[1] if len(parts) == 3 else first).decode("latin-1")[:200]
+        self._t0 = started
+        self._try_error(408, explain)
+        self._record()
+
     @property
     def peer(self) -> str:
-        host, port = self.client_address[0], self.client_address[1]
-        return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        return self.conn.peer
 
     def _one_request(self, line: bytes, t0: float) -> None:
         srv = self.server
@@ -349,16 +368,3 @@ class Handler(ResponseWriter, http.server.BaseHTTPRequestHandler):
 
     def log_error(self, format: str, *args: Any) -> None:
         self.server._log("http-error", self.peer, format % args)
-
-    def finish(self) -> None:
-        """Close gently: FIN first, then read and drop what the client still sends.
-
-        Closing a socket with unread bytes makes the kernel send RST, and a client that
-        gets RST may lose the error page it had not read yet (a 413 while it still uploads,
-        a 400 for a pipelined request). So, like Apache and nginx ("lingering close"), the
-        server shuts its side, drains for at most ``LINGER`` seconds, and then closes.
-        """
-        super().finish()
-        if self._reset or self.server._stopping.is_set():
-            return
-        close_gracefully(self.connection, LINGER, LINGER_BYTES)

@@ -17,7 +17,8 @@ guide's hand-written parser.
                             line; ``http.client`` gives up after 100 headers
                             (``HTTPException``); a recv timeout never fires.
 ``/raw/silent``             reads the request and never answers: ``TimeoutError`` on a
-                            client with a timeout; held until the client closes.
+                            client with a timeout; held (without a thread) until the
+                            client closes.
 ``/raw/lf-only``            exactly the guide's section 6 sample: LF line endings and
                             ``Content-Length: 25`` for a 26-byte body, then closes.
 ``/raw/bad-status``         status line ``HTTP/1.1 OK 200``: ``http.client.BadStatusLine``.
@@ -28,7 +29,6 @@ guide's hand-written parser.
 
 from __future__ import annotations
 
-import select
 import time
 from collections.abc import Callable
 
@@ -106,19 +106,14 @@ def raw_endless_headers(req: Handler) -> None:
 
 
 def raw_silent(req: Handler) -> None:
-    """Read the request, answer nothing; wait for the client to close (or stop(), or the cap)."""
+    """Read the request, answer nothing; hold the connection until the client closes.
+
+    The server keeps reading (and dropping) what the client sends, without a thread: the
+    connection goes back to the selector until EOF, ``stop()`` or ``SILENT_CAP`` seconds.
+    """
     req.close_connection = True
     req.status = 0
-    req.server._turn.leave()  # waits for the client: never while holding the turn
-    conn = req.connection
-    deadline = time.monotonic() + SILENT_CAP
-    while not req.server._stopping.is_set():
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return
-        ready, _, _ = select.select([conn], [], [], min(remaining, 1.0))
-        if ready and not conn.recv(4096):  # stop() shuts the socket down: recv returns b""
-            return
+    req.silent = True
 
 
 def raw_lf_only(req: Handler) -> None:

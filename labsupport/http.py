@@ -39,9 +39,14 @@ from ._address import format_address
 from ._errors import LabError
 from ._gate import FairTurn
 from ._http_common import error_body, http_date
+from ._http_conn import Connection
 from ._http_docs import BIG_FILE_NAME, BIG_FILE_SHA256, BIG_FILE_SIZE, DEFAULT_DOCROOT, big_file_bytes
-from ._http_handler import Handler
+from ._http_handler import LINGER, LINGER_BYTES, Handler
+from ._http_pool import WorkerPool
+from ._http_raw import SILENT_CAP
+from ._http_selector import ConnectionLoop
 from ._server import StreamServer
+from ._sockopts import close_gracefully
 
 __all__ = [
     "BIG_FILE_NAME",
@@ -74,26 +79,29 @@ class RequestRecord:
     duration: float
 
 
-def default_max_connections() -> int:
-    """1 000 connections, or half of this process's file-descriptor limit if that is lower.
+def default_max_connections(per_thread: bool = False) -> int:
+    """10 000 connections (1 000 with a thread each), or less if the descriptor limit is lower.
 
-    Each connection costs one thread blocked in ``recv`` (on Linux about 10-30 KiB of real
-    memory; the 8 MiB stack is only reserved) and one descriptor. A classroom of 30
-    students with a few keep-alive clients each needs a few hundred; 1 000 leaves room for
-    idle connections and slowloris experiments. The notebook's own client sockets share the
-    descriptor limit (256 by default on macOS), hence at most half of it.
+    An idle or half-sent connection costs this server a descriptor and a small buffer, no
+    thread (``labsupport._http_selector``): a classroom with a slowloris experiment and
+    every browser's idle keep-alive connections fits. The TLS variant runs a thread per
+    connection (about 10-30 KiB of real memory each on Linux), hence 1 000 there. The
+    notebook's own client sockets share the descriptor limit (256 by default on macOS,
+    often 1 024 on Linux), hence at most half of it: raise the soft limit
+    (``ulimit -n``, ``resource.setrlimit``) to hold more.
     """
+    cap = 1000 if per_thread else 10_000
     try:
         import resource
     except ImportError:  # Windows: no descriptor limit of this kind
-        return 1000
+        return cap
     try:
         soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     except (OSError, ValueError):
-        return 1000
+        return cap
     if soft == resource.RLIM_INFINITY:
-        return 1000
-    return max(16, min(1000, (soft - 64) // 2))
+        return cap
+    return max(16, min(cap, (soft - 64) // 2))
 
 
 class HttpServer(StreamServer):
@@ -101,11 +109,18 @@ class HttpServer(StreamServer):
 
     Caps (all answered with a Spanish error, never a crash or a stuck thread):
     ``timeout`` seconds of silence closes a connection (408 if a request was half sent; the
-    headers of one request must arrive within ``2 * timeout``); ``max_delay`` seconds for
-    /delay, /drip and slow downloads; ``max_size`` bytes for generated bodies;
+    head of one request must arrive within ``2 * timeout``; after a 408 or any answer that
+    closes, the client has at most ``LINGER`` (1) s more to read it); ``max_delay`` seconds
+    for /delay, /drip and slow downloads; ``max_size`` bytes for generated bodies;
     ``max_body`` bytes for request bodies (413); request line ``max_request_line`` bytes
     (414); ``max_headers`` headers, ``max_header_line`` bytes each, ``max_header_bytes`` in
     all (431); over ``max_connections`` open connections the next one gets 503 and is closed.
+
+    Threads: one selector thread reads every request head (idle and half-sent connections
+    cost no thread, see ``labsupport._http_selector``) and at most ``max_workers`` workers,
+    started on demand, run the requests in arrival order. A request that sleeps or sends
+    slowly (/delay, /drip, ``?rate=``) keeps its worker meanwhile: past ``max_workers`` of
+    those at once, the next requests wait for a worker (they are queued, not refused).
     """
 
     name = "servidor HTTP"
@@ -118,6 +133,7 @@ class HttpServer(StreamServer):
         docroot: str | os.PathLike[str] | None = None,
         timeout: float = 5.0,
         max_connections: int | None = None,
+        max_workers: int = 64,
         max_delay: float = 10.0,
         max_size: int = 10 * MiB,
         max_body: int = 10 * MiB,
@@ -146,7 +162,9 @@ class HttpServer(StreamServer):
         self._router = _http_routes.dispatch
         self._turn = FairTurn()  # requests take turns in arrival order: see labsupport._gate
         if max_connections is None:
-            max_connections = default_max_connections()
+            max_connections = default_max_connections(per_thread=self._thread_per_connection())
+        self._pool = WorkerPool(f"labsupport-{type(self).__name__}-trabajador", max(1, int(max_workers)))
+        self._loop: ConnectionLoop | None = None
         super().__init__(host, port, timeout=timeout, max_connections=max_connections, **kwargs)
 
     def backlog(self) -> int:
@@ -183,9 +201,98 @@ class HttpServer(StreamServer):
         self._turn.leave()
         return super().sleep(seconds)
 
-    # -- connections -----------------------------------------------------------------
+    # -- connections: a selector thread and a pool of workers (labsupport._http_selector) --------
+    def _thread_per_connection(self) -> bool:
+        """True for a subclass that overrides ``handle()`` (TlsHttpServer's handshake needs it)."""
+        return type(self).handle is not HttpServer.handle
+
+    def _serve(self) -> None:
+        if self._thread_per_connection():
+            super()._serve()
+            return
+        self._loop = ConnectionLoop(self)
+        try:
+            self._loop.run()
+        except BaseException as exc:  # a bug in the loop must reach check(), not stderr
+            self._record_error(exc)
+
+    def _work(self, conn: Connection) -> None:
+        """A worker: answer the request whose head is in ``conn``, then give the connection back."""
+        try:
+            conn.sock.settimeout(self.timeout)
+            handler = Handler(conn, self)
+            handler.handle_one_request()
+        except TimeoutError:
+            self._log("timeout", conn.peer, f"sin datos en {self.timeout} s")
+            self._close(conn)
+            return
+        except OSError as exc:  # the client reset, or stop() shut the socket down
+            if not self._stopping.is_set():
+                self._log("network-error", conn.peer, f"{type(exc).__name__}: {exc}")
+            self._close(conn)
+            return
+        except BaseException as exc:
+            self._record_error(exc)
+            self._close(conn)
+            return
+        loop = self._loop
+        if handler._reset or self._stopping.is_set() or loop is None:
+            self._close(conn)
+        elif handler.silent:
+            loop.linger(conn, SILENT_CAP, shut=False)
+            loop.give_back(conn)
+        elif handler.close_connection:
+            loop.linger(conn)
+            loop.give_back(conn)
+        else:
+            conn.reset_head()
+            conn.skip_empty_lines()
+            if conn.eof and not conn.pending():
+                self._close(conn)
+            elif conn.head_ready(loop._max_line, loop._max_head) or conn.eof:  # pipelined: queue it
+                conn.head_started = time.perf_counter()
+                if not self._pool.submit(self._work, conn):
+                    self._close(conn)
+            else:
+                loop.give_back(conn)
+
+    def _close(self, conn: Connection) -> None:
+        conn.sock.close()
+        with self._lock:
+            self._conns.discard(conn.sock)
+        self._log("close", conn.peer)
+
+    def _close_clients(self) -> None:
+        """After the loop has ended: wake the workers' blocked reads, wait for them (bounded)."""
+        super()._close_clients()  # shuts every open socket down; joins per-connection threads (TLS)
+        for _job, (conn,) in self._pool.stop():
+            self._close(conn)
+
     def handle(self, conn: socket.socket, addr: tuple) -> None:
-        Handler(conn, addr, self)
+        """One thread per connection, for subclasses that wrap it (TLS): its requests in turn."""
+        c = Connection(conn, addr, format_address(addr))
+        while True:
+            handler = Handler(c, self)
+            handler.handle_one_request()
+            if handler.silent:
+                self._hold_silently(conn)
+                return
+            if handler.close_connection or self._stopping.is_set():
+                break
+            c.reset_head()
+        if not handler._reset and not self._stopping.is_set():
+            close_gracefully(conn, LINGER, LINGER_BYTES)
+
+    def _hold_silently(self, conn: socket.socket) -> None:
+        """/raw/silent in a connection's own thread: read and drop until EOF, stop() or the cap."""
+        deadline = time.monotonic() + SILENT_CAP
+        conn.settimeout(1.0)
+        while not self._stopping.is_set() and time.monotonic() < deadline:
+            try:
+                if not conn.recv(4096):  # stop() shuts the socket down: recv returns b""
+                    return
+            except TimeoutError:
+                continue
 
     def refuse(self, conn: socket.socket) -> None:
         """Over the cap: 503 with a Spanish body and ``Retry-After``, then the connection closes."""
