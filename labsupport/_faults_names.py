@@ -9,6 +9,8 @@ or not. ``unresolvable_host()`` returns a name under ``.invalid``, a top-level d
 reserved (RFC 2606 / RFC 6761) never to exist, as a second guard should someone ever pass
 it to a call without the flag.
 
+``ETIMEDOUT`` is the kernel giving up (see :mod:`labsupport._faults_kernel`), not Python's
+own ``settimeout`` deadline, which raises ``TimeoutError`` with ``errno`` None.
 ``EHOSTUNREACH`` and ``ENETUNREACH`` need a router or a missing route to report them;
 loopback has neither, and making them would mean sending packets off the machine. The
 course does not fake them: :func:`errno_table` shows, for each error of the guide, its
@@ -21,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import errno
 import socket
+import sys
 
 from ._address import resolve_host
 
@@ -81,14 +84,14 @@ class ErrnoInfo:
 _ERRORS = [
     ("ECONNREFUSED", "nadie escucha en ese puerto: el otro equipo responde con RST",
      "faults.ClosedPort"),
-    ("ETIMEDOUT", "la operación no termina a tiempo (sin respuesta al SYN o a los datos)",
-     "faults.NeverAccepts (connect) o faults.Silent (recv)"),
+    ("ETIMEDOUT", "el núcleo se rinde: sin respuesta a los SYN, o datos que no avanzan (minutos por defecto)",
+     "faults.NeverReads + faults.set_kernel_timeout (TCP_USER_TIMEOUT): sendall() sin timeout de Python"),
     ("ECONNRESET", "el otro extremo cortó con RST (se cayó, o cerró sin leer)",
      "faults.Reset"),
     ("EPIPE", "se escribe en una conexión que el otro extremo ya cerró",
      "faults.Hangup y faults.write_until_broken_pipe"),
     ("ECONNABORTED", "el propio sistema abortó la conexión (frecuente en Windows)",
-     None),
+     None),  # see _WHY_NOT
     ("EHOSTUNREACH", "un router informa de que no hay camino hasta ese equipo",
      None),
     ("ENETUNREACH", "este equipo no tiene ruta hacia esa red (por ejemplo, sin conexión)",
@@ -103,19 +106,51 @@ _NOT_HERE = (
 )
 
 
+#: Why a row cannot be produced here, when the reason is not "it needs a real network".
+_WHY_NOT = {
+    "ECONNABORTED": (
+        "no se provoca en loopback de forma fiable: lo decide el propio sistema (sobre todo Windows) "
+        "al abortar una conexión; en Linux un cliente casi nunca lo ve"
+    ),
+}
+
+_NOT_LINUX_ETIMEDOUT = (
+    "solo en Linux (TCP_USER_TIMEOUT acorta el plazo del núcleo); aquí el núcleo tarda minutos y el "
+    "curso no lo provoca"
+)
+
+#: Python's own deadline, next to the kernel's: same class, no errno.
+_PYTHON_TIMEOUT = ErrnoInfo(
+    "(ninguno)",
+    None,
+    "TimeoutError",
+    "se agota el timeout de settimeout() o create_connection(timeout=): lo decide Python, no el sistema",
+    True,
+    "faults.NeverAccepts (connect) o faults.Silent (recv): e.errno es None",
+)
+
+
 def errno_table() -> list[ErrnoInfo]:
     """The guide's socket errors as they are on this system, and which ones the course can produce.
 
     Numbers come from the ``errno`` module (they differ between Linux, macOS and Windows,
     which is why code should compare with ``errno.EHOSTUNREACH``, never with a number);
     the exception class is what ``OSError(number, ...)`` becomes, the same mapping the
-    socket module uses. The last row is ``gaierror``, which has its own numbers (``EAI_*``).
+    socket module uses. Right after ``ETIMEDOUT`` comes Python's own timeout, which raises the
+    same class with ``errno`` None: the kernel's and Python's deadlines are told apart by
+    ``e.errno``. The last row is ``gaierror``, which has its own numbers (``EAI_*``).
     """
     rows = []
     for name, when, how in _ERRORS:
         number = getattr(errno, name, None)
         exc = type(OSError(number, "")).__name__ if number is not None else "OSError"
-        rows.append(ErrnoInfo(name, number, exc, when, how is not None, how or _NOT_HERE))
+        if name == "ETIMEDOUT" and not sys.platform.startswith("linux"):
+            how = None
+        rows.append(ErrnoInfo(name, number, exc, when, how is not None, how or _WHY_NOT.get(name, _NOT_HERE)))
+        if name == "ETIMEDOUT":
+            if not rows[-1].producible:
+                rows[-1] = dataclasses.replace(rows[-1], how=_NOT_LINUX_ETIMEDOUT)
+            rows.append(_PYTHON_TIMEOUT)
     rows.append(
         ErrnoInfo(
             "EAI_NONAME",

@@ -23,7 +23,7 @@ from ._faults_base import (
 from ._sockopts import arm_reset, close_gracefully
 
 DEFAULT_TEXT = (
-    "Los sockets entregan bytes, no mensajes: este texto llega a trozos y tu programa "
+    "Los sockets entregan bytes, no mensajes: este texto llega en fragmentos y tu programa "
     "debe juntarlos hasta tener la respuesta completa, también las eñes y los acentos.\n"
 ).encode()  # UTF-8: small pieces split multi-byte characters, another lesson
 
@@ -78,7 +78,7 @@ class Reset(FaultServer):
     ``sendall()``, the rest in ``recv()``.
     """
 
-    name = "servidor que reinicia la conexión"
+    name = "servidor que corta la conexión (RST)"
     client_exception = ConnectionResetError
     summary = "tras el primer envío del cliente, recv() lanza ConnectionResetError: el servidor corta con RST."
 
@@ -142,7 +142,7 @@ class Drip(FaultServer):
 
     name = "servidor por goteo"
     client_exception = None
-    summary = "recv() devuelve fragmentos: los datos llegan a trozos y con pausas."
+    summary = "recv() devuelve fragmentos: los datos llegan poco a poco, con pausas."
 
     def __init__(
         self,
@@ -160,8 +160,8 @@ class Drip(FaultServer):
         pieces = -(-len(self.payload) // self.piece)
         if (pieces - 1) * self.delay > 60:
             raise FaultParameterError(
-                f"El goteo duraría {(pieces - 1) * self.delay:.0f} s ({pieces} trozos de {self.piece} bytes "
-                f"con {self.delay} s de pausa); el máximo es 60 s. Usa trozos más grandes o menos pausa."
+                f"El goteo duraría {(pieces - 1) * self.delay:.0f} s ({pieces} envíos de {self.piece} bytes "
+                f"con {self.delay} s de pausa); el máximo es 60 s. Usa envíos más grandes o menos pausa."
             )
         super().__init__(host, port, **kwargs)
 
@@ -175,7 +175,7 @@ class Drip(FaultServer):
                 return
             conn.sendall(self.payload[start : start + self.piece])
             sent += 1
-        self._log("drip", peer, f"{len(self.payload)} bytes en {sent} trozos")
+        self._log("drip", peer, f"{len(self.payload)} bytes en {sent} envíos")
         close_gracefully(conn)
 
 

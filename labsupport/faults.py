@@ -13,9 +13,18 @@ leaving the machine and without luck involved:
 ``Truncate``           ``recv()`` → ``b""`` early (fewer bytes than announced)
 ``HalfClose``          answers only after the client's ``shutdown(SHUT_WR)``
 ``Flaky``              the first N attempts fail (reset or hang-up), then it serves
+``Orders``             records each POST, then loses the first N answers (RST): a retry
+                       duplicates the order unless it carries an ``Idempotency-Key``
+``NeverReads``         never reads: ``sendall()`` waits; with ``set_kernel_timeout`` the
+                       kernel gives up: ``TimeoutError`` with errno ``ETIMEDOUT`` (Linux)
+``descriptor_limit``   this process's ``RLIMIT_NOFILE`` lowered: ``OSError`` ``EMFILE``
 ``resolve_numeric``    a name → ``socket.gaierror`` with no DNS query (``AI_NUMERICHOST``)
 ``errno_table``        the errors loopback cannot produce, explained rather than faked
 =====================  ==================================================================
+
+``FAULTS`` lists the servers of the catalog (the classroom serves each of them);
+``Orders`` and ``NeverReads`` are outside it: they need a client that plays along
+(an HTTP POST, a kernel option).
 
 Every class says ``client_exception``, ``summary`` and ``on_other_systems``; the servers
 share the lifecycle of :mod:`labsupport._server` (``with``, ``stop()``, ``log()``,
@@ -24,6 +33,7 @@ share the lifecycle of :mod:`labsupport._server` (``with``, ``stop()``, ``log()`
 
 from __future__ import annotations
 
+import select
 import socket
 import time
 
@@ -31,6 +41,7 @@ from ._errors import LabError
 from ._faults_base import FaultParameterError, FaultServer
 from ._faults_connect import ClosedPort, NeverAccepts
 from ._faults_flaky import Attempt, Flaky
+from ._faults_kernel import NeverReads, NotOnThisSystemError, descriptor_limit, set_kernel_timeout
 from ._faults_names import (
     UNRESOLVABLE_HOST,
     ErrnoInfo,
@@ -39,6 +50,7 @@ from ._faults_names import (
     resolve_numeric,
     unresolvable_host,
 )
+from ._faults_orders import Order, Orders
 from ._faults_stream import Drip, HalfClose, Hangup, Reset, Silent, Truncate
 
 __all__ = [
@@ -54,13 +66,19 @@ __all__ = [
     "HalfClose",
     "Hangup",
     "NeverAccepts",
+    "NeverReads",
+    "NotOnThisSystemError",
+    "Order",
+    "Orders",
     "Reset",
     "Silent",
     "Truncate",
     "catalog",
     "connect_numeric",
+    "descriptor_limit",
     "errno_table",
     "resolve_numeric",
+    "set_kernel_timeout",
     "unresolvable_host",
     "write_until_broken_pipe",
 ]
@@ -84,18 +102,19 @@ def catalog() -> list[dict[str, str]]:
 
 
 def write_until_broken_pipe(
-    sock: socket.socket, data: bytes = b"x", *, timeout: float = 2.0, attempts: int = 50
+    sock: socket.socket, data: bytes = b"x", *, timeout: float = 5.0, attempts: int = 50
 ) -> None:
     """Write to a connection the peer has closed until the system says ``BrokenPipeError``.
 
     Deterministic on Linux and macOS with :class:`Hangup`: (1) wait for the peer's FIN
     (``recv`` returns ``b""``), so nothing we send can race the close; (2) ``send`` once:
     it succeeds locally, and the peer's kernel, which has no socket for it any more,
-    answers with RST; (3) ``send`` again: the RST has turned the connection into a broken
-    pipe, and ``BrokenPipeError`` is raised. On loopback the RST is back before step (3)
-    on the first try; the bounded loop only covers slower systems. Windows may raise
-    ``ConnectionAbortedError``/``ConnectionResetError`` instead; those propagate too.
-    Python ignores ``SIGPIPE``, so the error is an exception, not the end of the process.
+    answers with RST; (3) wait until that RST has arrived (``poll`` reports an error and a
+    hang-up, which a FIN alone never does) and ``send`` again: the connection is now a broken pipe, and
+    ``BrokenPipeError`` is raised. ``timeout`` bounds the waits, which must not fire: it is
+    generous. Windows may raise ``ConnectionAbortedError``/``ConnectionResetError``
+    instead; those propagate too. Python ignores ``SIGPIPE``, so the error is an
+    exception, not the end of the process.
     """
     deadline = time.monotonic() + timeout
     while True:  # read what the peer sent until its FIN
@@ -112,8 +131,23 @@ def write_until_broken_pipe(
             )
     for _ in range(attempts):
         sock.send(data)
-        time.sleep(0.01)
+        _wait_for_reset(sock, max(deadline - time.monotonic(), 0.0))
     raise LabError(
         f"Tras {attempts} envíos el sistema no ha dado BrokenPipeError: el otro extremo "
         "parece seguir aceptando datos (¿ha cerrado solo la escritura con shutdown?)."
     )
+
+
+def _wait_for_reset(sock: socket.socket, timeout: float) -> None:
+    """Wait (at most ``timeout`` s) until the peer's RST has reached ``sock``.
+
+    A FIN only makes a socket readable; a RST also sets an error and shuts both directions,
+    which ``poll`` reports as ``POLLERR``/``POLLHUP`` even with no event asked for. Where
+    there is no ``poll`` (Windows), a short pause stands in for it.
+    """
+    if not hasattr(select, "poll"):
+        time.sleep(min(timeout, 0.01))
+        return
+    poller = select.poll()
+    poller.register(sock, 0)  # 0: only the events always reported, POLLERR and POLLHUP
+    poller.poll(timeout * 1000)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import http.client
 import socket
+import sys
 
 import pytest
 from conftest import open_fds, settle
@@ -12,7 +14,8 @@ import labsupport as lab
 from labsupport import faults
 
 RUNS = range(3)  # each fault must behave the same on repeated runs
-T = 2.0  # generous bound on any operation that should succeed at once
+T = 5.0  # generous bound on any operation that should succeed at once (it must not fire)
+SHORT = 0.2  # a timeout that must fire: short, whatever the load
 
 
 def dial(server, timeout: float = T) -> socket.socket:
@@ -53,7 +56,7 @@ def test_never_accepts_times_out_on_connect(no_leaks, run):
         assert srv.backlog_full and srv.fillers >= 1
         assert srv.client_exception is TimeoutError  # what this Linux does
         with pytest.raises(TimeoutError):
-            dial(srv, timeout=0.3).close()
+            dial(srv, timeout=SHORT).close()
 
 
 class _ProbingNeverAccepts(faults.NeverAccepts):
@@ -67,7 +70,7 @@ def test_never_accepts_by_probing_as_on_other_systems(no_leaks):
     with _ProbingNeverAccepts(probe_timeout=0.1) as srv:
         assert srv.backlog_full and srv.client_exception is TimeoutError
         with pytest.raises(TimeoutError):
-            dial(srv, timeout=0.3).close()
+            dial(srv, timeout=SHORT).close()
 
 
 # -- faults after accept() -------------------------------------------------------------
@@ -75,7 +78,7 @@ def test_never_accepts_by_probing_as_on_other_systems(no_leaks):
 def test_silent_gives_a_read_timeout(no_leaks, run):
     with faults.Silent() as srv, dial(srv) as c:
         c.sendall(b"GET / HTTP/1.0\r\n\r\n")
-        c.settimeout(0.3)
+        c.settimeout(SHORT)
         with pytest.raises(TimeoutError):
             c.recv(100)
 
@@ -116,7 +119,7 @@ def test_hangup_then_broken_pipe(no_leaks, run):
 def test_broken_pipe_helper_refuses_an_open_peer(no_leaks):
     with lab.EchoServer() as srv, dial(srv) as c:
         with pytest.raises(lab.LabError, match="no ha cerrado"):
-            faults.write_until_broken_pipe(c, timeout=0.2)
+            faults.write_until_broken_pipe(c, timeout=SHORT)
 
 
 @pytest.mark.parametrize("run", RUNS)
@@ -131,7 +134,7 @@ def test_drip_gives_several_fragments(no_leaks, run):
 
 def test_drip_after_the_request(no_leaks):
     with faults.Drip(payload=b"0123456789", piece=2, delay=0.0, wait_for=b"\r\n\r\n") as srv, dial(srv) as c:
-        c.settimeout(0.2)
+        c.settimeout(SHORT)
         with pytest.raises(TimeoutError):  # nothing before the request ends
             c.recv(10)
         c.settimeout(T)
@@ -163,7 +166,7 @@ def test_truncated_http_body_is_incomplete_read_in_http_client(no_leaks):
 def test_half_close_answers_only_after_shut_wr(no_leaks, run):
     with faults.HalfClose() as srv, dial(srv) as c:
         c.sendall(b"a" * 1000)
-        c.settimeout(0.3)
+        c.settimeout(SHORT)
         with pytest.raises(TimeoutError):  # no EOF yet: no answer
             c.recv(100)
         c.settimeout(T)
@@ -271,8 +274,6 @@ def test_connect_numeric_reaches_loopback_only(no_leaks):
 
 
 def test_errno_table_is_honest():
-    import errno
-
     rows = {r.name: r for r in faults.errno_table()}
     for name in ("ECONNREFUSED", "ECONNRESET", "EPIPE", "EHOSTUNREACH", "ENETUNREACH"):
         assert rows[name].number == getattr(errno, name)
@@ -282,6 +283,171 @@ def test_errno_table_is_honest():
     assert not rows["EHOSTUNREACH"].producible and not rows["ENETUNREACH"].producible
     assert "loopback" in rows["EHOSTUNREACH"].how
     assert rows["EAI_NONAME"].exception == "gaierror" and rows["EAI_NONAME"].producible
+    assert rows["ETIMEDOUT"].exception == "TimeoutError"
+    assert "NeverReads" in rows["ETIMEDOUT"].how and "NeverAccepts" not in rows["ETIMEDOUT"].how
+    python_timeout = rows["(ninguno)"]
+    assert python_timeout.number is None and python_timeout.exception == "TimeoutError"
+    assert "errno es None" in python_timeout.how
+    assert "Windows" in rows["ECONNABORTED"].how and "router" not in rows["ECONNABORTED"].how
+
+
+def _kernel_timeout_on_send():
+    with faults.NeverReads() as srv, socket.create_connection(srv.address) as c:  # no Python timeout
+        faults.set_kernel_timeout(c, SHORT)
+        for _ in range(1000):  # at most 64 MiB: the buffers fill long before
+            c.sendall(bytes(65536))
+
+
+def _python_timeout_on_recv():
+    with faults.Silent() as srv, dial(srv) as c:
+        c.settimeout(SHORT)
+        c.recv(10)
+
+
+def _reset_on_recv():
+    with faults.Reset() as srv, dial(srv) as c:
+        c.sendall(b"x")
+        c.recv(10)
+
+
+def _broken_pipe():
+    with faults.Hangup() as srv, dial(srv) as c:
+        faults.write_until_broken_pipe(c)
+
+
+def _refused():
+    with faults.ClosedPort() as srv:
+        dial(srv)
+
+
+def _address_in_use():
+    with lab.EchoServer() as srv, socket.socket() as other:
+        other.bind(srv.address)
+
+
+def _no_name():
+    faults.resolve_numeric(faults.unresolvable_host())
+
+
+PRODUCERS = {
+    "ECONNREFUSED": _refused,
+    "ETIMEDOUT": _kernel_timeout_on_send,
+    "(ninguno)": _python_timeout_on_recv,
+    "ECONNRESET": _reset_on_recv,
+    "EPIPE": _broken_pipe,
+    "EADDRINUSE": _address_in_use,
+    "EAI_NONAME": _no_name,
+}
+
+
+@pytest.mark.parametrize("row", faults.errno_table(), ids=lambda r: r.name)
+def test_every_row_marked_producible_is_produced_for_real_with_its_errno(no_leaks, row):
+    """What the table promises, done: the exception class *and* the errno Python reports."""
+    if not row.producible:
+        assert row.name not in PRODUCERS or not sys.platform.startswith("linux")
+        return
+    with pytest.raises(OSError) as caught:
+        PRODUCERS[row.name]()
+    assert type(caught.value).__name__ == row.exception
+    assert caught.value.errno == row.number
+
+
+# -- the kernel's own deadline, and a process out of descriptors -----------------------
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="TCP_USER_TIMEOUT es de Linux")
+
+
+@linux_only
+def test_never_reads_with_a_python_timeout_is_pythons_timeout(no_leaks):
+    with faults.NeverReads() as srv, dial(srv) as c:
+        c.settimeout(SHORT)
+        with pytest.raises(TimeoutError) as caught:
+            for _ in range(1000):
+                c.sendall(bytes(65536))
+        assert caught.value.errno is None  # Python stopped waiting; the connection is still alive
+        assert srv.log()[1].kind == "receive-buffer"
+
+
+@linux_only
+def test_connect_without_python_timeout_gets_the_kernels_etimedout(no_leaks):
+    with faults.NeverAccepts() as srv, socket.socket() as c:
+        faults.set_kernel_timeout(c, SHORT)  # checked at the SYN's first retransmission (1 s)
+        with pytest.raises(TimeoutError) as caught:
+            c.connect(srv.address)
+        assert caught.value.errno == errno.ETIMEDOUT
+
+
+def test_kernel_timeout_elsewhere_is_a_spanish_error(monkeypatch):
+    monkeypatch.setattr(sys, "platform", "darwin")
+    with socket.socket() as c, pytest.raises(faults.NotOnThisSystemError, match="TCP_RXT_CONNDROPTIME"):
+        faults.set_kernel_timeout(c, SHORT)
+    with socket.socket() as c, pytest.raises(faults.FaultParameterError):
+        faults.set_kernel_timeout(c, -1)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="sin resource en Windows")
+def test_descriptor_limit_is_per_process_and_restored():
+    import resource
+
+    before = resource.getrlimit(resource.RLIMIT_NOFILE)
+    opened = []
+    try:
+        with faults.descriptor_limit(free=3):
+            with pytest.raises(OSError) as caught:
+                for _ in range(10):
+                    opened.append(socket.socket())
+    finally:
+        for s in opened:
+            s.close()
+    assert caught.value.errno == errno.EMFILE  # the process's limit (ENFILE would be the system's)
+    assert len(opened) == 3
+    assert resource.getrlimit(resource.RLIMIT_NOFILE) == before
+
+
+# -- orders: why a retry may duplicate a POST ------------------------------------------
+def post(server, key: str = "") -> bytes | type[BaseException]:
+    """One POST: the whole answer, or the class of the exception."""
+    extra = f"Idempotency-Key: {key}\r\n" if key else ""
+    try:
+        with dial(server) as c:
+            c.sendall(f"POST /pedidos HTTP/1.1\r\nHost: 127.0.0.1\r\n{extra}Content-Length: 0\r\n\r\n".encode())
+            c.shutdown(socket.SHUT_WR)
+            return b"".join(read_all(c))
+    except OSError as exc:
+        return type(exc)
+
+
+def test_orders_a_retry_after_a_lost_answer_places_the_order_twice(no_leaks):
+    with faults.Orders(failures=1) as shop:
+        assert post(shop) is ConnectionResetError  # the order went in, the answer was lost
+        answer = post(shop)  # the retry
+        assert answer.startswith(b"HTTP/1.1 201 Created") and answer.endswith("pedido n.º 2\n".encode())
+        assert shop.orders == 2 and shop.requests == 2
+        assert [o.answered for o in shop.order_log()] == [False, True]
+
+
+def test_orders_an_idempotency_key_makes_the_retry_safe(no_leaks):
+    with faults.Orders(failures=1) as shop:
+        assert post(shop, key="7f3a") is ConnectionResetError
+        answer = post(shop, key="7f3a")
+        assert answer.startswith(b"HTTP/1.1 200 OK") and "pedido n.º 1 (repetido".encode() in answer
+        assert shop.orders == 1 and shop.requests == 2
+        assert post(shop, key="otra").endswith("pedido n.º 2\n".encode())
+        shop.reset(failures=0)
+        assert shop.orders == 0 and post(shop).endswith("pedido n.º 1\n".encode())
+
+
+def test_orders_a_get_places_nothing_and_half_requests_are_ignored(no_leaks):
+    with faults.Orders(failures=0) as shop:
+        with dial(shop) as c:
+            c.sendall(b"GET /pedidos HTTP/1.1\r\nhost: x\r\n\r\n")
+            assert b"".join(read_all(c)).endswith(b"pedidos: 0\n")
+        with dial(shop) as c:
+            c.sendall(b"POST /ped")  # never completes the head
+            c.shutdown(socket.SHUT_WR)
+            assert read_all(c) == []
+        assert shop.orders == 0 and shop.requests == 1
+        with pytest.raises(faults.FaultParameterError):
+            faults.Orders(failures=-1)
 
 
 def test_catalog_names_every_fault_and_its_exception():
@@ -330,7 +496,7 @@ def test_ipv6_loopback_faults():
     with closed, pytest.raises(ConnectionRefusedError):
         socket.create_connection(closed.address, timeout=T).close()
     with faults.NeverAccepts(host="::1") as srv, pytest.raises(TimeoutError):
-        socket.create_connection(srv.address, timeout=0.3).close()
+        socket.create_connection(srv.address, timeout=SHORT).close()
     with faults.Reset(host="::1") as srv, socket.create_connection(srv.address, timeout=T) as c:
         c.sendall(b"x")
         with pytest.raises(ConnectionResetError):
@@ -349,13 +515,15 @@ def test_stop_during_open_connections_leaves_nothing_behind():
         faults.NeverAccepts(),
         faults.ClosedPort(),
         faults.Flaky(failures=0),
+        faults.Orders(),
+        faults.NeverReads(),
     ]
     clients = []
     for srv in servers:
         if not isinstance(srv, (faults.NeverAccepts, faults.ClosedPort)):
             clients.append(dial(srv))
     streams = [s for s in servers if isinstance(s, faults.FaultServer)]
-    assert len(streams) == len(clients)
+    assert len(streams) == len(clients) - 1  # NeverReads' client waits in the queue, no handler
     assert settle(lambda: all(s.active_connections == 1 for s in streams))
     for srv in servers:
         srv.stop()

@@ -1,0 +1,147 @@
+"""Errors the operating system's kernel decides on its own: ETIMEDOUT, and a process out of descriptors.
+
+``TimeoutError`` reaches a Python program in two ways that look alike and are not:
+
+- Python's own deadline (``settimeout()``, ``create_connection(timeout=)``): the socket
+  module waits with ``poll`` and, when the time is up, raises ``TimeoutError`` with
+  ``errno`` **None**. The kernel knows nothing about it. :class:`NeverAccepts` and
+  :class:`Silent` produce this one.
+- The kernel's deadline: TCP itself gives up on a connection (SYN retransmissions
+  exhausted, data that cannot be delivered for too long, keepalive probes unanswered) and
+  the next call on the socket fails with ``ETIMEDOUT``, which Python maps to
+  ``TimeoutError`` **with** ``errno == errno.ETIMEDOUT``.
+
+The kernel's deadlines are minutes long by default (Linux: 6 SYN retries ≈ 127 s, 15 data
+retransmissions ≈ 15 min), and on loopback the peer's kernel answers every probe, so the
+second kind needs two things to appear in a notebook in under a second:
+
+1. :class:`NeverReads`: a server whose receive buffer is tiny and never emptied. The
+   client's data soon stops moving: the peer advertises a zero window, and the client's
+   kernel keeps probing it, forever, because every probe is answered.
+2. :func:`set_kernel_timeout`: Linux's ``TCP_USER_TIMEOUT`` (RFC 5482), the longest time
+   data may stay unsent or unacknowledged. Since Linux 5.11 it also bounds a window that
+   stays closed; when it passes the kernel aborts the connection and the blocked
+   ``sendall`` raises ``TimeoutError: [Errno 110] Connection timed out``. It also bounds
+   the SYN retries of a ``connect()`` with no Python timeout (checked at the first
+   retransmission, 1 s after the SYN).
+
+macOS (``TCP_RXT_CONNDROPTIME``) and Windows (``TCP_MAXRT``) have their own options; the
+course produces the kernel's ETIMEDOUT on Linux only and says so elsewhere
+(:class:`NotOnThisSystemError`).
+
+``EMFILE`` ("too many open files") is the other error a kernel decides by itself: the limit
+on open descriptors is **per process** (``RLIMIT_NOFILE``), not for the whole system (that
+one is ``ENFILE``). :func:`descriptor_limit` lowers this process's own soft limit for a
+moment, so that the error appears after a handful of sockets instead of thousands.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from ._errors import LabError
+from ._faults_base import IdleServer, check_number
+
+
+class NotOnThisSystemError(LabError, OSError):
+    """The experiment needs an option this operating system does not have."""
+
+
+def _linux_only(what: str) -> None:
+    if not sys.platform.startswith("linux"):
+        raise NotOnThisSystemError(
+            f"{what} es una opción de Linux y este sistema es {sys.platform}. En macOS la opción "
+            "parecida es TCP_RXT_CONNDROPTIME y en Windows TCP_MAXRT; el curso solo provoca el "
+            "ETIMEDOUT del núcleo en Linux. Lo demás del cuaderno funciona igual."
+        )
+
+
+def set_kernel_timeout(sock: socket.socket, seconds: float) -> None:
+    """Give the kernel its own deadline on ``sock`` (Linux ``TCP_USER_TIMEOUT``, in milliseconds).
+
+    When data stays unsent or unacknowledged for ``seconds`` (or a ``connect`` gets no
+    answer to its SYN), the kernel aborts the connection and the pending or next call raises
+    ``TimeoutError`` with ``errno == errno.ETIMEDOUT``. Unlike ``settimeout()``, the
+    connection is gone afterwards: it is the kernel giving up, not Python stopping a wait.
+    """
+    check_number("seconds", seconds, 0.01, 600.0)
+    _linux_only("TCP_USER_TIMEOUT")
+    option = getattr(socket, "TCP_USER_TIMEOUT", 18)  # 18 in linux/tcp.h; Python may lack the name
+    sock.setsockopt(socket.IPPROTO_TCP, option, max(1, round(seconds * 1000)))
+
+
+class NeverReads(IdleServer):
+    """Listens with the smallest receive buffer and never accepts nor reads: a writer's data stops.
+
+    The kernel completes each handshake and stores what the client sends in the queued
+    connection's receive buffer (a few kilobytes) until it is full; then the client's
+    ``sendall`` waits for room that never comes. With ``settimeout()`` the client gets
+    Python's ``TimeoutError`` (errno None); with :func:`set_kernel_timeout` and no Python
+    timeout, the kernel's ``TimeoutError`` with errno ``ETIMEDOUT``; with neither, it waits
+    forever (the peer answers every zero-window probe). Holds up to ``backlog()`` clients.
+    """
+
+    name = "servidor que nunca lee"
+    client_exception: type[BaseException] | None = TimeoutError
+    summary = (
+        "sendall() se queda esperando: el servidor no lee y su búfer de recepción se llena; "
+        "con TCP_USER_TIMEOUT el núcleo se rinde con ETIMEDOUT."
+    )
+    on_other_systems = (
+        "El búfer se llena igual en todos; TCP_USER_TIMEOUT es de Linux (macOS: TCP_RXT_CONNDROPTIME, "
+        "Windows: TCP_MAXRT), así que el ETIMEDOUT del núcleo solo se provoca aquí en Linux."
+    )
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, **kwargs: Any) -> None:
+        super().__init__(host, port, **kwargs)
+        # The window a client is offered comes from the listening socket's buffer, read when
+        # its SYN arrives; no client knows the port before __init__ returns, so this is in time.
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)  # the kernel rounds up to its minimum
+        self._log("receive-buffer", "", f"{self._sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)} bytes")
+
+    def backlog(self) -> int:
+        return 8
+
+
+def _first_free_descriptors(count: int, soft: int) -> int:
+    """The limit that leaves exactly ``count`` descriptor numbers free below it (``open`` takes the lowest)."""
+    free = 0
+    for fd in range(soft if soft >= 0 else 1 << 20):
+        try:
+            os.fstat(fd)
+        except OSError:
+            free += 1
+            if free == count:
+                return fd + 1
+    return soft
+
+
+@contextlib.contextmanager
+def descriptor_limit(free: int = 5) -> Iterator[int]:
+    """Lower this process's soft ``RLIMIT_NOFILE`` so that only ``free`` more descriptors fit; restore it after.
+
+    Inside the block the ``free + 1``-th socket (or file) raises ``OSError`` with errno
+    ``EMFILE``: the limit is the process's own. Unix only (``resource`` module); on Windows
+    sockets are handles with no small per-process limit, and this raises
+    :class:`NotOnThisSystemError`. Yields the limit in force inside the block.
+    """
+    check_number("free", free, 1, 64)
+    try:
+        import resource
+    except ImportError:
+        raise NotOnThisSystemError(
+            "Este sistema no tiene el módulo resource (Windows): allí los sockets son handles del "
+            "sistema y no hay un límite pequeño de descriptores por proceso que bajar."
+        ) from None
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    limit = _first_free_descriptors(int(free), soft)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
+    try:
+        yield limit
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
