@@ -30,6 +30,13 @@ from typing import Any
 from ._address import format_address, no_ipv6_error, resolve_host
 from ._errors import ServerStoppedError
 
+#: How long ``stop()`` waits, in all, for handler threads to end after their sockets are shut
+#: down: a wait that must not run out (they end in milliseconds), so it is generous.
+STOP_PATIENCE = 5.0
+#: Bound on ``refuse()``, which runs in the accept thread: a short answer (a 503) fits in any
+#: send buffer at once, so this only fires for a refuse() that would block, and must be short.
+REFUSE_TIMEOUT = 0.5
+
 _registry_lock = threading.Lock()
 _running: set[BackgroundServer] = set()
 _atexit_registered = False
@@ -334,7 +341,7 @@ class StreamServer(BackgroundServer):
                 self._conns.add(conn)
         if not accept:
             self._log("refused", peer, f"más de {self.max_connections} conexiones")
-            conn.settimeout(0.5)
+            conn.settimeout(REFUSE_TIMEOUT)
             try:
                 self.refuse(conn)
             except OSError:
@@ -384,8 +391,11 @@ class StreamServer(BackgroundServer):
                 conn.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+        # A handler ends as soon as its socket is shut down; the deadline (one for all,
+        # generous) only bounds stop() against a handler that ignores it, e.g. one that sleeps.
+        deadline = time.monotonic() + STOP_PATIENCE
         for thread in handlers:
-            thread.join(timeout=2.0)
+            thread.join(timeout=max(deadline - time.monotonic(), 0.0))
 
 
 class DatagramServer(BackgroundServer):

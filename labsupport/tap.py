@@ -520,11 +520,12 @@ class Tap(StreamServer):
         """The bytes of one direction, escaped (``\\r\\n`` visible), one line per ``\\n``."""
         return Text(escaped_lines(self._bytes(direction, conn), limit))
 
-    def wait_closed(self, timeout: float = 2.0) -> bool:
+    def wait_closed(self, timeout: float = 10.0) -> bool:
         """Wait until every connection through the tap has ended; False if time ran out.
 
         A client has its answer *before* the tap sees the last FIN: call this before
-        printing a table so the closing events are in it.
+        printing a table so the closing events are in it. It returns as soon as the last
+        connection ends; the generous ``timeout`` only bounds a connection that never does.
         """
         deadline = time.monotonic() + timeout
         with self._cond:

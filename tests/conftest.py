@@ -19,8 +19,17 @@ def open_fds() -> int | None:
     return None
 
 
-def settle(predicate, timeout: float = 2.0) -> bool:
-    """Wait (bounded) until ``predicate()`` is true: closing threads take a moment to end."""
+#: Seconds for a wait that must not run out (a reply that comes, a thread that ends): generous,
+#: since it costs nothing when things go right and a loaded machine must not fail the test.
+#: A timeout that must fire is written short (0.2-0.3 s) where it is used.
+PATIENT = 10.0
+
+
+def settle(predicate, timeout: float = PATIENT) -> bool:
+    """Wait (polling, bounded) until ``predicate()`` is true: closing threads take a moment to end.
+
+    For a condition that will become true; never use it to show that something does *not* happen.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():

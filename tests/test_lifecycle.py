@@ -5,10 +5,9 @@ from __future__ import annotations
 import concurrent.futures
 import socket
 import threading
-import time
 
 import pytest
-from conftest import open_fds, settle
+from conftest import PATIENT, open_fds, settle
 
 import labsupport as lab
 from labsupport._server import StreamServer
@@ -58,14 +57,14 @@ def test_stopped_server_refuses_connections(no_leaks):
     address = server.address
     server.stop()
     with pytest.raises(ConnectionRefusedError):
-        socket.create_connection(address, timeout=1).close()
+        socket.create_connection(address, timeout=PATIENT).close()
 
 
 def test_start_false_binds_but_waits(no_leaks):
     server = lab.EchoServer(start=False)
     assert 1024 <= server.port <= 65535 and not server.running
     with server:
-        with socket.create_connection(server.address, timeout=1) as c:
+        with socket.create_connection(server.address, timeout=PATIENT) as c:
             c.sendall(b"x")
             assert c.recv(100) == b"Echo: x"
 
@@ -78,7 +77,7 @@ class _Broken(StreamServer):
 
 def test_handler_exception_comes_back_from_check(no_leaks):
     server = _Broken()
-    with socket.create_connection(server.address, timeout=1) as c:
+    with socket.create_connection(server.address, timeout=PATIENT) as c:
         c.sendall(b"hola")
         assert c.recv(10) == b""  # the server closed the connection after the error
     assert settle(lambda: server.errors())
@@ -92,7 +91,7 @@ def test_many_concurrent_clients_each_get_their_own_echo(no_leaks):
     server = lab.EchoServer(max_connections=64)
 
     def talk(i: int) -> bytes:
-        with socket.create_connection(server.address, timeout=5) as c:
+        with socket.create_connection(server.address, timeout=PATIENT) as c:
             message = f"cliente {i}".encode()
             c.sendall(message)
             expected = b"Echo: " + message
@@ -112,22 +111,20 @@ def test_many_concurrent_clients_each_get_their_own_echo(no_leaks):
 
 
 def test_silent_client_is_dropped_after_the_timeout(no_leaks):
-    server = lab.EchoServer(timeout=0.3)
-    with socket.create_connection(server.address, timeout=3) as c:
-        start = time.monotonic()
-        assert c.recv(10) == b""  # closed by the server, not by us
-        assert time.monotonic() - start < 2.5
+    server = lab.EchoServer(timeout=0.3)  # must fire: short
+    with socket.create_connection(server.address, timeout=PATIENT) as c:
+        assert c.recv(10) == b""  # closed by the server (b""), not by our own timeout (TimeoutError)
     assert settle(lambda: any(e.kind == "timeout" for e in server.log()))
     server.stop()
 
 
 def test_connection_cap_closes_extra_clients(no_leaks):
     server = lab.EchoServer(max_connections=2)
-    held = [socket.create_connection(server.address, timeout=2) for _ in range(2)]
+    held = [socket.create_connection(server.address, timeout=PATIENT) for _ in range(2)]
     for c in held:  # make sure both are being handled
         c.sendall(b"a")
         assert c.recv(10) == b"Echo: a"
-    with socket.create_connection(server.address, timeout=2) as extra:
+    with socket.create_connection(server.address, timeout=PATIENT) as extra:
         assert extra.recv(10) == b""
     assert any(e.kind == "refused" for e in server.log())
     for c in held:
@@ -143,7 +140,7 @@ def test_stop_all_stops_everything(no_leaks):
 
 def test_udp_echo(no_leaks):
     with lab.UdpEchoServer() as server, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as c:
-        c.settimeout(2)
+        c.settimeout(PATIENT)
         c.sendto("año".encode(), server.address)
         data, peer = c.recvfrom(100)
         assert data == "Echo: año".encode() and peer == server.address
@@ -155,14 +152,14 @@ def test_ipv6_echo_or_clear_spanish_error(no_leaks):
     except lab.NoIPv6Error as exc:
         assert "IPv6" in str(exc)
         return
-    with server, socket.create_connection(server.address, timeout=2) as c:
+    with server, socket.create_connection(server.address, timeout=PATIENT) as c:
         assert c.family == socket.AF_INET6
         c.sendall(b"v6")
         assert c.recv(10) == b"Echo: v6"
 
 
 def test_non_binary_utf8_does_not_crash(no_leaks):
-    with lab.EchoServer() as server, socket.create_connection(server.address, timeout=2) as c:
+    with lab.EchoServer() as server, socket.create_connection(server.address, timeout=PATIENT) as c:
         c.sendall(b"\xff\xfe")
         assert c.recv(10) == b"Echo: \xff\xfe"
         server.check()
@@ -183,5 +180,5 @@ def test_import_starts_nothing():
         "assert threading.active_count() == 1; "
         "assert 'matplotlib' not in sys.modules and 'ipywidgets' not in sys.modules; print('ok')"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "ok", out.stderr

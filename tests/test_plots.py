@@ -11,6 +11,7 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from conftest import PATIENT
 from matplotlib.colors import to_hex
 
 import labsupport as lab
@@ -58,7 +59,7 @@ class SendThenReset(StreamServer):
 # -- sequence -----------------------------------------------------------------------------
 def test_sequence_of_a_real_echo_exchange(tmp_path):
     with lab.EchoServer() as eco, lab.Tap(eco) as tap:
-        with socket.create_connection(tap.address, timeout=2) as c:
+        with socket.create_connection(tap.address, timeout=PATIENT) as c:
             c.sendall(b"hola\r\n")
             c.recv(100)
         assert tap.wait_closed()
@@ -80,7 +81,7 @@ def test_sequence_of_a_real_echo_exchange(tmp_path):
 
 def test_sequence_marks_a_reset_in_red():
     with SendThenReset() as srv, lab.Tap(srv) as tap:
-        with socket.create_connection(tap.address, timeout=2) as c:
+        with socket.create_connection(tap.address, timeout=PATIENT) as c:
             c.sendall(b"hola")
             with pytest.raises(ConnectionResetError):
                 for _ in range(10):
@@ -133,7 +134,7 @@ def test_chunk_sizes_accepts_bytes_pairs_and_a_tap():
     assert [tuple(s[1]) for s in segments] == [(1.0, 10.0), (3.0, 20.0)]
     assert plots.chunk_sizes([(0.001, 10)], x="index").get_xlabel() == "número de llamada a recv()"
     with lab.EchoServer() as eco, lab.Tap(eco) as tap:
-        with socket.create_connection(tap.address, timeout=2) as c:
+        with socket.create_connection(tap.address, timeout=PATIENT) as c:
             c.sendall(b"hola")
             c.recv(100)
         assert tap.wait_closed()

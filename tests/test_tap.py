@@ -9,7 +9,7 @@ import struct
 import threading
 
 import pytest
-from conftest import settle
+from conftest import PATIENT, settle
 
 import labsupport as lab
 from labsupport._server import StreamServer
@@ -25,6 +25,29 @@ def recv_all(sock: socket.socket, limit: int = 200) -> bytes:
             return b"".join(parts)
         parts.append(data)
     raise AssertionError("demasiados trozos: el otro lado no cerró")
+
+
+def recv_response(sock: socket.socket) -> bytes:
+    """One HTTP response with a Content-Length (or none: 204), however the bytes are split."""
+    data = b""
+    for _ in range(200):  # bounded: one recv() is not one message
+        head, sep, body = data.partition(b"\r\n\r\n")
+        if sep:
+            length = next(
+                (
+                    int(line.split(b":", 1)[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                ),
+                0,
+            )
+            if len(body) >= length:
+                return data
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    raise AssertionError("respuesta sin terminar")
 
 
 def kinds(tap: Tap, conn: int | None = None) -> list[tuple[str, Direction | None]]:
@@ -51,7 +74,7 @@ class SendThenReset(StreamServer):
 
 def test_echo_exchange_is_forwarded_and_recorded_in_order(no_leaks):
     with lab.EchoServer() as eco, Tap(eco) as tap:
-        with socket.create_connection(tap.address, timeout=2) as c:
+        with socket.create_connection(tap.address, timeout=PATIENT) as c:
             c.sendall(b"hola\r\n")
             assert c.recv(100) == b"Echo: hola\r\n"
         assert tap.wait_closed()
@@ -82,7 +105,7 @@ def test_several_connections_are_numbered_and_kept_apart(no_leaks):
     with lab.EchoServer(prefix=b"") as eco, Tap(eco) as tap:
 
         def one(i: int) -> bytes:
-            with socket.create_connection(tap.address, timeout=2) as c:
+            with socket.create_connection(tap.address, timeout=PATIENT) as c:
                 c.sendall(f"mensaje {i}".encode())
                 return c.recv(100)
 
@@ -100,11 +123,12 @@ def test_several_connections_are_numbered_and_kept_apart(no_leaks):
 def test_one_mebibyte_each_way_is_forwarded_byte_for_byte(no_leaks):
     payload = os.urandom(1024 * 1024)
     with lab.EchoServer(prefix=b"") as eco, Tap(eco) as tap:
-        with socket.create_connection(tap.address, timeout=5) as c:
+        with socket.create_connection(tap.address, timeout=PATIENT) as c:
             writer = threading.Thread(target=lambda: (c.sendall(payload), c.shutdown(socket.SHUT_WR)))
             writer.start()
             echoed = recv_all(c, limit=10_000)
-            writer.join(5)
+            writer.join(PATIENT)
+            assert not writer.is_alive()
         assert echoed == payload
         assert tap.wait_closed()
         assert tap.sent() == payload and tap.received() == payload
@@ -114,7 +138,7 @@ def test_one_mebibyte_each_way_is_forwarded_byte_for_byte(no_leaks):
 
 def test_half_close_passes_through(no_leaks):
     with ReplyAfterEof() as srv, Tap(srv) as tap:
-        with socket.create_connection(tap.address, timeout=2) as c:
+        with socket.create_connection(tap.address, timeout=PATIENT) as c:
             c.sendall(b"a" * 1000)
             c.shutdown(socket.SHUT_WR)  # FIN: "I am done sending, still reading"
             assert recv_all(c) == b"recibidos 1000 bytes"
@@ -127,7 +151,7 @@ def test_half_close_passes_through(no_leaks):
 
 def test_server_reset_reaches_the_client_as_connection_reset(no_leaks):
     with SendThenReset() as srv, Tap(srv) as tap:
-        with socket.create_connection(tap.address, timeout=2) as c:
+        with socket.create_connection(tap.address, timeout=PATIENT) as c:
             c.sendall(b"hola")
             got = b""
             with pytest.raises(ConnectionResetError):
@@ -147,7 +171,7 @@ def test_server_reset_reaches_the_client_as_connection_reset(no_leaks):
 
 def test_client_reset_reaches_the_server(no_leaks):
     with lab.EchoServer() as eco, Tap(eco) as tap:
-        c = socket.create_connection(tap.address, timeout=2)
+        c = socket.create_connection(tap.address, timeout=PATIENT)
         c.sendall(b"hola")
         assert c.recv(100) == b"Echo: hola"
         c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -163,7 +187,7 @@ def test_unreachable_server_is_a_reset_for_the_client(no_leaks):
     closed_port = probe.getsockname()[1]
     probe.close()
     with Tap(("127.0.0.1", closed_port)) as tap:
-        with socket.create_connection(tap.address, timeout=2) as c, pytest.raises(ConnectionResetError):
+        with socket.create_connection(tap.address, timeout=PATIENT) as c, pytest.raises(ConnectionResetError):
             c.recv(100)
         assert tap.wait_closed()
         errors = tap.events(kind="error")
@@ -177,11 +201,11 @@ def get(tap: Tap, path: str, connection: str = "close") -> bytes:
 def test_http_download_through_the_tap_is_identical_to_a_direct_one(no_leaks):
     with lab.HttpServer() as srv, Tap(srv) as tap:
         path = "/bytes/300000?seed=7"
-        with socket.create_connection(srv.address, timeout=2) as c:
+        with socket.create_connection(srv.address, timeout=PATIENT) as c:
             c.sendall(get(tap, path))
             direct = recv_all(c, limit=1000)
         request = get(tap, path)
-        with socket.create_connection(tap.address, timeout=2) as c:
+        with socket.create_connection(tap.address, timeout=PATIENT) as c:
             c.sendall(request)
             response = recv_all(c, limit=1000)
         assert tap.wait_closed()
@@ -197,11 +221,11 @@ def test_http_download_through_the_tap_is_identical_to_a_direct_one(no_leaks):
 
 def test_http_keep_alive_two_requests_on_one_connection(no_leaks):
     with lab.HttpServer() as srv, Tap(srv) as tap:
-        with socket.create_connection(tap.address, timeout=2) as c:
+        with socket.create_connection(tap.address, timeout=PATIENT) as c:
             answers = []
             for path in ("/status/204", "/robots.txt"):
                 c.sendall(get(tap, path, "keep-alive"))
-                answers.append(c.recv(65536))
+                answers.append(recv_response(c))
         assert tap.wait_closed()
         assert answers[0].startswith(b"HTTP/1.1 204") and answers[1].startswith(b"HTTP/1.1 200")
         assert tap.connections() == [1]
@@ -213,7 +237,7 @@ def test_http_keep_alive_two_requests_on_one_connection(no_leaks):
 
 def test_http_reset_mid_body_reaches_the_client(no_leaks):
     with lab.HttpServer() as srv, Tap(srv) as tap:
-        with socket.create_connection(tap.address, timeout=2) as c:
+        with socket.create_connection(tap.address, timeout=PATIENT) as c:
             c.sendall(get(tap, "/raw/reset", "keep-alive"))
             with pytest.raises(ConnectionResetError):
                 for _ in range(20):
@@ -227,7 +251,7 @@ def test_guides_lf_sample_crosses_unchanged(no_leaks):
     from labsupport._http_raw import GUIDE_LF_RESPONSE
 
     with lab.HttpServer() as srv, Tap(srv) as tap:
-        with socket.create_connection(tap.address, timeout=2) as c:
+        with socket.create_connection(tap.address, timeout=PATIENT) as c:
             c.sendall(get(tap, "/raw/lf-only"))
             assert recv_all(c) == GUIDE_LF_RESPONSE
         assert tap.wait_closed()
@@ -237,7 +261,7 @@ def test_guides_lf_sample_crosses_unchanged(no_leaks):
 
 def test_idle_connection_is_closed_after_the_timeout(no_leaks):
     with lab.EchoServer() as eco, Tap(eco, timeout=0.2) as tap:
-        with socket.create_connection(tap.address, timeout=2) as c:
+        with socket.create_connection(tap.address, timeout=PATIENT) as c:
             assert c.recv(100) == b""  # nothing sent: the tap gives up and closes
         assert tap.wait_closed()
         assert [e.kind for e in tap.events()] == ["connect", "timeout", "close"]
@@ -246,7 +270,7 @@ def test_idle_connection_is_closed_after_the_timeout(no_leaks):
 def test_stop_with_open_connections_leaves_nothing_behind(no_leaks):
     eco = lab.EchoServer()
     tap = Tap(eco)
-    clients = [socket.create_connection(tap.address, timeout=2) for _ in range(3)]
+    clients = [socket.create_connection(tap.address, timeout=PATIENT) for _ in range(3)]
     for c in clients:
         c.sendall(b"x")
         assert c.recv(10) == b"Echo: x"
@@ -262,7 +286,7 @@ def test_stop_with_open_connections_leaves_nothing_behind(no_leaks):
 def test_reset_clears_the_recording_and_restarts_numbering(no_leaks):
     with lab.EchoServer() as eco, Tap(eco) as tap:
         for msg in (b"uno", b"dos"):
-            with socket.create_connection(tap.address, timeout=2) as c:
+            with socket.create_connection(tap.address, timeout=PATIENT) as c:
                 c.sendall(msg)
                 c.recv(100)
             assert tap.wait_closed()
@@ -270,7 +294,7 @@ def test_reset_clears_the_recording_and_restarts_numbering(no_leaks):
         tap.reset()
         assert tap.events() == [] and tap.sent() == b""
         assert str(tap.summary()) == "Sin conexiones grabadas."
-        with socket.create_connection(tap.address, timeout=2) as c:
+        with socket.create_connection(tap.address, timeout=PATIENT) as c:
             c.sendall(b"tres")
             c.recv(100)
         assert tap.wait_closed()
@@ -279,7 +303,7 @@ def test_reset_clears_the_recording_and_restarts_numbering(no_leaks):
 
 def test_recording_cap_keeps_sizes_and_forwards_everything(no_leaks):
     with lab.EchoServer(prefix=b"") as eco, Tap(eco, max_record_bytes=10) as tap:
-        with socket.create_connection(tap.address, timeout=2) as c:
+        with socket.create_connection(tap.address, timeout=PATIENT) as c:
             c.sendall(b"0123456789abcdef")
             got = b""
             for _ in range(10):
@@ -305,7 +329,7 @@ def test_views_of_bytes():
 
 def test_hexdump_and_escaped_are_shown_as_text_in_a_notebook(no_leaks):
     with lab.EchoServer() as eco, Tap(eco) as tap:
-        with socket.create_connection(tap.address, timeout=2) as c:
+        with socket.create_connection(tap.address, timeout=PATIENT) as c:
             c.sendall(b"hola\n")
             c.recv(100)
         assert tap.wait_closed()
@@ -325,7 +349,7 @@ def test_bad_targets_get_spanish_errors():
 
 def test_ping_pong_records_one_chunk_per_message_in_order(no_leaks):
     with lab.EchoServer(prefix=b"") as eco, Tap(eco) as tap:
-        with socket.create_connection(tap.address, timeout=2) as c:
+        with socket.create_connection(tap.address, timeout=PATIENT) as c:
             for i in range(20):
                 c.sendall(bytes([65 + i]))
                 assert c.recv(10) == bytes([65 + i])

@@ -11,10 +11,11 @@ import json
 import socket
 
 import pytest
-from conftest import settle
+from conftest import PATIENT, settle
 
 import labsupport as lab
 from labsupport import faults
+from labsupport._server import StreamServer
 from labsupport.http import BIG_FILE_SHA256, BIG_FILE_SIZE
 from labsupport.widgets import (
     FAULT_KEYS,
@@ -28,7 +29,7 @@ from labsupport.widgets import (
     request_builder,
     request_log,
 )
-from labsupport.widgets._fault_scenarios import PATIENT
+from labsupport.widgets._fault_scenarios import PATIENT as FAULT_LAB_PATIENT
 from labsupport.widgets._rawhttp import RequestError, ResponseError, build_request, parse_header_lines
 from labsupport.widgets.faultlab import UnknownFaultError
 
@@ -132,7 +133,7 @@ def test_request_builder_reconnects_when_the_server_closed_the_idle_connection()
         rb = request_builder(server)
         rb.button.click()
         assert rb.last_result.kept_open
-        assert settle(lambda: any(e.kind == "close" for e in server.log()), timeout=3)
+        assert settle(lambda: any(e.kind == "close" for e in server.log()))
         rb.button.click()
         assert rb.last_result.ok and not rb.last_result.reused
         rb.close()
@@ -159,7 +160,7 @@ def test_request_builder_reads_chunked_close_delimited_head_and_lf_only(http):
 
 
 def test_request_builder_shows_broken_responses_without_raising(http):
-    rb = request_builder(http, timeout=0.3)
+    rb = request_builder(http, timeout=PATIENT)  # short (0.3 s) only where the timeout must fire
     rb.path.value = "/raw/short-body"
     rb.button.click()
     resp = rb.last_response
@@ -169,14 +170,17 @@ def test_request_builder_shows_broken_responses_without_raising(http):
     rb.button.click()
     assert isinstance(rb.last_result.error, ResponseError)
     assert b"HTTP/1.1 OK 200" in rb.last_response.raw  # what arrived is still shown
+    rb.timeout.value = 0.3
     rb.path.value = "/raw/silent"
     rb.button.click()
     assert isinstance(rb.last_result.error, TimeoutError)
+    rb.timeout.value = 0.5  # a header every 0.1 s: each recv() gets one in time, the overall limit (4 × 0.5 s) ends it
     rb.path.value = "/raw/endless-headers"
-    rb.button.click()  # a header every 0.1 s: the overall limit ends it
+    rb.button.click()
     assert isinstance(rb.last_result.error, TimeoutError)
     assert rb.last_response.raw.startswith(b"HTTP/1.1 200")
     assert "TimeoutError" in rb.status.value
+    rb.timeout.value = PATIENT
     rb.path.value = "/raw/reset"
     rb.button.click()
     assert isinstance(rb.last_result.error, ConnectionResetError)
@@ -314,6 +318,38 @@ def test_chat_reports_refused_hangup_and_silence():
         c.close()
 
 
+class _SlowEcho(StreamServer):
+    """Echoes each message in two pieces with a pause longer than the chat's ``quiet``."""
+
+    def handle(self, conn, addr):
+        while data := conn.recv(4096):
+            half = len(data) // 2
+            conn.sendall(b"Echo: " + data[:half])
+            if not self.sleep(0.5):
+                return
+            conn.sendall(b"Echo: " + data[half:])
+
+
+class _AlwaysOk(StreamServer):
+    def handle(self, conn, addr):
+        while conn.recv(4096):
+            conn.sendall(b"OK\n")
+
+
+def test_chat_waits_for_an_echo_that_comes_in_pieces_and_not_for_another_answer(no_leaks):
+    with _SlowEcho() as slow:
+        c = chat(slow)
+        assert c.quiet < 0.5  # the pause is longer than the silence that ends a different answer
+        assert c.send("hola, ¿qué tal?") == "Echo: hola, ¿Echo: qué tal?"  # 17 bytes: 8, then 9
+        assert "sin el eco completo" not in "".join(c.transcript)
+        c.close()
+    with _AlwaysOk() as ok:
+        c = chat(ok)
+        assert c.send("hola") == "OK\n"  # not the echo: it ends after `quiet` of silence
+        assert c.transcript[-1] == "(respuesta sin el eco completo: el servidor dejó de enviar)"
+        c.close()
+
+
 def test_chat_ignores_an_empty_message_and_refuses_off_loopback(echo):
     c = chat(echo)
     c.button.click()
@@ -353,7 +389,7 @@ def test_fault_lab_produces_each_fault_with_its_exception_and_errno(no_leaks):
         lab_.button.click()
         result = lab_.last_result
         assert result.key == key and result.step == step, result
-        assert result.timeout == (0.2 if key in WAITING else PATIENT), result
+        assert result.timeout == (0.2 if key in WAITING else FAULT_LAB_PATIENT), result
         if exc_class is None:
             assert result.exception is None and result.outcome, result
         else:
@@ -383,9 +419,9 @@ def test_fault_lab_meets_a_fault_that_comes_by_itself_with_a_patient_timeout():
     assert lab_.timeout.disabled and "no llega a agotarse" in lab_.explanation.value
     lab_.button.click()
     assert isinstance(lab_.last_result.exception, ConnectionResetError)
-    assert lab_.last_result.timeout == PATIENT
-    assert f"(timeout generoso de {PATIENT:g} s)" in lab_.result_html.value
-    assert f"{PATIENT:g} (generoso)" in lab_.table.value
+    assert lab_.last_result.timeout == FAULT_LAB_PATIENT
+    assert f"(timeout generoso de {FAULT_LAB_PATIENT:g} s)" in lab_.result_html.value
+    assert f"{FAULT_LAB_PATIENT:g} (generoso)" in lab_.table.value
     lab_.fault.value = "silent"
     assert not lab_.timeout.disabled
 

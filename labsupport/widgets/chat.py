@@ -4,8 +4,13 @@ The guide's ``cliente_interactivo`` loops on ``input()`` (which cannot run under
 in a widget callback) and reads the reply with a single ``recv(1024)``, as if TCP kept
 message boundaries. This client keeps one connection open like the guide's, but reads
 until the echo of the whole message has arrived (the reply ends with the bytes sent), the
-server goes quiet after answering, or a time limit passes; and it decodes the reply only
-once complete, so a character split across two ``recv`` calls is not broken.
+server goes quiet after answering something that is not that echo, or a time limit passes;
+and it decodes the reply only once complete, so a character split across two ``recv``
+calls is not broken.
+
+Timeouts: while what arrived can still be the start of the echo, the client waits up to
+``timeout`` (generous: an echo that comes in pieces on a loaded machine must not be cut);
+only an answer that is not the echo ends after ``quiet`` seconds of silence.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ class Chat(LabWidget):
     title = "Chat con el servidor echo"
     css_class = "lab-chat"
 
-    def __init__(self, target: Any, *, timeout: float = 2.0, quiet: float = 0.3, prefix: bytes | None = None) -> None:
+    def __init__(self, target: Any, *, timeout: float = 5.0, quiet: float = 0.3, prefix: bytes | None = None) -> None:
         w = ipywidgets()
         self.address = loopback_address(target)
         #: what the server puts before each chunk it echoes (the course's EchoServer says it)
@@ -112,8 +117,18 @@ class Chat(LabWidget):
             return received.replace(self.prefix, b"").endswith(sent.replace(self.prefix, b""))
         return received.endswith(sent)
 
+    def _may_become_echo(self, received: bytes, sent: bytes) -> bool:
+        """Whether ``received`` can still be the beginning of the echo of ``sent``."""
+        if self.prefix:
+            for cut in range(len(self.prefix) - 1, 0, -1):  # a prefix cut by the end of a recv()
+                if received.endswith(self.prefix[:cut]):
+                    received = received[:-cut]
+                    break
+            return sent.replace(self.prefix, b"").startswith(received.replace(self.prefix, b""))
+        return sent.startswith(received)
+
     def _read_reply(self, sent: bytes) -> tuple[bytes, bool]:
-        """Read until the whole echo arrived, EOF, silence after data, or the time limit."""
+        """Read until the whole echo arrived, EOF, silence after another answer, or the time limit."""
         assert self._sock is not None
         received = bytearray()
         deadline = time.monotonic() + self.timeout
@@ -121,13 +136,12 @@ class Chat(LabWidget):
             left = deadline - time.monotonic()
             if left <= 0:
                 break
-            self._sock.settimeout(min(left, self.quiet) if received else left)
+            patient = self._may_become_echo(bytes(received), sent)  # True while nothing arrived
+            self._sock.settimeout(left if patient else min(left, self.quiet))
             try:
                 chunk = self._sock.recv(4096)
-            except TimeoutError:
-                if received:  # it answered, then stopped: not an echo of everything
-                    break
-                continue
+            except TimeoutError:  # the time limit, or silence after an answer that is not the echo
+                break
             if not chunk:
                 return bytes(received), True
             received += chunk
@@ -155,7 +169,7 @@ class Chat(LabWidget):
         super().close()
 
 
-def chat(server_or_address: Any, *, timeout: float = 2.0, prefix: bytes | None = None) -> Chat:
+def chat(server_or_address: Any, *, timeout: float = 5.0, prefix: bytes | None = None) -> Chat:
     """A chat box connected (on the first message) to an echo server on loopback.
 
     ``prefix`` is what the server puts before each echoed chunk (read from the course's
