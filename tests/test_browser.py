@@ -20,7 +20,15 @@ import time
 from pathlib import Path
 
 import pytest
-from browser.jupyter_lab import CHROMIUM, CHROMIUM_ARGS, KERNEL_IDLE_JS, PANEL, copy_fixture, jupyter_lab
+from browser.jupyter_lab import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    KERNEL_IDLE_JS,
+    PANEL,
+    copy_fixture,
+    jupyter_lab,
+    wait_for_kernel,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -114,14 +122,14 @@ def test_widgets_work_in_jupyterlab_with_chromium(tmp_path):
                 box = chat.locator(".lab-chat-input input")
                 box.fill("hola")
                 box.press("Tab")  # leaving the box sends its value to the kernel (change event)
-                page.wait_for_timeout(300)  # let that update reach the kernel before the click
+                wait_for_kernel(page, "charla.text.value", "hola", clock.ms(10) / 1000)  # then click
                 chat.locator("button.lab-send").click()
                 expect(chat.locator(".lab-transcript")).to_contain_text("Servidor: Echo: hola", timeout=clock.ms(15))
                 # the kernel empties the box after sending: wait for that, or it may wipe what we type next
                 expect(chat.locator(".lab-chat-input input")).to_have_value("", timeout=clock.ms(10))
                 box.fill("¿qué tal? ñandú")
                 box.press("Tab")  # leaving the box sends its value to the kernel (change event)
-                page.wait_for_timeout(300)  # let that update reach the kernel before the click
+                wait_for_kernel(page, "charla.text.value", "¿qué tal? ñandú", clock.ms(10) / 1000)
                 chat.locator("button.lab-send").click()
                 expect(chat.locator(".lab-transcript")).to_contain_text(
                     "Servidor: Echo: ¿qué tal? ñandú", timeout=clock.ms(15)

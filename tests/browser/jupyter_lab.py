@@ -42,6 +42,37 @@ KERNEL_IDLE_JS = """() => {
 }"""
 
 
+# Evaluates a Python expression in the current notebook's kernel, out of band (silent: no
+# output, no execution count): what the kernel holds, not what the page shows.
+_KERNEL_EXPR_JS = """async (expr) => {
+    const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+    const future = kernel.requestExecute(
+        {code: '', silent: true, store_history: false, user_expressions: {value: expr}});
+    const reply = await future.done;
+    const value = reply.content.user_expressions.value;
+    return value.status === 'ok' ? value.data['text/plain'] : `${value.ename}: ${value.evalue}`;
+}"""
+
+
+def kernel_repr(page, expr: str) -> str:
+    """``repr(eval(expr))`` in the kernel of the notebook on screen (an error as ``Name: text``)."""
+    return page.evaluate(_KERNEL_EXPR_JS, expr)
+
+
+def wait_for_kernel(page, expr: str, expected: object, timeout: float) -> None:
+    """Poll the kernel until ``expr`` has the value ``expected`` (compared by repr); bounded.
+
+    For a browser action whose effect is in the kernel (a text box's value reaching it
+    before a button is clicked): wait for the effect itself, never for a fixed time.
+    """
+    deadline = time.monotonic() + timeout
+    want = repr(expected)
+    while (got := kernel_repr(page, expr)) != want:
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"el núcleo no llegó a {expr} == {want} en {timeout:.0f} s (tiene {got})")
+        time.sleep(0.1)
+
+
 @dataclasses.dataclass
 class LabServer:
     proc: subprocess.Popen
