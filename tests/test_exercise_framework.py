@@ -1,100 +1,354 @@
-"""lab.comprobar: right, wrong, hanging and stub answers, on notebook 01's exercises."""
+"""lab.comprobar's framework: who is blamed, what a time-out names, what "pendiente" names, the report.
+
+The student's functions are real functions of this module doing real socket calls against the
+fault servers; the cases that call them live in tests/fixtures/casos_framework.py, because the
+framework tells the checker's code from the student's by the file of each frame.
+"""
 
 from __future__ import annotations
 
-import errno
+import importlib.util
 import json
 import socket
+import threading
 import time
+from pathlib import Path
 
 import pytest
+from conftest import settle
 
 import labsupport as lab
+from labsupport import exercises
+from labsupport.exercises import _framework, brief, expect_type
 
-
-def crear_servidor_local():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    s.listen()
-    return s
-
-
-def sin_listen():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    return s
-
-
-def enviar_udp(direccion, mensaje):
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.settimeout(1)
-        s.sendto(mensaje, direccion)
-        return s.recvfrom(65535)[0]
-
-
-def enviar_udp_sin_timeout(direccion, mensaje):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.sendto(mensaje, direccion)
-    return s.recvfrom(65535)[0]
-
-
-def puerto_ocupado(puerto):
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", puerto))
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                return True
-            raise
-        return False
+_CASES = Path(__file__).parent / "fixtures" / "casos_framework.py"
+_spec = importlib.util.spec_from_file_location("casos_framework", _CASES)
+casos = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(casos)
 
 
 def stub(*args):
     raise NotImplementedError("Escribe aquí tu solución")
 
 
-def test_right_answers_pass():
-    for exercise_id, function in [("1.1", crear_servidor_local), ("1.2", enviar_udp), ("1.3", puerto_ocupado)]:
-        result = lab.comprobar(exercise_id, function)
-        assert result, repr(result)
-        assert result.passed == result.total >= 3
-        assert "¡Todo correcto!" in repr(result)
+def eco(datos):
+    return datos
 
 
-def test_wrong_answer_fails_with_its_hint():
-    result = lab.comprobar("1.1", sin_listen)
-    assert not result
-    assert result.status == "fallo"
+def _case(result):
+    assert len(result.cases) == 1, result.cases
+    return result.cases[0]
+
+
+def _workers_gone() -> bool:
+    return not any(t.name.startswith("comprobar-") for t in threading.enumerate())
+
+
+# -- the marks ---------------------------------------------------------------------
+
+
+def test_every_mark_is_in_the_dejavu_fonts():
+    """The marks must render without an emoji font: DejaVu (Linux's default) has them; ⏱ and ⏳ it has not."""
+    ttlib = pytest.importorskip("fontTools.ttLib")
+    import matplotlib
+
+    fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    for name in ("DejaVuSans.ttf", "DejaVuSansMono.ttf"):
+        cmap = ttlib.TTFont(fonts / name).getBestCmap()
+        for mark in set(_framework._MARK.values()):
+            assert ord(mark) in cmap, f"{mark!r} no está en {name}"
+        assert ord("⏱") not in cmap and ord("⏳") not in cmap  # why they showed as empty boxes
+
+
+# -- who raised --------------------------------------------------------------------
+
+
+def test_student_exception_is_the_students_with_hint_before_their_traceback():
+    def roto(datos):
+        return {}[datos]
+
+    result = casos.VALIDATES.run(roto)
+    case = _case(result)
+    assert case.status == "error"
+    assert case.message == "tu función lanzó KeyError: b'hola'"
     text = repr(result)
-    assert "✘ acepta una conexión" in text
-    assert "Pista: después de bind() llama a listen()" in text
-    assert f"{result.passed}/{result.total}" in text
-
-
-def test_hanging_answer_is_cut_at_the_time_limit():
-    start = time.monotonic()
-    result = lab.comprobar("1.2", enviar_udp_sin_timeout)
-    assert time.monotonic() - start < 10
-    assert not result
-    assert [c.status for c in result.cases][-1] == "tiempo"
-    assert "no terminó en 4 s" in repr(result)
-
-
-def test_stub_is_pending():
-    result = lab.comprobar("1.3", stub)
-    assert not result
-    assert result.status == "pendiente"
-    assert "pendiente" in repr(result) and "puerto_ocupado()" in repr(result)
-
-
-def test_exception_shows_hint_before_the_student_traceback():
-    def roto(puerto):
-        return {}[puerto]
-
-    text = repr(lab.comprobar("1.3", roto))
-    assert text.index("Pista:") < text.index("Traceback")
+    assert text.index("Pista: la pista del caso") < text.index("Dónde falló tu código")
     assert "in roto" in text
-    assert "labsupport/exercises" not in text  # only the student's frames
+    assert "casos_framework" not in text and "labsupport" not in text  # only the student's frames
+
+
+def test_checker_error_after_the_function_returned_is_not_the_students():
+    result = casos.USES_THE_LENGTH.run(lambda datos: None)
+    case = _case(result)
+    assert case.status == "error del corrector"
+    assert case.message.startswith("error del corrector, no de tu código: TypeError: object of type 'NoneType'")
+    assert "casos_framework.py, línea" in case.message  # where to fix the checker
+    text = repr(result)
+    assert "tu función lanzó" not in text and "Dónde falló tu código" not in text and "Pista" not in text
+    assert "⚠" in text and "no de tu código: avisa a quien te da el curso" in text
+    assert result.status == "error del corrector" and not result
+
+
+def test_expect_type_says_what_came_back():
+    result = casos.VALIDATES.run(lambda datos: "abc")
+    case = _case(result)
+    assert (case.status, case.message) == ("fallo", "se esperaba bytes y tu función devolvió str: 'abc'")
+    assert "Pista: la pista del caso" in repr(result)
+    with pytest.raises(exercises.Fail, match=r"^se esperaba bytes o bytearray y tu función devolvió None$"):
+        expect_type(None, (bytes, bytearray))
+    with pytest.raises(exercises.Fail, match=r"^se esperaba int y recv\(\) devolvió list: \[0, 0, 0"):
+        expect_type([0] * 100, int, what="recv()")
+    assert expect_type(b"x", bytes) == b"x"
+    assert brief("x" * 100, 10) == "'xxxxxxxx…" and brief(b"ab") == "b'ab'"
+
+
+def test_a_fail_from_a_fake_the_checker_lent_is_a_wrong_answer():
+    def con_send(sock):
+        sock.send(b"hola")
+
+    case = _case(casos.LENDS_A_FAKE.run(con_send))
+    assert case.status == "fallo" and case.message.startswith("usaste send()")
+    assert casos.LENDS_A_FAKE.run(lambda sock: sock.sendall(b"hola"))
+
+
+def test_the_students_own_assert_is_their_error_not_a_failed_case():
+    def con_assert(datos):
+        assert isinstance(datos, str), "esperaba texto"
+
+    case = _case(casos.VALIDATES.run(con_assert))
+    assert case.status == "error" and case.message.startswith("tu función lanzó AssertionError: esperaba texto")
+
+
+def test_a_function_with_the_wrong_parameters_is_told_so_without_a_traceback():
+    def dos_parametros(datos, otro):
+        return datos
+
+    result = casos.VALIDATES.run(dos_parametros)
+    assert _case(result).message == (
+        "no se pudo llamar a tu función: TypeError: test_a_function_with_the_wrong_parameters_is_told_so_without_a_"
+        "traceback.<locals>.dos_parametros() missing 1 required positional argument: 'otro'"
+    )
+    assert "Traceback" not in repr(result)
+
+
+def test_notimplemented_raised_by_the_checker_is_not_pending():
+    case = _case(casos.CHECKER_PENDING.run(eco))
+    assert case.status == "error del corrector" and "NotImplementedError: caso sin terminar" in case.message
+
+
+def test_failure_and_checker_error_together_fail_and_say_both():
+    result = casos.mixed().run(lambda datos: None)
+    assert [c.status for c in result.cases] == ["fallo", "error del corrector"]
+    assert result.status == "fallo" and result.passed == 0
+    assert "Revisa los casos marcados con ✘. Los casos marcados con ⚠ fallaron por un error del corrector" in repr(
+        result
+    )
+
+
+# -- what a time-out names ---------------------------------------------------------
+
+
+def conectar_sin_timeout(direccion):
+    s = socket.socket()
+    s.connect(direccion)
+    return s
+
+
+def conectar_con_create_connection(direccion):
+    return socket.create_connection(direccion)
+
+
+def leer_una_vez(direccion):
+    with socket.create_connection(direccion) as s:
+        s.sendall(b"hola")
+        return s.recv(1024)
+
+
+def leer_sin_mirar_el_final(direccion):
+    partes = []
+    with socket.create_connection(direccion) as s:
+        while len(partes) < 10**9:
+            partes.append(s.recv(1024))  # b"" forever once the server closed
+    return b"".join(partes)
+
+
+def girar(direccion):
+    n = 0
+    while n >= 0:
+        n += 1
+
+
+def enviar_mucho(direccion):
+    with socket.create_connection(direccion) as s:
+        s.sendall(b"x" * (64 * 1024 * 1024))  # more than any loopback buffer: waits for a reader
+
+
+def esperar_conexion(servidor):
+    conexion, _ = servidor.accept()
+    return conexion
+
+
+def dormir(direccion):
+    time.sleep(3)
+
+
+@pytest.mark.parametrize(
+    ("exercise", "function", "says"),
+    [
+        (
+            "NEVER_ACCEPTS",
+            conectar_sin_timeout,
+            "tu función esperaba en connect() a que el servidor aceptara la conexión "
+            "(línea 2 de conectar_sin_timeout(): `s.connect(direccion)`)",
+        ),
+        (
+            "NEVER_ACCEPTS",
+            conectar_con_create_connection,
+            "tu función esperaba en connect() (dentro de socket.create_connection()) a que el servidor aceptara "
+            "la conexión (línea 1 de conectar_con_create_connection(): `return socket.create_connection(direccion)`)",
+        ),
+        (
+            "SILENT",
+            leer_una_vez,
+            "tu función esperaba en recv() datos que no llegaron (línea 3 de leer_una_vez(): `return s.recv(1024)`)",
+        ),
+        (
+            "HANGUP",
+            leer_sin_mirar_el_final,
+            "tu función seguía en un bucle que llama a recv() una y otra vez sin avanzar (línea 4 de "
+            "leer_sin_mirar_el_final(): `partes.append(s.recv(1024))",
+        ),
+        ("IDLE", girar, "tu función seguía ejecutándose en un bucle que no termina (no esperaba a la red) (línea "),
+        (
+            "NOT_READING",
+            enviar_mucho,
+            "tu función esperaba en sendall() a que hubiera sitio en el búfer de envío (el otro extremo no lee) "
+            "(línea 2 de enviar_mucho()",
+        ),
+        (
+            "LISTENER",
+            esperar_conexion,
+            "tu función esperaba en accept() una conexión que no llegó (línea 1 de esperar_conexion(): "
+            "`conexion, _ = servidor.accept()`)",
+        ),
+        ("IDLE", dormir, "tu función estaba parada en sleep() (línea 1 de dormir(): `time.sleep(3)`)"),
+    ],
+)
+def test_a_time_out_names_what_waited_and_where(exercise, function, says):
+    first = function.__code__.co_firstlineno
+    says = _relative_lines(says, first)
+    result = getattr(casos, exercise).run(function)
+    case = _case(result)
+    assert case.status == "tiempo"
+    assert case.message.startswith(f"no terminó en {casos.SHORT:g} s: {says}"), case.message
+    text = repr(result)
+    assert "◷" in text and "Pista: la pista del caso" in text and "Revisa los casos marcados con ◷." in text
+    assert settle(_workers_gone), threading.enumerate()  # even the spinning loop was stopped
+
+
+def _relative_lines(text: str, first: int) -> str:
+    """"línea 2 de f()" in the table above counts from the ``def`` line: make it the file's line."""
+    import re
+
+    return re.sub(r"línea (\d+) de", lambda m: f"línea {first + int(m.group(1))} de", text)
+
+
+def test_a_time_out_in_the_students_code_on_another_thread_is_theirs():
+    case = _case(casos.IN_ANOTHER_THREAD.run(leer_una_vez))
+    assert case.status == "tiempo"
+    assert "tu función esperaba en recv() datos que no llegaron (línea" in case.message
+
+
+def test_a_time_out_of_the_checker_after_the_function_returned_is_the_checkers():
+    result = casos.CHECKER_WAITS.run(eco)
+    case = _case(result)
+    assert case.status == "error del corrector"
+    assert case.message.startswith(
+        f"no terminó en {casos.SHORT:g} s: tu función ya había terminado y quien esperaba era el corrector "
+        "en recv() (casos_framework.py, línea "
+    )
+    assert case.message.endswith("Error del corrector, no de tu código.")
+    assert "Pista" not in repr(result) and result.status == "error del corrector"
+
+
+def test_a_time_out_of_the_checker_before_calling_the_function_says_so():
+    case = _case(casos.CHECKER_WAITS_FIRST.run(eco))
+    assert case.status == "error del corrector"
+    assert case.message.startswith(
+        f"no terminó en {casos.SHORT:g} s: tu función aún no se había llamado y quien esperaba era el corrector "
+        "en acquire() (casos_framework.py, línea "
+    )
+
+
+def test_a_limit_that_must_not_fire_is_seconds():
+    ex = exercises.Exercise("99.9", "—", "f")
+    ex.case("c", hint="—")(casos.nothing)
+    assert ex.cases[0].time_limit >= 5
+
+
+# -- pendiente ---------------------------------------------------------------------
+
+
+def test_stub_is_pending_and_names_the_function():
+    result = casos.VALIDATES.run(stub)
+    assert result.status == "pendiente" and not result
+    assert result.pending_function == "stub"
+    text = repr(result)
+    assert text.startswith("○ Ejercicio 99.1 · Ejercicio de prueba: pendiente.")
+
+
+@pytest.fixture
+def registered():
+    head, body = casos.registered(exercises.exercise)
+    yield head, body
+    for ex in (head, body):
+        exercises._REGISTRY.pop(ex.id, None)
+
+
+def cabecera(datos):
+    raise NotImplementedError("Escribe aquí tu solución")
+
+
+def cuerpo(datos):
+    return cabecera(datos) + datos
+
+
+def test_pending_helper_is_named_not_the_function_that_calls_it(registered):
+    result = lab.comprobar("99.5", cuerpo)
+    assert result.status == "pendiente" and len(result.cases) == 1  # stops at the first pending case
+    assert result.pending_function == "cabecera" and result.pending_exercise == "99.4"
+    assert repr(result).splitlines()[1:] == [
+        "   cuerpo() usa cabecera() (la del ejercicio 99.4), que todavía lanza NotImplementedError.",
+        "   Escribe primero cabecera(), ejecuta su celda y vuelve a ejecutar esta.",
+    ]
+    own = lab.comprobar("99.4", cabecera)
+    assert repr(own).splitlines()[1] == (
+        "   Sustituye `raise NotImplementedError(...)` en cabecera() por tu solución y vuelve a ejecutar la celda."
+    )
+
+
+# -- seeded randomness, the report, comprobar ---------------------------------------
+
+
+def test_randomness_is_seeded_per_case():
+    seen = []
+    for _ in range(2):
+        casos.seeded().run(lambda valores: seen.append(valores))
+    assert seen[0] == seen[2] and seen[1] == seen[3]  # same draws run after run
+    assert seen[0] != seen[1]  # each case its own
+
+
+def test_right_answer_passes_with_one_line_per_case(registered):
+    result = lab.comprobar("99.5", eco)
+    assert result and result.passed == result.total == 2
+    assert repr(result).splitlines() == [
+        "Ejercicio 99.5 · El cuerpo",
+        "  ✔ devuelve bytes",
+        "  ✔ otro caso",
+        "Resultado: 2/2 casos superados. ¡Todo correcto!",
+    ]
+    html = result._repr_html_()
+    assert "Ejercicio 99.5" in html and "✔" in html
 
 
 def test_unknown_id_and_non_callable_get_clear_messages():
@@ -104,16 +358,15 @@ def test_unknown_id_and_non_callable_get_clear_messages():
         lab.comprobar("1.1", 42)
 
 
-def test_html_report_is_there_for_jupyter():
-    html = lab.comprobar("1.1", crear_servidor_local)._repr_html_()
-    assert "Ejercicio 1.1" in html and "✔" in html
-
-
-def test_results_are_recorded_for_the_grader(tmp_path, monkeypatch):
+def test_results_are_recorded_for_the_grader(tmp_path, monkeypatch, registered):
     path = tmp_path / "resultados.jsonl"
     monkeypatch.setenv("LABSUPPORT_RESULTADOS", str(path))
-    lab.comprobar("1.1", crear_servidor_local)
-    lab.comprobar("1.3", stub)
+    lab.comprobar("99.5", eco)
+    lab.comprobar("99.4", stub)
+    lab.comprobar("99.4", lambda datos: None.upper())
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    assert records[0] == {"ejercicio": "1.1", "superados": 3, "total": 3, "estado": "ok"}
-    assert records[1]["estado"] == "pendiente"
+    assert records == [
+        {"ejercicio": "99.5", "superados": 2, "total": 2, "estado": "ok"},
+        {"ejercicio": "99.4", "superados": 0, "total": 1, "estado": "pendiente"},
+        {"ejercicio": "99.4", "superados": 0, "total": 1, "estado": "fallo"},
+    ]

@@ -175,7 +175,7 @@ class Snapshot:
 
     @property
     def family(self) -> str | None:
-        return _FAMILY.get(self.call.rsplit(".", 1)[-1]) if self.call else None
+        return _FAMILY.get(short_name(self.call)) if self.call else None
 
 
 def snapshot(frame: FrameType) -> Snapshot:
@@ -262,8 +262,9 @@ _WHAT = {
 }
 
 
-def _short(call: str) -> str:
-    return call.rsplit(".", 1)[-1]
+def short_name(call: str) -> str:
+    """``self._sock.recv_into`` → ``recv_into``; ``self._accept`` → ``accept`` (the public name)."""
+    return call.rsplit(".", 1)[-1].lstrip("_") or call
 
 
 def explain_wait(seen: Observation) -> str:
@@ -277,18 +278,18 @@ def explain_wait(seen: Observation) -> str:
         where = f" (línea {snap.student_line} de {snap.student_function}(){code})"
     call = snap.call
     inner = ""
-    if call and snap.student_call and _short(snap.student_call) != _short(call):
+    if call and snap.student_call and short_name(snap.student_call) != short_name(call):
         inner = f" (dentro de {snap.student_call}())"
     if seen.spinning:
         if call and snap.family in ("recv", "send"):
             return (
-                f"seguía en un bucle que llama a {_short(call)}() una y otra vez sin avanzar{where}: "
+                f"seguía en un bucle que llama a {short_name(call)}() una y otra vez sin avanzar{where}: "
                 + ("¿recv() devolvió b'' (el otro extremo cerró) y el bucle no lo comprueba?"
                    if snap.family == "recv" else "¿usas lo que devuelve send() para avanzar?")
             )
         return f"seguía ejecutándose en un bucle que no termina (no esperaba a la red){where}"
     if call and snap.family:
-        return _WHAT[snap.family].format(call=_short(call), inner=inner) + where
+        return _WHAT[snap.family].format(call=short_name(call), inner=inner) + where
     if call:
-        return f"estaba parada en {_short(call)}(){inner}{where}"
+        return f"estaba parada en {short_name(call)}(){inner}{where}"
     return f"estaba parada{where}"

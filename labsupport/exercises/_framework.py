@@ -50,11 +50,13 @@ API for case writers (backward compatible)::
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import dataclasses
 import functools
 import html
 import random
+import socket
 import threading
 import traceback
 from collections.abc import Callable
@@ -118,7 +120,12 @@ class Context:
         return thing
 
     def close(self) -> None:
+        """Stop and close what the case owns. A socket is shut down first: on Linux only that
+        wakes a thread blocked in its ``accept()`` or ``recv()`` (``close()`` alone does not)."""
         for thing in reversed(self._owned):
+            if isinstance(thing, socket.socket):
+                with contextlib.suppress(OSError):
+                    thing.shutdown(socket.SHUT_RDWR)
             try:
                 (thing.stop if hasattr(thing, "stop") else thing.close)()
             except Exception:
@@ -256,7 +263,7 @@ def _timed_out(case: Case, worker: threading.Thread, student: StudentFunction) -
     snap = seen.last
     what = ""
     if snap is not None:
-        call = f" en {snap.call.rsplit('.', 1)[-1]}()" if snap.call else ""
+        call = f" en {_diagnose.short_name(snap.call)}()" if snap.call else ""
         where = f" ({snap.checker_where})" if snap.checker_where else ""
         what = f"{call}{where}"
     when = "ya había terminado" if student.calls else "aún no se había llamado"
