@@ -33,12 +33,12 @@ DEFAULT_BASE = 8080
 # fault class's own ``summary``). The offset from the base port is the position in this list.
 _SERVICES = [
     ("HTTP (como httpbin)", "TCP", ".http", "HttpServer", {}, "GET /get, /status/404, /docs/texto.txt ..."),
-    ("echo", "TCP", ".echo", "EchoServer", {}, "responde «Echo: » seguido de lo recibido"),
-    ("echo", "UDP", ".echo", "UdpEchoServer", {}, "responde cada datagrama con «Echo: » + datos"),
+    ("eco", "TCP", ".echo", "EchoServer", {}, "responde «Echo: » seguido de lo recibido"),
+    ("eco", "UDP", ".echo", "UdpEchoServer", {}, "responde cada datagrama con «Echo: » + datos"),
     ("puerto cerrado", "TCP", ".faults", "ClosedPort", {}, ""),
     ("nunca acepta", "TCP", ".faults", "NeverAccepts", {}, ""),
     ("silencioso", "TCP", ".faults", "Silent", {}, ""),
-    ("reinicio (RST)", "TCP", ".faults", "Reset", {}, ""),
+    ("corta (RST)", "TCP", ".faults", "Reset", {}, ""),
     ("cuelga", "TCP", ".faults", "Hangup", {}, ""),
     ("goteo", "TCP", ".faults", "Drip", {}, ""),
     ("trunca", "TCP", ".faults", "Truncate", {}, ""),
@@ -77,7 +77,7 @@ def services() -> list[Service]:
 
 def _port_list(base: int) -> str:
     """The epilog's port map, from the same table the servers are started from."""
-    cells = [f"{base + i} {label}{' ' + proto if label == 'echo' else ''}"
+    cells = [f"{base + i} {label}{' ' + proto if label == 'eco' else ''}"
              for i, (label, proto, *_rest) in enumerate(_SERVICES)]
     return "\n".join("  " + " · ".join(cells[i : i + 4]) for i in range(0, len(cells), 4))
 

@@ -19,6 +19,8 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from ._wording import count
+
 MIN_PYTHON = (3, 10)
 LANGUAGE = "es_ES"
 LANGUAGE_PACK = "jupyterlab-language-pack-es-ES"
@@ -152,20 +154,20 @@ def check_kernel() -> Check:
         try:
             spec = manager.get_kernel_spec("python3")
         except NoSuchKernel:
-            return Check("Núcleo python3", False, "no hay ningún núcleo «python3» registrado", fix)
+            return Check("Kernel python3", False, "no hay ningún kernel «python3» registrado", fix)
         importlib.import_module("ipykernel")
     except Exception as exc:
-        return Check("Núcleo python3", False, f"{type(exc).__name__}: {exc}", _pip_install("ipykernel"))
+        return Check("Kernel python3", False, f"{type(exc).__name__}: {exc}", _pip_install("ipykernel"))
     command = spec.argv[0] if spec.argv else ""
     if not _uses_this_python(command):
         return Check(
-            "Núcleo python3",
+            "Kernel python3",
             False,
-            f"el núcleo registrado en {spec.resource_dir} usa otro Python ({command}): los cuadernos no "
+            f"el kernel registrado en {spec.resource_dir} usa otro Python ({command}): los cuadernos no "
             "encontrarán labsupport",
             fix,
         )
-    return Check("Núcleo python3", True, f"{spec.resource_dir} (usa este Python)")
+    return Check("Kernel python3", True, f"{spec.resource_dir} (usa este Python)")
 
 
 def _jupyter_data_dirs(kind: str) -> list[Path]:
@@ -340,10 +342,9 @@ def format_report(checks: list[Check], marks: tuple[str, str] | None = None) -> 
     failed = sum(not c.ok for c in checks)
     lines.append("")
     if failed:
-        word = "problema" if failed == 1 else "problemas"
         lines.append(
-            f"Hay {failed} {word} en {len(checks)} comprobaciones. Arregla lo marcado con {bad_mark} y vuelve "
-            "a ejecutar «python -m labsupport diagnostico»."
+            f"Hay {count(failed, 'problema')} en {count(len(checks), 'comprobación')}. "
+            f"Arregla lo marcado con {bad_mark} y vuelve a ejecutar «python -m labsupport diagnostico»."
         )
     else:
         lines.append(f"Todo listo: {len(checks)} de {len(checks)} comprobaciones correctas.")

@@ -42,6 +42,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ._wording import count, seconds
+
 # The states a row can have besides lab.comprobar's own ("ok", "fallo", "pendiente", "error").
 TIMEOUT = "tiempo agotado"
 DEAD_KERNEL = "kernel caído"
@@ -210,7 +212,7 @@ def _last_words(stderr_file) -> str:
     except OSError:
         return ""
     lines = [line for line in lines if "WARNING" not in line]
-    return f" (el núcleo dijo: {lines[-1][:160]})" if lines else ""
+    return f" (el kernel dijo: {lines[-1][:160]})" if lines else ""
 
 
 def _read_reports(path: Path) -> dict[str, dict]:
@@ -276,18 +278,18 @@ async def run_notebook(
                     remaining = deadline - loop.time()
                     if remaining <= 0:
                         result.stopped_at, result.stop_status = index, TIMEOUT
-                        result.stop_detail = f"el cuaderno superó su límite total de {notebook_limit:g} s"
+                        result.stop_detail = f"el cuaderno superó su límite total de {seconds(notebook_limit)}"
                         break
                     limit["cell"] = min(float(cell_limit), remaining)
                     try:
                         await client.async_execute_cell(cell, index)
                     except CellTimeoutError:
                         result.problems[index] = CellProblem(
-                            index, TIMEOUT, f"la celda no terminó en {limit['cell']:g} s y se interrumpió"
+                            index, TIMEOUT, f"la celda no terminó en {seconds(limit['cell'], 1)} y se interrumpió"
                         )
                         if not await _interrupt(client, INTERRUPT_WAIT):
                             result.stopped_at, result.stop_status = index + 1, TIMEOUT
-                            result.stop_detail = "el núcleo no respondió tras interrumpirlo"
+                            result.stop_detail = "el kernel no respondió tras interrumpirlo"
                             break
                         continue
                     error = _error_of(cell)
@@ -295,7 +297,7 @@ async def run_notebook(
                         result.problems[index] = CellProblem(index, ERROR, error)
         except DeadKernelError:
             result.stopped_at, result.stop_status = index, DEAD_KERNEL
-            result.stop_detail = "el núcleo de Python terminó de golpe en esta celda" + _last_words(kernel_stderr)
+            result.stop_detail = "el kernel de Python terminó de golpe en esta celda" + _last_words(kernel_stderr)
             result.problems[index] = CellProblem(index, DEAD_KERNEL, result.stop_detail)
         except Exception as exc:  # the kernel did not start, a channel broke...: this notebook only
             result.stopped_at, result.stop_status = index, ERROR
@@ -531,9 +533,9 @@ def format_summary(
         f"# Corrección de «{folder.name}»",
         "",
         f"- Fecha: {now}",
-        f"- Límites: {cell_limit:g} s por celda, {notebook_limit:g} s por cuaderno.",
+        f"- Límites: {seconds(cell_limit)} por celda, {seconds(notebook_limit)} por cuaderno.",
         f"- Red: {network}.",
-        f"- {len(students)} alumnos, {len({(r.student, r.notebook) for r in exercises})} cuadernos, "
+        f"- {count(len(students), 'alumno')}, {count(len({(r.student, r.notebook) for r in exercises}), 'cuaderno')}, "
         f"{sum(r.status == 'ok' for r in exercises)} de {len(exercises)} ejercicios correctos.",
         "",
         "## Por alumno",

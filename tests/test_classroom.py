@@ -120,17 +120,17 @@ def test_servir_serves_every_service_and_stops_cleanly(servir, sig):
     finally:
         conn.close()
 
-    with socket.create_connection(rows[("echo", "TCP")], timeout=T) as c:
+    with socket.create_connection(rows[("eco", "TCP")], timeout=T) as c:
         c.sendall("¿hola?".encode())
         assert c.recv(100) == "Echo: ¿hola?".encode()
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
         u.settimeout(T)
-        u.sendto(b"ping", rows[("echo", "UDP")])
+        u.sendto(b"ping", rows[("eco", "UDP")])
         assert u.recv(100) == b"Echo: ping"
 
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(rows[("puerto cerrado", "TCP")], timeout=T).close()
-    with socket.create_connection(rows[("reinicio (RST)", "TCP")], timeout=T) as c:
+    with socket.create_connection(rows[("corta (RST)", "TCP")], timeout=T) as c:
         c.sendall(b"x")
         with pytest.raises(ConnectionResetError):
             c.recv(100)
@@ -141,7 +141,7 @@ def test_servir_serves_every_service_and_stops_cleanly(servir, sig):
     assert "Traceback" not in err and "Traceback" not in out
     assert "Servidores detenidos" in out
     with pytest.raises(ConnectionRefusedError):  # really stopped
-        socket.create_connection(rows[("echo", "TCP")], timeout=T).close()
+        socket.create_connection(rows[("eco", "TCP")], timeout=T).close()
 
 
 def _run(*args: str, timeout: float = 15.0) -> subprocess.CompletedProcess:

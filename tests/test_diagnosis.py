@@ -15,7 +15,7 @@ def test_everything_passes_here(capsys):
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if line[:1] in ("✔", "✘")]
     names = [line.split(": ", 1)[0][2:] for line in lines]
-    for expected in ("Python", "Paquete jupyterlab", "Paquete ipywidgets", "Núcleo python3", "Extensión de widgets",
+    for expected in ("Python", "Paquete jupyterlab", "Paquete ipywidgets", "Kernel python3", "Extensión de widgets",
                      "Idioma español (paquete)", "Idioma español (por defecto)", "IPv6 en ::1",
                      "Puertos en 127.0.0.1", "Gráficos (matplotlib)"):
         assert expected in names

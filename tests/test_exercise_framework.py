@@ -240,7 +240,7 @@ def test_a_time_out_names_what_waited_and_where(exercise, function, says):
     result = getattr(casos, exercise).run(function)
     case = _case(result)
     assert case.status == "tiempo"
-    assert case.message.startswith(f"no terminó en {casos.SHORT:g} s: {says}"), case.message
+    assert case.message.startswith(f"no terminó en 0,5 s: {says}"), case.message
     text = repr(result)
     assert "◷" in text and "Pista: la pista del caso" in text and "Revisa los casos marcados con ◷." in text
     assert settle(_workers_gone), threading.enumerate()  # even the spinning loop was stopped
@@ -264,7 +264,7 @@ def test_a_time_out_of_the_checker_after_the_function_returned_is_the_checkers()
     case = _case(result)
     assert case.status == "error del corrector"
     assert case.message.startswith(
-        f"no terminó en {casos.SHORT:g} s: tu función ya había terminado y quien esperaba era el corrector "
+        "no terminó en 0,5 s: tu función ya había terminado y quien esperaba era el corrector "
         "en recv() (casos_framework.py, línea "
     )
     assert case.message.endswith("Error del corrector, no de tu código.")
@@ -275,7 +275,7 @@ def test_a_time_out_of_the_checker_before_calling_the_function_says_so():
     case = _case(casos.CHECKER_WAITS_FIRST.run(eco))
     assert case.status == "error del corrector"
     assert case.message.startswith(
-        f"no terminó en {casos.SHORT:g} s: tu función aún no se había llamado y quien esperaba era el corrector "
+        "no terminó en 0,5 s: tu función aún no se había llamado y quien esperaba era el corrector "
         "en acquire() (casos_framework.py, línea "
     )
 

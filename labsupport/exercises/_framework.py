@@ -62,6 +62,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from .._wording import seconds
 from . import _diagnose
 
 OK, FAIL, ERROR, TIMEOUT, PENDING = "ok", "fallo", "error", "tiempo", "pendiente"
@@ -251,7 +252,7 @@ def _run_case(case: Case, function: Callable, seed: str) -> CaseResult:
 
 def _timed_out(case: Case, worker: threading.Thread, student: StudentFunction) -> CaseResult:
     """Explain a time-out from the stacks: the student's code that waits, or the checker's."""
-    limit = f"no terminó en {case.time_limit:g} s"
+    limit = f"no terminó en {seconds(case.time_limit)}"
     inside = student.threads_inside()
     if inside:
         ident = worker.ident if worker.ident in inside else inside[0]
