@@ -7,9 +7,10 @@ line that contains ``BEGIN SOLUTION`` / ``END SOLUTION``, exactly as nbgrader's
 nbgrader, an unbalanced marker is an error here (a silent leak of a solution is worse than a
 stopped build).
 
-Writing is the delicate part: the student edition lives where students type their answers,
-so an existing file is never replaced. ``--forzar`` replaces it only after copying it to a
-timestamped backup next to it.
+Every other file of the master folder (the glossary ``glosario.md``, images) is copied as it
+is, under the same rule. Writing is the delicate part: the student edition lives where students
+type their answers (and may annotate the glossary), so an existing file is never replaced.
+``--forzar`` replaces it only after copying it to a timestamped backup next to it.
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ class EditionReport:
             out += [f"  omitido: {p}" for p in self.skipped]
             out.append("Para sustituirlos por la versión nueva usa --forzar: antes se guarda una copia de cada uno.")
         if not (self.written or self.skipped):
-            out.append("  (no había cuadernos que escribir)")
+            out.append("  (no había archivos que escribir)")
         return out
 
 
@@ -250,7 +251,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--forzar",
         action="store_true",
-        help="sustituye los cuadernos que ya existen, guardando antes una copia NOMBRE.ipynb.bak-FECHA",
+        help="sustituye los archivos que ya existen (cuadernos, glosario), guardando antes una copia NOMBRE.bak-FECHA",
     )
 
 

@@ -229,6 +229,42 @@ def test_ensure_student_edition_without_masters_still_returns_the_folder(tmp_pat
     assert (tmp_path / "alumno").is_dir()
 
 
+# --------------------------------------------------------------------------- the glossary
+
+GLOSSARY = ROOT / "notebooks" / "glosario.md"
+_ENTRY = re.compile(r"^- \*\*(?P<term>.+?)\*\*(?P<text>.*?)(?=^- |^#|\Z)", re.M | re.S)
+_LINK = re.compile(r"\[(\d\d)\]\((\d\d_[a-z_]+\.ipynb)\)")
+
+
+def test_the_glossary_goes_with_the_edition_and_is_never_overwritten(tmp_path, capsys):
+    dest = tmp_path / "alumno"
+    assert cli.main(["alumno", "--origen", str(ROOT / "notebooks"), "--destino", str(dest)]) == 0
+    assert "escrito: glosario.md" in capsys.readouterr().out
+    assert (dest / "glosario.md").read_bytes() == GLOSSARY.read_bytes()
+    (dest / "glosario.md").write_text("mis notas", encoding="utf-8")
+    assert cli.main(["alumno", "--origen", str(ROOT / "notebooks"), "--destino", str(dest)]) == 0
+    assert "omitido: glosario.md" in capsys.readouterr().out
+    assert (dest / "glosario.md").read_text(encoding="utf-8") == "mis notas"
+
+
+def test_every_glossary_entry_points_at_a_notebook_that_shows_it():
+    """Each link names an existing notebook; the first one really contains the term's code names."""
+    entries = list(_ENTRY.finditer(GLOSSARY.read_text(encoding="utf-8")))
+    assert len(entries) >= 50
+    for entry in entries:
+        term, links = entry["term"], _LINK.findall(entry["text"])
+        for number, name in links:
+            assert name.startswith(number) and (ROOT / "notebooks" / name).exists(), (term, name)
+        if not links:
+            assert term.startswith("kernel"), f"{term}: sin cuaderno"  # JupyterLab's, not a notebook's
+            continue
+        names = re.findall(r"`([A-Za-z_.]+)", term)  # `recv()`, `AF_INET` / `AF_INET6`
+        if names:
+            first = nbformat.read(ROOT / "notebooks" / links[0][1], as_version=4)
+            text = "\n".join(c.source for c in first.cells)
+            assert any(n in text for n in names), (term, links[0][1])
+
+
 # --------------------------------------------------------------------------- the edition runs
 
 
