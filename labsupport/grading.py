@@ -44,7 +44,7 @@ from typing import Any
 
 from ._wording import count, seconds
 
-# The states a row can have besides lab.comprobar's own ("ok", "fallo", "pendiente", "error").
+# The states a row can have besides lab.comprobar's own ("ok", "fallo", "pendiente", "error del corrector").
 TIMEOUT = "tiempo agotado"
 DEAD_KERNEL = "kernel caído"
 ERROR = "error"

@@ -290,11 +290,13 @@ def test_a_limit_that_must_not_fire_is_seconds():
 
 
 def test_stub_is_pending_and_names_the_function():
-    result = casos.VALIDATES.run(stub)
+    result = casos.VALIDATES.run(stub)  # the student's function, whatever its name
     assert result.status == "pendiente" and not result
-    assert result.pending_function == "stub"
-    text = repr(result)
-    assert text.startswith("○ Ejercicio 99.1 · Ejercicio de prueba: pendiente.")
+    assert result.pending_function == ""
+    assert repr(result).splitlines() == [
+        "○ Ejercicio 99.1 · Ejercicio de prueba: pendiente.",
+        "   Sustituye `raise NotImplementedError(...)` en responder() por tu solución y vuelve a ejecutar la celda.",
+    ]
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ import threading
 import time
 import traceback
 from pathlib import Path
-from types import FrameType
+from types import CodeType, FrameType
 
 _PACKAGE = str(Path(__file__).resolve().parent.parent) + os.sep  # labsupport/
 _CHECKER = str(Path(__file__).resolve().parent) + os.sep  # labsupport/exercises/
@@ -84,12 +84,14 @@ def raised_at_call(error: BaseException, wrapper_file: str) -> bool:
     return bool(frames) and frames[-1].filename == wrapper_file
 
 
-def raising_student_function(error: BaseException) -> str | None:
-    """The name of the innermost student function in ``error``'s traceback (where it was raised)."""
-    for frame in reversed(_frames(error)):
-        if is_student_file(frame.filename):
-            return frame.name
-    return None
+def raising_student_code(error: BaseException) -> CodeType | None:
+    """The code object of the innermost student frame in ``error``'s traceback."""
+    tb, found = error.__traceback__, None
+    while tb is not None:
+        if is_student_file(tb.tb_frame.f_code.co_filename):
+            found = tb.tb_frame.f_code
+        tb = tb.tb_next
+    return found
 
 
 def raised_in_student_code(error: BaseException) -> bool:

@@ -162,6 +162,11 @@ class StudentFunction:
             with self._lock:
                 self._inside[me] -= 1
 
+    @property
+    def code(self) -> Any:
+        """The code object of the student's function (None for a builtin or a class)."""
+        return getattr(self._function, "__code__", None)
+
     def raised(self, error: BaseException) -> bool:
         """Whether ``error`` came out of a call to the student's function (the very object)."""
         return any(error is e for e in self._raised)
@@ -191,7 +196,7 @@ class CaseResult:
     message: str = ""
     hint: str = ""
     error: BaseException | None = dataclasses.field(default=None, repr=False)
-    #: For ``pendiente``: the student's function that raised NotImplementedError.
+    #: For ``pendiente``: the student's helper that raised NotImplementedError ("" if their function itself).
     pending_function: str = ""
 
 
@@ -277,13 +282,17 @@ def _timed_out(case: Case, worker: threading.Thread, student: StudentFunction) -
 
 
 def _stop(worker: threading.Thread) -> None:
-    """Let the worker end after the teardown; if it still runs (a loop), inject CaseAbandoned."""
-    worker.join(1.0)
+    """Let the worker end after the teardown (at most 1 s); if it still runs, inject CaseAbandoned.
+
+    The injected exception stops a loop of Python code; a thread blocked in a system call on
+    a socket the checker does not own cannot be stopped and stays behind (a daemon thread).
+    """
+    worker.join(0.5)
     for _ in range(5):
         if not worker.is_alive() or worker.ident is None:
             return
         ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident), ctypes.py_object(CaseAbandoned))
-        worker.join(0.2)
+        worker.join(0.1)
 
 
 def _classify(case: Case, error: BaseException | None, student: StudentFunction) -> CaseResult:
@@ -299,7 +308,8 @@ def _classify(case: Case, error: BaseException | None, student: StudentFunction)
         message = f"error del corrector, no de tu código: {type(error).__name__}: {error} ({where})"
         return CaseResult(case.name, INTERNAL, message, error=error)
     if isinstance(error, NotImplementedError) and _diagnose.raised_in_student_code(error):
-        name = _diagnose.raising_student_function(error) or ""
+        raiser = _diagnose.raising_student_code(error)
+        name = "" if raiser is None or raiser is student.code else raiser.co_name  # "": the function itself
         return CaseResult(case.name, PENDING, error=error, pending_function=name)
     if _diagnose.raised_at_call(error, __file__):
         message = f"no se pudo llamar a tu función: {type(error).__name__}: {error}"
@@ -377,7 +387,7 @@ class Result:
 
     def _pending_advice(self) -> list[str]:
         raised = self.pending_function or self.function_name
-        if raised == self.function_name:
+        if raised == self.function_name:  # the exercise's own function (whatever the student named it)
             return [
                 f"   Sustituye `raise NotImplementedError(...)` en {raised}() por tu solución "
                 "y vuelve a ejecutar la celda."
