@@ -28,6 +28,7 @@ _EXPORTS = {
     "Tap": ".tap",
     # the course's own verbs
     "ficha": ".sockstate",
+    "reuseaddr_matrix": ".reuseaddr",
     "comprobar": ".exercises",
     # errors for misuse of labsupport
     "LabError": "._errors",
