@@ -14,9 +14,7 @@ under 90 s.
 
 from __future__ import annotations
 
-import os
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -25,56 +23,18 @@ from browser.jupyter_lab import (
     CHROMIUM_ARGS,
     KERNEL_IDLE_JS,
     PANEL,
+    Clock,
+    artefacts_dir,
     copy_fixture,
     jupyter_lab,
+    require_browser,
     wait_for_kernel,
 )
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).resolve().parent / "browser" / "widgets_demo.ipynb"
 BUDGET = 85.0  # seconds for the whole test, JupyterLab start included
-
-
-def artefacts_dir() -> Path:
-    path = Path(os.environ.get("ARTEFACTOS") or REPO / "artefactos")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def require_browser() -> None:
-    """Skip where the browser is missing; in CI that is a failure, not a skip."""
-    missing = []
-    if not os.access(CHROMIUM, os.X_OK):
-        missing.append(f"no hay Chromium en {CHROMIUM} (en Debian/Ubuntu: apt-get install -y chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("falta el paquete de Python playwright (pip install playwright; nunca 'playwright install')")
-    if not missing:
-        return
-    reason = "Prueba de navegador no ejecutada: " + "; ".join(missing)
-    if in_ci():
-        pytest.fail(reason + ". CI está definido: allí esta prueba tiene que ejecutarse.", pytrace=False)
-    pytest.skip(reason)
-
-
-class Clock:
-    """One deadline for the whole test; each wait gets what is left (in ms, for Playwright)."""
-
-    def __init__(self, seconds: float) -> None:
-        self.end = time.monotonic() + seconds
-
-    def ms(self, at_most: float) -> float:
-        left = self.end - time.monotonic()
-        if left <= 0:
-            raise TimeoutError(f"la prueba de navegador pasó de {BUDGET:.0f} s")
-        return min(left, at_most) * 1000
 
 
 def test_widgets_work_in_jupyterlab_with_chromium(tmp_path):

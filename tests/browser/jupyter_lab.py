@@ -1,4 +1,4 @@
-"""Helpers of the browser test: a throwaway JupyterLab on loopback, and waiting for its kernel.
+"""Helpers of the browser tests: a throwaway JupyterLab on loopback, and waiting for its kernel.
 
 The server runs from this virtual environment with every Jupyter directory (config,
 runtime, user settings, workspaces) inside a temporary folder, so the test neither reads
@@ -23,6 +23,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parent.parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -40,6 +41,50 @@ KERNEL_IDLE_JS = """() => {
     const kernel = widget?.sessionContext?.session?.kernel;
     return !!kernel && kernel.connectionStatus === 'connected' && kernel.status === 'idle';
 }"""
+
+
+def artefacts_dir() -> Path:
+    """Where screenshots go: ``artefactos/`` (ignored by git) or ``$ARTEFACTOS``."""
+    path = Path(os.environ.get("ARTEFACTOS") or REPO / "artefactos")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def require_browser() -> None:
+    """Skip where the browser is missing; in CI that is a failure, not a skip."""
+    import pytest
+
+    missing = []
+    if not os.access(CHROMIUM, os.X_OK):
+        missing.append(f"no hay Chromium en {CHROMIUM} (en Debian/Ubuntu: apt-get install -y chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("falta el paquete de Python playwright (pip install playwright; nunca 'playwright install')")
+    if not missing:
+        return
+    reason = "Prueba de navegador no ejecutada: " + "; ".join(missing)
+    if in_ci():
+        pytest.fail(reason + ". CI está definido: allí esta prueba tiene que ejecutarse.", pytrace=False)
+    pytest.skip(reason)
+
+
+class Clock:
+    """One deadline for a whole test; each wait gets what is left (in ms, for Playwright)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.budget = seconds
+        self.end = time.monotonic() + seconds
+
+    def ms(self, at_most: float) -> float:
+        left = self.end - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"la prueba de navegador pasó de {self.budget:.0f} s")
+        return min(left, at_most) * 1000
 
 
 # Evaluates a Python expression in the current notebook's kernel, out of band (silent: no
@@ -186,3 +231,82 @@ def copy_fixture(notebook: Path, root: Path) -> Path:
     """Lab autosaves what it opens: the browser always works on a copy."""
     root.mkdir(parents=True, exist_ok=True)
     return Path(shutil.copy(notebook, root / notebook.name))
+
+
+# -- a notebook driven through JupyterLab's own model (not the DOM, which is virtualised) --
+# Opens a notebook in this page (one Lab page for many notebooks) and waits for its context.
+OPEN_JS = """async (path) => {
+    const widget = await window.jupyterapp.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+    await widget.context.ready;
+    window.jupyterapp.shell.activateById(widget.id);
+    return widget.context.path;
+}"""
+
+CURRENT_PATH_JS = "() => window.jupyterapp.shell.currentWidget?.context?.path ?? null"
+
+# Starts Run All without awaiting it here; its promise settles once every cell's execute
+# reply is back (or the run stopped at an error), and leaves the outcome in window.__runAll.
+RUN_ALL_JS = """() => {
+    window.__runAll = undefined;
+    window.jupyterapp.commands.execute('notebook:run-all-cells').then(
+        (ok) => { window.__runAll = ok === false ? 'detenida' : 'ok'; },
+        (err) => { window.__runAll = 'error: ' + err; });
+}"""
+
+RUN_ALL_DONE_JS = "() => window.__runAll !== undefined"
+
+# Run All's promise settles at the first error even in a cell tagged raises-exception, while
+# later cells are still queued in the kernel. The kernel handles its requests in order, so
+# an empty request sent now is answered only after every cell sent before it: then all ran.
+DRAIN_JS = """() => {
+    window.__drained = false;
+    const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+    kernel.requestExecute({code: '', silent: true, store_history: false}).done.then(
+        () => { window.__drained = true; }, () => { window.__drained = true; });
+}"""
+DRAINED_JS = "() => window.__drained === true"
+
+# Every cell as the notebook model holds it: type, source, tags, execution count, outputs.
+CELLS_JS = """() => {
+    const cells = window.jupyterapp.shell.currentWidget.content.model.cells;
+    const out = [];
+    for (let i = 0; i < cells.length; i++) {
+        const cell = cells.get(i);
+        const code = cell.type === 'code';
+        out.push({
+            type: cell.type,
+            source: cell.sharedModel.getSource(),
+            tags: cell.getMetadata('tags') || [],
+            count: code ? cell.executionCount : null,
+            outputs: code ? cell.outputs.toJSON() : [],
+        });
+    }
+    return out;
+}"""
+
+# Brings cell ``index`` to the top of the view (for a screenshot of that part).
+SCROLL_TO_JS = """async (index) => {
+    const notebook = window.jupyterapp.shell.currentWidget.content;
+    notebook.activeCellIndex = index;
+    await notebook.scrollToItem(index, 'start');
+}"""
+
+# Shuts the kernel down, saves (so closing asks nothing) and closes the notebook.
+CLOSE_JS = """async () => {
+    const widget = window.jupyterapp.shell.currentWidget;
+    await widget.sessionContext.shutdown();
+    await widget.context.save();
+    widget.close();
+}"""
+
+
+def output_text(output: dict) -> str:
+    """The readable text of one output of the model (stream, text/plain, text/html, error)."""
+    if output.get("output_type") == "stream":
+        parts = [output.get("text", "")]
+    elif output.get("output_type") == "error":
+        parts = [f"{output.get('ename', '')}: {output.get('evalue', '')}"]
+    else:
+        data = output.get("data", {})
+        parts = [data.get(mime, "") for mime in ("text/plain", "text/html")]
+    return "\n".join("".join(p) if isinstance(p, list) else str(p) for p in parts)
