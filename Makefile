@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.instalado
 SANEAR := tests/sanitize.cfg
 
-.PHONY: lab test entorno lint pytest nbval navegador alumno bench ejecutar limpiar
+.PHONY: lab test entorno lint pytest nbval navegador alumno bench ejecutar limpiar estres
 
 ## Crea (si no existe) el entorno virtual e instala el curso; se rehace si cambia pyproject.toml.
 $(STAMP): pyproject.toml
@@ -32,6 +32,11 @@ pytest: $(STAMP)
 nbval: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:randomly --nbval --nbval-current-env \
 	    --nbval-sanitize-with $(SANEAR) notebooks/*.ipynb
+
+## `make test` N veces (10 por defecto) desde clones limpios con un núcleo ocupado: ¿falla alguna por azar?
+N ?= 10
+estres:
+	bash tests/estres.sh $(N)
 
 ## Edición del alumno en ./alumno (nunca sobrescribe lo que ya existe).
 alumno: $(STAMP)
