@@ -8,8 +8,9 @@ request builder, the chat, the download, the fault lab and the request log, and 
 screenshots to ``artefactos/`` (or ``$ARTEFACTOS``).
 
 Without ``/usr/bin/chromium`` it is skipped; with ``CI`` set it fails instead, because CI
-installs Chromium and must run it. Every wait is bounded; the whole test takes well
-under 90 s.
+installs Chromium and must run it. Every wait is for a condition (a text on the page, a
+value in the kernel), bounded by one generous budget for the whole test: about 25 s on an
+idle machine.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from browser.jupyter_lab import (
     CHROMIUM_ARGS,
     KERNEL_IDLE_JS,
     PANEL,
+    RECORD_TEXTS_JS,
     Clock,
     artefacts_dir,
     copy_fixture,
@@ -34,7 +36,7 @@ from browser.jupyter_lab import (
 pytestmark = pytest.mark.browser
 
 FIXTURE = Path(__file__).resolve().parent / "browser" / "widgets_demo.ipynb"
-BUDGET = 85.0  # seconds for the whole test, JupyterLab start included
+BUDGET = 180.0  # seconds for the whole test, JupyterLab start included (about 25 s when idle)
 
 
 def test_widgets_work_in_jupyterlab_with_chromium(tmp_path):
@@ -99,15 +101,13 @@ def test_widgets_work_in_jupyterlab_with_chromium(tmp_path):
 
                 # download: the bar moves while the kernel is busy, then the SHA-256 shows
                 download = panel.locator(".lab-download")
+                page.evaluate(RECORD_TEXTS_JS, [f"{PANEL} .lab-download .lab-progress", "progreso"])
                 download.locator("button.lab-send").click()
-                # an intermediate percentage: updates reach the page while the callback still runs
-                expect(download.locator(".lab-progress")).to_contain_text(
-                    re.compile(r"(^|\D)[1-9]\d? %"), timeout=clock.ms(10)
-                )
-                download.screenshot(path=str(out / "navegador-4a-descarga-en-curso.png"))
-                shots.append("navegador-4a-descarga-en-curso.png")
-                expect(download.locator(".lab-status")).to_contain_text("SHA-256", timeout=clock.ms(20))
+                expect(download.locator(".lab-status")).to_contain_text("SHA-256", timeout=clock.ms(30))
                 expect(download.locator(".lab-progress")).to_contain_text("100 %", timeout=clock.ms(5))
+                # intermediate percentages were shown: updates reach the page while the callback runs
+                seen = page.evaluate("() => window.__seen.progreso")
+                assert any(re.search(r"(^|\D)[1-9]\d? %", text) for text in seen), seen
                 download.screenshot(path=str(out / "navegador-4-descarga.png"))
                 shots.append("navegador-4-descarga.png")
 

@@ -99,6 +99,23 @@ _KERNEL_EXPR_JS = """async (expr) => {
 }"""
 
 
+# Records every text an element shows, from now on, in window.__seen[key]: the text after each
+# batch of changes plus the texts those changes replaced, so a value shown only for a moment is
+# still caught however late the page gets to run (no race with a poller).
+RECORD_TEXTS_JS = """([selector, key]) => {
+    const element = document.querySelector(selector);
+    window.__seen = window.__seen || {};
+    const seen = window.__seen[key] = [element.textContent];
+    new MutationObserver((records) => {
+        for (const record of records) {
+            if (record.oldValue !== null) seen.push(record.oldValue);
+            for (const node of record.removedNodes) seen.push(node.textContent);
+        }
+        seen.push(element.textContent);
+    }).observe(element, {subtree: true, childList: true, characterData: true, characterDataOldValue: true});
+}"""
+
+
 def kernel_repr(page, expr: str) -> str:
     """``repr(eval(expr))`` in the kernel of the notebook on screen (an error as ``Name: text``)."""
     return page.evaluate(_KERNEL_EXPR_JS, expr)
@@ -145,7 +162,7 @@ def _overrides() -> dict:
 
 
 @contextlib.contextmanager
-def jupyter_lab(root: Path, *, startup_timeout: float = 40.0) -> Iterator[LabServer]:
+def jupyter_lab(root: Path, *, startup_timeout: float = 90.0) -> Iterator[LabServer]:
     """Start JupyterLab serving ``root`` and stop it (kernels included) on exit."""
     home = root.parent / "jupyter-home"
     dirs = {name: home / name for name in ("config", "data", "runtime", "settings", "workspaces", "app-settings")}
