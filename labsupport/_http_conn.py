@@ -11,6 +11,7 @@ socket (with its timeout), like the ``makefile("rb")`` of ``BaseHTTPRequestHandl
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 
 RECV_SIZE = 65536
 
@@ -18,7 +19,9 @@ RECV_SIZE = 65536
 class Connection:
     """A socket with its read buffer; ``eof`` once the client has closed its side."""
 
-    __slots__ = ("_scanned", "addr", "buf", "deadline", "eof", "head_started", "peer", "pos", "sock", "state")
+    __slots__ = (
+        "_scanned", "addr", "before_wait", "buf", "deadline", "eof", "head_started", "peer", "pos", "sock", "state"
+    )
 
     def __init__(self, sock: socket.socket, addr: tuple, peer: str) -> None:
         self.sock = sock
@@ -31,6 +34,7 @@ class Connection:
         self.deadline = 0.0  # when the selector gives up on it (time.perf_counter)
         self.head_started: float | None = None  # first byte of the request being read
         self._scanned = 0  # where the search for the end of the head goes on
+        self.before_wait: Callable[[], None] | None = None  # called before a read that may block
 
     # -- the selector's side: non-blocking ------------------------------------------------
     def feed(self) -> int:
@@ -76,6 +80,8 @@ class Connection:
     def _fill(self) -> bool:
         if self.eof:
             return False
+        if self.before_wait is not None:
+            self.before_wait()
         if self.pos > RECV_SIZE and self.pos * 2 > len(self.buf):
             del self.buf[: self.pos]
             self.pos = 0

@@ -141,11 +141,7 @@ class Handler(ResponseWriter, http.server.BaseHTTPRequestHandler):
         if body is None:
             return
         self.body = body
-        srv._turn.enter()  # the CPU part in arrival order (labsupport._gate); left at the first write
-        try:
-            self._dispatch()
-        finally:
-            srv._turn.leave()
+        self._dispatch()
 
     def _check_request_line(self, text: bytes) -> bool:
         if CONTROL.search(text):

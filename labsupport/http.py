@@ -37,7 +37,6 @@ from typing import Any
 from . import _http_routes
 from ._address import format_address
 from ._errors import LabError
-from ._gate import FairTurn
 from ._http_common import error_body, http_date
 from ._http_conn import Connection
 from ._http_docs import BIG_FILE_NAME, BIG_FILE_SHA256, BIG_FILE_SIZE, DEFAULT_DOCROOT, big_file_bytes
@@ -160,10 +159,9 @@ class HttpServer(StreamServer):
         self.max_header_bytes = int(max_header_bytes)
         self._requests: collections.deque[RequestRecord] = collections.deque(maxlen=request_log_size)
         self._router = _http_routes.dispatch
-        self._turn = FairTurn()  # requests take turns in arrival order: see labsupport._gate
         if max_connections is None:
             max_connections = default_max_connections(per_thread=self._thread_per_connection())
-        self._pool = WorkerPool(f"labsupport-{type(self).__name__}-trabajador", max(1, int(max_workers)))
+        self._pool = WorkerPool(f"labsupport-{type(self).__name__}-trabajador", max(1, int(max_workers)), 4)
         self._loop: ConnectionLoop | None = None
         super().__init__(host, port, timeout=timeout, max_connections=max_connections, **kwargs)
 
@@ -198,7 +196,7 @@ class HttpServer(StreamServer):
 
     def sleep(self, seconds: float) -> bool:
         """Wait in a route (giving up the request's turn first); False early if stopping."""
-        self._turn.leave()
+        self._pool.leave()
         return super().sleep(seconds)
 
     # -- connections: a selector thread and a pool of workers (labsupport._http_selector) --------
@@ -220,6 +218,7 @@ class HttpServer(StreamServer):
         """A worker: answer the request whose head is in ``conn``, then give the connection back."""
         try:
             conn.sock.settimeout(self.timeout)
+            conn.before_wait = self._pool.leave  # a body still on its way: wait without a turn
             handler = Handler(conn, self)
             handler.handle_one_request()
         except TimeoutError:

@@ -1,76 +1,93 @@
-"""HttpServer's first-come, first-served turn (labsupport._gate): order, patience, liveness.
+"""HttpServer's worker pool (labsupport._http_pool): order, turns, bounds, liveness.
 
-The turn exists for latency under load (measured in benchmarks/classroom_load.py, never
-here). What is tested is behaviour: turns are handed out in arrival order, a turn never
-held forever stalls no one past the patience, and a slow or silent request holds no turn
-while the server answers others.
+The pool exists for latency under load (measured in benchmarks/, never here). What is
+tested is behaviour: jobs start in arrival order, at most ``max_active`` compute at once, a
+job that waits gives its turn to the next, threads stay within ``max_workers`` and end when
+idle, and a slow or silent request holds no turn while the server answers others.
 """
 
 from __future__ import annotations
 
 import socket
 import threading
-import time
 
 from conftest import settle
 
 import labsupport as lab
-from labsupport._gate import FairTurn
+from labsupport._http_pool import WorkerPool
+
+PATIENT = 5.0
 
 
-def test_turns_are_handed_out_in_arrival_order() -> None:
-    turn = FairTurn(slots=1, patience=5.0)
-    turn.enter()  # the main thread holds the only turn: everyone else queues
+def test_jobs_start_in_arrival_order() -> None:
+    pool = WorkerPool("prueba", max_workers=4, max_active=1)
+    gate = threading.Event()
     order: list[int] = []
-
-    def worker(i: int) -> None:
-        turn.enter()
-        order.append(i)
-        turn.leave()
-
-    threads = []
+    pool.submit(gate.wait, PATIENT)  # holds the only turn: the others queue
     for i in range(6):
-        t = threading.Thread(target=worker, args=(i,), daemon=True)
-        t.start()
-        threads.append(t)
-        assert settle(lambda n=i + 1: turn.waiting == n)  # queued before the next one starts
-    turn.leave()
-    for t in threads:
-        t.join(5)
+        pool.submit(order.append, i)
+    assert settle(lambda: pool.computing == 1 and pool.queued == 6)
+    gate.set()
+    assert settle(lambda: len(order) == 6, timeout=PATIENT)
     assert order == list(range(6))
-    assert turn.waiting == 0
+    pool.stop()
 
 
-def test_a_turn_never_given_back_stalls_no_one_past_the_patience() -> None:
-    turn = FairTurn(slots=1, patience=0.05)
-    turn.enter()  # held and never left by this thread
+def test_at_most_max_active_compute_and_a_waiting_job_gives_its_turn() -> None:
+    pool = WorkerPool("prueba", max_workers=8, max_active=2)
+    gate = threading.Event()
+    for _ in range(5):
+        pool.submit(gate.wait, PATIENT)  # computing, never leaves: holds a turn
+    assert settle(lambda: pool.computing == 2 and pool.queued == 3)
+    assert pool.threads == 2
+    gate.set()
+    assert settle(lambda: pool.computing == 0 and pool.queued == 0, timeout=PATIENT)
+
+    waiting = threading.Event()
+
+    def waits() -> None:
+        pool.leave()  # what the server calls before a write or a sleep
+        pool.leave()  # twice is harmless
+        waiting.wait(PATIENT)
+
     done = threading.Event()
-
-    def other() -> None:
-        turn.enter()  # gives up after the patience and goes on
-        turn.leave()  # holds no turn: nothing to give back
-        done.set()
-
-    threading.Thread(target=other, daemon=True).start()
-    assert done.wait(5)
-    assert turn.waiting == 0
-    turn.leave()
-    turn.enter()  # the slot came back: taken at once, not after the patience
-    assert turn.waiting == 0
-    turn.leave()
+    pool.submit(waits)
+    pool.submit(waits)
+    pool.submit(done.set)  # runs although two jobs are still busy: they gave their turns
+    assert done.wait(PATIENT)
+    assert pool.busy >= 2
+    waiting.set()
+    pool.stop()
 
 
-def test_leave_without_a_turn_and_enter_twice_are_harmless() -> None:
-    turn = FairTurn(slots=1, patience=5.0)
-    turn.leave()
-    turn.enter()
-    turn.enter()  # already held: no second slot, no deadlock
-    turn.leave()
-    got = threading.Event()
-    t = threading.Thread(target=lambda: (turn.enter(), got.set(), turn.leave()), daemon=True)
-    t.start()
-    assert got.wait(5)  # one leave() freed the single slot
-    t.join(5)
+def test_threads_stay_within_max_workers_and_end_when_idle() -> None:
+    pool = WorkerPool("prueba", max_workers=3, max_active=2, idle=0.2)
+    gate = threading.Event()
+
+    def waits() -> None:
+        pool.leave()
+        gate.wait(PATIENT)
+
+    for _ in range(5):
+        pool.submit(waits)
+    assert settle(lambda: pool.busy == 3 and pool.queued == 2)
+    assert pool.threads == 3
+    gate.set()
+    assert settle(lambda: pool.queued == 0 and pool.busy == 0, timeout=PATIENT)
+    assert settle(lambda: pool.threads == 0, timeout=PATIENT)  # idle threads end by themselves
+    pool.leave()  # not a worker: nothing happens
+
+
+def test_stop_returns_the_jobs_never_started() -> None:
+    pool = WorkerPool("prueba", max_workers=1, max_active=1)
+    gate = threading.Event()
+    pool.submit(gate.wait, PATIENT)
+    pool.submit(print, "nunca")
+    assert settle(lambda: pool.queued == 1)
+    gate.set()
+    left = pool.stop()
+    assert [job for job, _ in left] in ([print], [])  # [] if it started before stop()
+    assert not pool.submit(print, "tampoco")
 
 
 def _get(address: tuple[str, int], path: str, timeout: float = 3.0) -> bytes:
@@ -90,11 +107,10 @@ def test_silent_and_slow_requests_hold_no_turn() -> None:
             silent.sendall(b"GET /raw/silent HTTP/1.1\r\nHost: x\r\n\r\n")
             slow.sendall(b"GET /delay/2 HTTP/1.1\r\nHost: x\r\n\r\n")
             assert settle(lambda: srv.active_connections == 2)
-            time.sleep(0.1)  # both are inside their routes now
-            assert srv._turn.waiting == 0
+            assert settle(lambda: srv._pool.busy == 1)  # /delay sleeps in a worker; /raw/silent needs none
+            assert srv._pool.computing == 0  # and the sleeper holds no turn
             for _ in range(5):  # each answered while the other two wait
                 assert _get(srv.address, "/get").startswith(b"HTTP/1.1 200 ")
-            assert srv._turn.waiting == 0
         finally:
             silent.close()
             slow.close()
@@ -128,5 +144,5 @@ def test_many_keep_alive_clients_all_answered() -> None:
             t.join(10)
         assert len(statuses) == 30 * 5
         assert statuses.count(b"404") == 30 and statuses.count(b"200") == 30 * 4
-        assert srv._turn.waiting == 0
+        assert settle(lambda: srv._pool.queued == 0 and srv._pool.computing == 0)
         srv.check()
