@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import socket
+import ssl
 import threading
 import time
 from pathlib import Path
@@ -172,6 +173,12 @@ def leer_sin_mirar_el_final(direccion):
     return b"".join(partes)
 
 
+def saludar_con_tls(direccion):
+    contexto = ssl.create_default_context()
+    with socket.create_connection(direccion) as s:
+        return contexto.wrap_socket(s, server_hostname="localhost")
+
+
 def girar(direccion):
     n = 0
     while n >= 0:
@@ -217,6 +224,12 @@ def dormir(direccion):
             leer_sin_mirar_el_final,
             "tu función seguía en un bucle que llama a recv() una y otra vez sin avanzar (línea 4 de "
             "leer_sin_mirar_el_final(): `partes.append(s.recv(1024))",
+        ),
+        (
+            "SILENT",
+            saludar_con_tls,
+            "tu función esperaba en do_handshake() (dentro de contexto.wrap_socket()) a que terminara la "
+            "negociación TLS (línea 3 de saludar_con_tls()",
         ),
         ("IDLE", girar, "tu función seguía ejecutándose en un bucle que no termina (no esperaba a la red) (línea "),
         (

@@ -28,6 +28,10 @@ def no_unclosed_sockets(what: str = "tu función") -> Iterator[None]:
         raise Fail(f"Python avisó de un socket sin cerrar (ResourceWarning): {what} no cerró un socket")
 
 
+#: The checker's own client's timeout (seconds): it must not fire when the server is fine, even on
+#: a loaded machine, so it is generous.
+PATIENT = 5.0
+
 #: Bound on what the checker's own client reads, so a broken server cannot fill memory.
 MAX_RESPONSE = 4 * 1024 * 1024
 
@@ -44,6 +48,6 @@ def read_to_eof(sock: socket.socket, limit: int = MAX_RESPONSE) -> bytes:
 def fetch(address: tuple[str, int], path: str) -> bytes:
     """The checker's own client: the whole raw response to ``GET path`` with ``Connection: close``."""
     request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    with socket.create_connection(address, timeout=2) as sock:
+    with socket.create_connection(address, timeout=PATIENT) as sock:
         sock.sendall(request.encode("ascii"))
         return read_to_eof(sock)

@@ -115,7 +115,8 @@ def checker_location(error: BaseException) -> str:
 _WAITS = {
     "recv": ("recv", "recv_into", "recvfrom", "recvfrom_into", "recvmsg", "read", "readline", "readinto",
              "readlines", "makefile"),
-    "connect": ("connect", "connect_ex", "create_connection", "wrap_socket", "do_handshake"),
+    "connect": ("connect", "connect_ex", "create_connection"),
+    "tls": ("wrap_socket", "do_handshake"),
     "accept": ("accept",),
     "send": ("send", "sendall", "sendto", "sendmsg", "sendfile", "write", "flush"),
     "sleep": ("sleep",),
@@ -258,6 +259,7 @@ _WHAT = {
     "recv": "esperaba en {call}(){inner} datos que no llegaron",
     "connect": "esperaba en {call}(){inner} a que el servidor aceptara la conexión",
     "accept": "esperaba en {call}(){inner} una conexión que no llegó",
+    "tls": "esperaba en {call}(){inner} a que terminara la negociación TLS",
     "send": "esperaba en {call}(){inner} a que hubiera sitio en el búfer de envío (el otro extremo no lee)",
     "sleep": "estaba parada en {call}(){inner}",
     "wait": "esperaba en {call}(){inner}",
