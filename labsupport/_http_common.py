@@ -7,6 +7,7 @@ Kept apart from the connection handler so routes (``_http_routes``, ``_http_docs
 from __future__ import annotations
 
 import email.utils
+import html
 import json
 import re
 import time
@@ -57,6 +58,16 @@ def error_body(code: int, explain: str) -> bytes:
     """The Spanish plain-text body of every error response."""
     name = SPANISH_NAMES.get(code, PHRASES.get(code, "Error"))
     return f"Error {code} ({name}): {explain}\n".encode()
+
+
+def error_page(code: int, explain: str) -> bytes:
+    """The same error as a small HTML page, shaped like Flask's (what httpbin sends for 404/405)."""
+    name = html.escape(SPANISH_NAMES.get(code, PHRASES.get(code, "Error")))
+    text = html.escape(f"Error {code} ({SPANISH_NAMES.get(code, PHRASES.get(code, 'Error'))}): {explain}")
+    return (
+        f'<!doctype html>\n<html lang="es">\n<meta charset="utf-8">\n<title>{code} {name}</title>\n'
+        f"<h1>{name}</h1>\n<p>{text}</p>\n"
+    ).encode()
 
 
 def dumps(obj: Any) -> bytes:
@@ -125,12 +136,15 @@ def _show(x: float) -> str:
 class HttpError(Exception):
     """Raised by a route to answer ``status`` with a Spanish explanation."""
 
-    def __init__(self, status: int, explain: str, *, close: bool = False, headers: Any = ()) -> None:
+    def __init__(
+        self, status: int, explain: str, *, close: bool = False, headers: Any = (), page: bool = False
+    ) -> None:
         super().__init__(explain)
         self.status = status
         self.explain = explain
         self.close = close
         self.headers = headers
+        self.page = page  # an HTML page (text/html), as httpbin's Flask sends for 404 and 405
 
 
 class StopResponse(Exception):

@@ -7,6 +7,8 @@ keys), the text is Spanish and full of accents, so decoding mistakes show at onc
 
 from __future__ import annotations
 
+import html
+
 HTML_PAGE = """<!DOCTYPE html>
 <html lang="es">
   <head>
@@ -106,3 +108,13 @@ TEAPOT = b"""
       \\_     _/
         `\"\"\"`
 """
+
+
+def redirect_page(location: str) -> bytes:
+    """The body of a redirect, shaped like the one Flask's ``redirect()`` gives httpbin."""
+    where = html.escape(location)
+    return (
+        '<!doctype html>\n<html lang="es">\n<title>Redirigiendo...</title>\n<h1>Redirigiendo...</h1>\n'
+        f'<p>Deberías ir automáticamente a la dirección de destino: <a href="{where}">{where}</a>. '
+        "Si no, pulsa el enlace.\n"
+    ).encode()

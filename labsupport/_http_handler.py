@@ -333,7 +333,7 @@ class Handler(ResponseWriter, http.server.BaseHTTPRequestHandler):
             if self.started:
                 self.close_connection = True
             else:
-                self.fail(exc.status, exc.explain, close=exc.close, headers=exc.headers)
+                self.fail(exc.status, exc.explain, close=exc.close, headers=exc.headers, page=exc.page)
         except StopResponse:
             self.close_connection = True
         except OSError:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ._http_common import NO_BODY_STATUSES, PHRASES, HttpError, dumps, error_body, http_date
+from ._http_common import NO_BODY_STATUSES, PHRASES, HttpError, dumps, error_body, error_page, http_date
 from ._sockopts import arm_reset
 
 
@@ -76,12 +76,15 @@ class ResponseWriter:
             raise HttpError(400, "el JSON de la petición está anidado a demasiada profundidad.") from None
         self.respond(status, body, "application/json", headers)
 
-    def fail(self, status: int, explain: str, *, close: bool = False, headers: Any = ()) -> None:
-        """A Spanish error page; ``close=True`` also ends the connection."""
+    def fail(self, status: int, explain: str, *, close: bool = False, headers: Any = (), page: bool = False) -> None:
+        """A Spanish error: plain text, or an HTML page with ``page=True``; ``close=True`` ends the connection."""
         if close:
             self.close_connection = True
         self.server._log("http-error", self.peer, f"{status} {self.command} {self.path[:80]}: {explain}")
-        self.respond(status, error_body(status, explain), self.error_content_type, headers)
+        if page:
+            self.respond(status, error_page(status, explain), "text/html; charset=utf-8", headers)
+        else:
+            self.respond(status, error_body(status, explain), self.error_content_type, headers)
 
     def start_stream(self, status: int, content_type: str, headers: Any = (), length: int | None = None) -> bool:
         """Send the head of a streamed response; returns False for HEAD (send nothing more).

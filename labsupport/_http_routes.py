@@ -152,8 +152,21 @@ def view_user_agent(req: Handler) -> None:
     req.respond_json({"user-agent": req.headers.get("User-Agent")})
 
 
+#: httpbin's body for /status/406, in Spanish.
+NOT_ACCEPTABLE = {
+    "message": "El cliente no pidió un tipo de contenido que se sepa servir.",
+    "accept": ["image/webp", "image/svg+xml", "image/jpeg", "image/png", "image/*"],
+}
+
+
 def view_status(req: Handler, codes: str) -> None:
-    """``/status/418`` or, as httpbin, a weighted random choice: ``/status/200:3,500:1``."""
+    """``/status/418`` or, as httpbin, a weighted random choice: ``/status/200:3,500:1``.
+
+    Headers and bodies as httpbin's: an empty ``text/html`` body, except the redirects
+    (``Location``), 304, 401, 402, 406 (JSON) and 407. One difference on purpose: 418's teapot
+    keeps ``Content-Type: text/plain; charset=utf-8`` (httpbin sends none): notebook 06 reads
+    it, and a body without a type is what the course teaches against.
+    """
     choices = []
     for item in codes.split(",")[:20]:
         code_text, _, weight_text = item.partition(":")
@@ -168,19 +181,33 @@ def view_status(req: Handler, codes: str) -> None:
         code = random.choices([c for c, _ in choices], weights=[w for _, w in choices])[0]
     headers: list[tuple[str, str]] = []
     body = b""
-    ctype = None
+    ctype: str | None = "text/html; charset=utf-8"  # httpbin's (Flask's) default for an empty response
     if code in (301, 302, 303, 305, 307):
         headers.append(("Location", "/redirect/1"))
+        ctype = None
+    elif code == 304:
+        ctype = None
     elif code == 401:
         headers.append(("WWW-Authenticate", 'Basic realm="Fake Realm"'))
-    elif code == 418:
+        ctype = None
+    elif code == 402:
+        body, ctype = b"Paga primero, por favor.", None  # ASCII: httpbin sends it with no Content-Type
+        headers.append(("x-more-info", "https://www.rfc-editor.org/rfc/rfc9110#status.402"))
+    elif code == 406:
+        body, ctype = dumps(NOT_ACCEPTABLE), "application/json"
+    elif code == 407:
+        headers.append(("Proxy-Authenticate", 'Basic realm="Fake Realm"'))
+        ctype = None
+    elif code == 418:  # httpbin sends the teapot with no Content-Type; notebook 06 reads this one
         body, ctype = content.TEAPOT, "text/plain; charset=utf-8"
         headers.append(("x-more-info", "https://www.rfc-editor.org/rfc/rfc2324"))
     req.respond(code, body, ctype, headers)
 
 
-def _redirect(req: Handler, location: str, status: int = 302) -> None:
-    req.respond(status, b"", "text/html; charset=utf-8", [("Location", location)])
+def _redirect(req: Handler, location: str, status: int = 302, page: bool = False) -> None:
+    """``page=True``: a small HTML page with the link, as httpbin's /redirect and /absolute-redirect."""
+    body = content.redirect_page(location) if page else b""
+    req.respond(status, body, "text/html; charset=utf-8", [("Location", location)])
 
 
 def _hops(req: Handler, text: str) -> int:
@@ -191,11 +218,11 @@ def view_redirect(req: Handler, n: str) -> None:
     hops = _hops(req, n)
     absolute = req.args.get("absolute", "false") == "true"
     if hops == 1:
-        _redirect(req, req.server.url("/get") if absolute else "/get")
+        _redirect(req, req.server.url("/get") if absolute else "/get", page=True)
     elif absolute:
-        _redirect(req, req.server.url(f"/absolute-redirect/{hops - 1}"))
+        _redirect(req, req.server.url(f"/absolute-redirect/{hops - 1}"), page=True)
     else:
-        _redirect(req, f"/relative-redirect/{hops - 1}")
+        _redirect(req, f"/relative-redirect/{hops - 1}", page=True)
 
 
 def view_relative_redirect(req: Handler, n: str) -> None:
@@ -205,7 +232,7 @@ def view_relative_redirect(req: Handler, n: str) -> None:
 
 def view_absolute_redirect(req: Handler, n: str) -> None:
     hops = _hops(req, n)
-    _redirect(req, req.server.url("/get" if hops == 1 else f"/absolute-redirect/{hops - 1}"))
+    _redirect(req, req.server.url("/get" if hops == 1 else f"/absolute-redirect/{hops - 1}"), page=True)
 
 
 def local_target(url: str) -> bool:
@@ -382,7 +409,7 @@ def dispatch(req: Handler, path: str) -> None:
         if found is not None and not rest and segment not in ("anything", "docs"):
             found = None
     if found is None:
-        raise HttpError(404, f"no existe la ruta {path[:200]!r} en este servidor; la página / las enumera.")
+        raise HttpError(404, f"no existe la ruta {path[:200]!r} en este servidor; la página / las enumera.", page=True)
     view, methods = found
     method = req.command
     if method == "OPTIONS":
@@ -391,5 +418,7 @@ def dispatch(req: Handler, path: str) -> None:
         return
     if method not in methods:
         allow = ", ".join(sorted(methods | {"OPTIONS"}))
-        raise HttpError(405, f"{path[:100]} no acepta {method}; acepta {allow}.", headers=[("Allow", allow)])
+        raise HttpError(
+            405, f"{path[:100]} no acepta {method}; acepta {allow}.", headers=[("Allow", allow)], page=True
+        )
     view(req, *args)

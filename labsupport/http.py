@@ -20,9 +20,13 @@ Endpoints (httpbin's names and JSON shapes; HEAD works on every GET route):
   ``?rate=BYTES_PER_SECOND`` slows a download down to watch a progress bar.
 - ``/raw/...``: responses broken on purpose (see ``labsupport._http_raw``).
 
-Differences from httpbin, on purpose: a parameter over a cap gets ``400`` with a Spanish
-reason (httpbin clamps silently); redirects never leave this machine; error pages are
-Spanish plain text; JSON keeps ``ñ`` readable instead of ``\\u00f1``.
+Differences from httpbin, on purpose (``tests/test_http_httpbin.py`` runs the real httpbin
+next to this server and compares status, Content-Type and JSON fields endpoint by endpoint):
+a parameter over a cap or not a number gets ``400`` with a Spanish reason in plain text
+(httpbin clamps silently, or fails with 500 or 404); redirects never leave this machine;
+texts are Spanish (error pages: plain text, but an HTML page for an unknown route, 404, and
+a wrong method, 405, as httpbin's); /status/418 keeps its ``Content-Type``; JSON keeps ``ñ``
+readable instead of ``\\u00f1``.
 """
 
 from __future__ import annotations
