@@ -20,6 +20,7 @@ import dataclasses
 import linecache
 import os
 import re
+import site
 import sys
 import sysconfig
 import threading
@@ -30,9 +31,17 @@ from types import CodeType, FrameType
 
 _PACKAGE = str(Path(__file__).resolve().parent.parent) + os.sep  # labsupport/
 _CHECKER = str(Path(__file__).resolve().parent) + os.sep  # labsupport/exercises/
-_LIBRARIES = tuple(
-    sorted({str(Path(p).resolve()) + os.sep for k, p in sysconfig.get_paths().items() if k.endswith("lib")})
-)
+def _library_dirs() -> tuple[str, ...]:
+    """The standard library's and the installed packages' folders (site-packages, dist-packages)."""
+    dirs = [p for k, p in sysconfig.get_paths().items() if k.endswith("lib")]
+    try:
+        dirs += [*site.getsitepackages(), site.getusersitepackages()]
+    except AttributeError:  # some embedded or virtualenv builds lack them
+        pass
+    return tuple(sorted({str(Path(d).resolve()) + os.sep for d in dirs}))
+
+
+_LIBRARIES = _library_dirs()
 
 
 #: Files that define cases outside this package (a test's own exercises): checker code too.
