@@ -4,7 +4,8 @@
 2. ``import labsupport`` and a server's start+stop (:mod:`benchmarks.startup`);
 3. a classroom's load on HttpServer, ThreadingHTTPServer and httpbin on werkzeug
    (:mod:`benchmarks.classroom_load`), then a new client among 1 000 idle connections
-   (:mod:`benchmarks.idle_connections`).
+   (:mod:`benchmarks.idle_connections`) and among 1 000 slowloris + 1 000 idle keep-alive
+   connections at HttpServer's default settings (:mod:`benchmarks.slowloris`).
 
 Each prints its Spanish table and writes ``benchmarks/resultados/NAME.json`` and ``NAME.png``;
 ``resumen.json`` gathers the machine (CPUs, CPU model, Python, load average before and after)
@@ -20,11 +21,11 @@ import platform
 import time
 from pathlib import Path
 
-from benchmarks import _plots, classroom_load, course_run, idle_connections
+from benchmarks import _plots, classroom_load, course_run, idle_connections, slowloris
 from benchmarks._results import write_json
 
 ROOT = Path(__file__).resolve().parent.parent
-PARTS = ("curso", "arranque", "aula", "inactivas")
+PARTS = ("curso", "arranque", "aula", "inactivas", "slowloris")
 
 
 def machine() -> dict:
@@ -135,6 +136,22 @@ def main(argv: list[str] | None = None) -> dict:
         mine = r["servidores"]["labsupport"]
         targets.append(_target(f"HttpServer con {r['inactivas']} inactivas (mediana, × sin ellas)",
                                f"×{mine['razon_mediana']:.2f}", "—", None))
+
+    if "slowloris" in parts:
+        _title("5. Un cliente nuevo entre 1 000 peticiones a medias y 1 000 keep-alive inactivas")
+        sizes = ["--lentas", "20", "--inactivas", "20", "--muestras", "5", "--timeout", "0.5"] if quick else []
+        r = slowloris.main([*sizes, "--salida", str(out / "slowloris.json")])
+        _plots.slowloris(r, out / "slowloris.png")
+        n = r["lentas"] + r["inactivas"]
+        worst = r["con_conexiones"]["max_ms"]
+        targets.append(_target(f"cliente nuevo con {n} retenidas (la más lenta)", f"{worst:.1f} ms", "< 100 ms",
+                               worst < 100))
+        held = r["servidor_con_conexiones"]
+        targets.append(_target(f"hilos / RSS del servidor con {n} retenidas",
+                               f"{held['hilos']} / {held['rss_mib']:.0f} MiB", "acotados", None))
+        closed = r["cerradas_lentas"] + r["cerradas_inactivas"]
+        targets.append(_target("retenidas cerradas a tiempo por el servidor", f"{closed}/{n}", f"{n}/{n}",
+                               r["a_tiempo"]))
 
     summary["segundos"] = round(time.perf_counter() - started, 1)
     summary["carga_media_al_final"] = _loadavg()

@@ -112,3 +112,23 @@ def idle(r: dict, path: Path) -> Path:
     ax.set_title(f"Un cliente nuevo con {r['inactivas']} conexiones abiertas sin actividad")
     ax.legend(fontsize=8)
     return _save(fig, path)
+
+
+def slowloris(r: dict, path: Path) -> Path:
+    """Left: a new client's GET without and with the held connections. Right: when each was closed."""
+    plt = _pyplot()
+    fig, (lat, close) = plt.subplots(1, 2, figsize=(10, 3.8))
+    a, b = r["sin_conexiones"], r["con_conexiones"]
+    lat.bar(["sin retenidas", "con retenidas"], [a["mediana_ms"], b["mediana_ms"]], label="mediana")
+    lat.plot(["sin retenidas", "con retenidas"], [a["p99_ms"], b["p99_ms"]], "o", color="black", label="p99")
+    lat.set_ylabel("ms (conectar, GET, respuesta)")
+    lat.set_title("Un cliente nuevo")
+    lat.legend(fontsize=8)
+    kinds = ["a medias", "inactivas"]
+    close.bar(kinds, [r["ultimo_cierre_lenta_s"] or 0, r["ultimo_cierre_inactiva_s"] or 0], label="último cierre")
+    close.plot(kinds, [r["plazo_lenta_s"], r["plazo_inactiva_s"]], "_", markersize=40, color="red", label="plazo")
+    close.set_ylabel("s desde el último byte del cliente")
+    close.set_title("Cuándo las cerró el servidor")
+    close.legend(fontsize=8, loc="lower right")
+    fig.suptitle(f"{r['lentas']} peticiones a medias y {r['inactivas']} keep-alive inactivas retenidas")
+    return _save(fig, path)

@@ -1,8 +1,9 @@
 """A new client's request while a thousand idle connections are held open on the server.
 
 A classroom leaves connections open and silent (browsers, forgotten notebooks, a slowloris
-exercise). With one thread per connection each of them costs a thread blocked in ``recv``;
-what matters is that the next student still gets an answer at once. For each server (each in
+exercise). With one thread per connection (ThreadingHTTPServer, werkzeug) each of them costs
+a thread blocked in ``recv``; HttpServer's selector holds them without one. What matters is
+that the next student still gets an answer at once. For each server (each in
 its own process): the time of a new client's GET (connect, request, whole response, close),
 first with no other connection, then with ``--inactivas`` connections open and silent, and
 how many of those were still open at the end. Same run, same machine: the ratio is the figure.
@@ -71,19 +72,24 @@ def _stats(ms: list[float]) -> dict:
     }
 
 
-def _wait_for_threads(srv: ServerProcess, idle: int, limit: float = 15.0) -> float | None:
-    """Wait (bounded) until the server runs a thread for each idle connection; seconds waited.
+def _wait_for_descriptors(srv: ServerProcess, idle: int, limit: float = 15.0) -> float | None:
+    """Wait (bounded) until the server holds a descriptor for each idle connection; seconds waited.
 
-    The measurement is about a server holding them, not one still accepting them.
+    The measurement is about a server holding them, not one still accepting them. A
+    descriptor per connection is what every server pays (a thread per connection is what
+    ThreadingHTTPServer and werkzeug pay besides; HttpServer's selector does not).
     """
+    import psutil
+
     start = time.perf_counter()
+    proc = psutil.Process(srv.pid)
     while time.perf_counter() - start < limit:
-        threads = srv.threads()
-        if threads is None:
+        try:
+            if proc.num_fds() >= idle:
+                return round(time.perf_counter() - start, 3)
+        except (psutil.Error, AttributeError):  # AttributeError: no num_fds() on Windows
             time.sleep(0.5)
             return None
-        if threads >= idle:
-            return round(time.perf_counter() - start, 3)
         time.sleep(0.05)
     return None
 
@@ -97,7 +103,8 @@ def measure(kind: str, idle: int, count: int) -> dict:
         socks = hold(srv.address, idle)
         opening = time.perf_counter() - start
         try:
-            settled = _wait_for_threads(srv, idle)
+            settled = _wait_for_descriptors(srv, idle)
+            threads = srv.threads()
             during = samples(srv.address, count)
             alive = still_open(socks)
         finally:
@@ -110,7 +117,8 @@ def measure(kind: str, idle: int, count: int) -> dict:
         "sin_inactivas": base,
         "con_inactivas": loaded,
         "segundos_para_abrir": round(opening, 3),
-        "segundos_hasta_un_hilo_por_conexion": settled,
+        "segundos_hasta_un_descriptor_por_conexion": settled,
+        "hilos_con_inactivas": threads,
         "inactivas_abiertas_al_final": alive,
         "razon_mediana": round(loaded["mediana_ms"] / base["mediana_ms"], 2),
         "errores_servidor": errors,
@@ -136,15 +144,17 @@ def print_table(r: dict) -> None:
     print(f"Un cliente nuevo con {n} conexiones inactivas abiertas ({k} peticiones GET {PATH} en cada caso)")
     print(
         f"  {'servidor':<44}{'sin (ms)':>10}{'con (ms)':>10}{'razón':>8}{'p99 con':>9}"
-        f"{'abrir (s)':>11}{'abiertas':>10}"
+        f"{'abrir (s)':>11}{'abiertas':>10}{'hilos':>7}"
     )
     for t in r["servidores"].values():
         a, b = t["sin_inactivas"], t["con_inactivas"]
         print(
             f"  {t['nombre']:<44}{a['mediana_ms']:>10.2f}{b['mediana_ms']:>10.2f}{t['razon_mediana']:>8.2f}"
             f"{b['p99_ms']:>9.2f}{t['segundos_para_abrir']:>11.2f}{t['inactivas_abiertas_al_final']:>10}"
+            f"{t['hilos_con_inactivas'] if t['hilos_con_inactivas'] is not None else '—':>7}"
         )
-    print("  (medianas; «abiertas»: conexiones inactivas que el servidor aún no había cerrado al final)")
+    print("  (medianas; «abiertas»: conexiones inactivas que el servidor aún no había cerrado al final;")
+    print("   «hilos»: los del proceso del servidor con las inactivas abiertas)")
 
 
 def main(argv: list[str] | None = None) -> dict:
