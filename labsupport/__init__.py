@@ -21,6 +21,7 @@ _EXPORTS = {
     "stop_all": "._server",
     "running_servers": "._server",
     "EchoServer": ".echo",
+    "FunctionServer": ".function_server",
     "UdpEchoServer": ".echo",
     "HttpServer": ".http",
     "TlsHttpServer": ".tls",
@@ -38,7 +39,9 @@ _EXPORTS = {
     "UnknownExerciseError": "._errors",
     "NotCallableError": "._errors",
 }
-_SUBMODULES = ("faults", "plots", "widgets", "exercises", "echo", "http", "tap", "sockstate", "tls")
+_SUBMODULES = (
+    "faults", "plots", "widgets", "exercises", "echo", "http", "tap", "sockstate", "tls", "clients", "server_cost",
+)
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES])
 

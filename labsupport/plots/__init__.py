@@ -16,6 +16,7 @@ from .chunks import chunk_records, chunk_sizes
 from .concat import concat_cost, measure_concat
 from .latency import latency, percentile
 from .sequence import sequence
+from .server_cost import server_cost
 
 __all__ = [
     "Anatomy",
@@ -30,5 +31,6 @@ __all__ = [
     "measure_concat",
     "percentile",
     "sequence",
+    "server_cost",
     "split_response",
 ]

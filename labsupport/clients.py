@@ -1,0 +1,163 @@
+"""Clients that put an echo server to the test: one that reads slowly, one that just checks it answers.
+
+A server is easy to get right for a client that reads as fast as it writes. The bugs of a
+real server show up with a client that sends a lot and *does not read* for a while: the
+server's send buffer fills up, and then a ``sendall`` with a short timeout gives up halfway
+(the rest of the echo is lost and the stream is corrupt) and a ``sendall`` on a non-blocking
+socket raises ``BlockingIOError``. :func:`slow_reader` is that client, made to show it every
+time: small socket buffers (so a few megabytes fill them), a payload larger than everything
+the buffers on both sides can hold, and bytes that never contain the servers' ``Echo: ``
+prefix, so that the echo can be compared byte for byte after removing the prefixes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import threading
+
+from ._address import format_address
+
+PREFIX = b"Echo: "
+#: Larger than what the socket buffers of both sides hold together (about 3 MiB measured on
+#: Linux loopback with the client's buffers at 64 KiB): so the server has to wait for the client.
+SIZE = 6 * 1024 * 1024
+#: How long the slow client does not read: longer than the 0.2 s a server waits in a send
+#: that must fail, with room for filling the buffers on a loaded machine.
+PAUSE = 0.4
+#: The client's own buffers (the system may double it): small, so that they fill at once.
+BUFFER = 64 * 1024
+#: Waits that must not run out when the server works (a reply that comes): generous.
+PATIENCE = 5.0
+_PATTERN = b"0123456789abcdef"  # no "E": the prefix can never be made of payload bytes
+
+
+def payload(size: int = SIZE) -> bytes:
+    """``size`` bytes that never contain :data:`PREFIX`."""
+    return (_PATTERN * (size // len(_PATTERN) + 1))[:size]
+
+
+@dataclasses.dataclass(frozen=True)
+class EchoOutcome:
+    """What the slow client saw: what it sent, what came back, and whether the connection broke."""
+
+    size: int  #: bytes the client meant to send
+    pause: float  #: seconds it did not read
+    sent: int  #: bytes it did send (fewer if the connection broke)
+    returned: int  #: bytes of echo that came back, without the servers' prefixes
+    intact: bool  #: the echo (without prefixes) is exactly the payload, in order
+    broken: bool  #: a send or a recv of the client raised (the connection was cut)
+    held_back: bool  #: while it did not read, the server stopped reading from it (back-pressure)
+    other_served: bool | None  #: another client got its echo at the end of the pause (None: not tried)
+    errors: tuple[str, ...] = ()  #: the exceptions the client saw, by name
+
+    def comparison(self) -> str:
+        """How the echo compares with what was sent, in words (stable: no counts that vary)."""
+        if self.intact:
+            return "todos, en orden"
+        if self.returned < self.size:
+            return "menos de los enviados"
+        if self.returned > self.size:
+            return "más de los enviados"
+        return "los mismos en número, pero distintos"
+
+    def lines(self) -> list[str]:
+        mib = self.size / 1024 / 1024
+        out = [
+            f"un cliente envía {mib:g} MiB y no lee nada durante {self.pause:g} s; después lo lee todo",
+            f"bytes enviados: {self.size} · bytes de eco recibidos (sin los «Echo: »): {self.comparison()}",
+        ]
+        if self.broken:
+            out.append("¿se cortó la conexión? True")
+        out.append(f"¿el eco llegó entero? {self.intact}")
+        return out
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+
+def _client(address: tuple) -> socket.socket:
+    host = address[0]
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, BUFFER)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, BUFFER)
+        sock.settimeout(PATIENCE)
+        sock.connect(address[:2])
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def slow_reader(
+    address: tuple, *, size: int = SIZE, pause: float = PAUSE, check_other: bool = True
+) -> EchoOutcome:
+    """Send ``size`` bytes without reading for ``pause`` seconds, then read the echo to the end.
+
+    The sending runs in a thread of this client; when it has sent everything it half-closes
+    (``shutdown(SHUT_WR)``), so a correct echo server answers the rest and closes. The pause
+    ends early only if the sending ends (the connection broke). At the end of the pause, if
+    ``check_other``, a second client checks that the server still answers someone else.
+    Every wait that must not run out (the echo, the EOF) has a generous timeout.
+    """
+    data = payload(size)
+    sock = _client(address)
+    sent, errors = [0], []
+    done = threading.Event()
+
+    def send() -> None:
+        view = memoryview(data)
+        try:
+            while view:
+                n = sock.send(view[:BUFFER])
+                sent[0] += n
+                view = view[n:]
+            sock.shutdown(socket.SHUT_WR)
+        except OSError as exc:  # the server died or cut the connection: that is the result
+            errors.append(type(exc).__name__)
+        finally:
+            done.set()
+
+    sender = threading.Thread(target=send, name=f"cliente-lento-{format_address(address)}", daemon=True)
+    parts: list[bytes] = []
+    try:
+        sender.start()
+        done.wait(pause)
+        sent_while_paused = sent[0]
+        other = echo_once(address) if check_other else None
+        try:
+            while chunk := sock.recv(1 << 16):
+                parts.append(chunk)
+        except OSError as exc:
+            errors.append(type(exc).__name__)
+        sender.join(PATIENCE)
+    finally:
+        sock.close()
+        sender.join(PATIENCE)
+    echo = b"".join(parts).replace(PREFIX, b"")
+    return EchoOutcome(
+        size=size,
+        pause=pause,
+        sent=sent[0],
+        returned=len(echo),
+        intact=echo == data,
+        broken=bool(errors),
+        held_back=sent_while_paused < size,
+        other_served=other,
+        errors=tuple(errors),
+    )
+
+
+def echo_once(address: tuple, message: bytes = b"hola", *, prefix: bytes = PREFIX, timeout: float = 2.0) -> bool:
+    """Whether the server at ``address`` answers ``prefix + message`` to a new client (bounded wait)."""
+    expected = prefix + message
+    try:
+        with socket.create_connection(address[:2], timeout=timeout) as sock:
+            sock.sendall(message)
+            got = b""
+            while len(got) < len(expected) and (chunk := sock.recv(len(expected) - len(got))):
+                got += chunk
+    except OSError:
+        return False
+    return got == expected

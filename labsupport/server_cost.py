@@ -1,0 +1,150 @@
+"""What a server costs as idle clients pile up: its threads, its resident memory, its latency.
+
+"One thread per client is expensive" is a claim about threads and memory, not about speed
+on loopback, so this measures exactly that, from the operating system's view (``psutil``):
+for 10, 100, 500 connected clients that do nothing, how many threads the server has and how
+much resident memory (RSS) the process gained, and the median round trip of one echo.
+
+The server must run in this process (the notebook's servers do: a thread of the kernel of
+Jupyter), so its threads are the process's threads counted from the moment the measure
+begins, plus its own one. Each new client is served before the next connects (it sends a
+message and waits for the echo), which proves the server took it and never overflows the
+accept queue. Every wait is bounded; at the end the clients close and the measure waits
+(bounded) until the threads they cost are gone, so that the next measure starts clean.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import gc
+import socket
+import statistics
+import time
+from collections.abc import Iterable, Iterator, Sequence
+
+import psutil
+
+from ._errors import LabError
+from ._polling import wait_until
+
+PREFIX = b"Echo: "
+#: A wait that must not run out (an echo, a thread that ends): generous.
+PATIENCE = 5.0
+MIB = 1024 * 1024
+
+
+class DescriptorLimitError(LabError, OSError):
+    """The system allows this process fewer open sockets than the measure needs."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Cost:
+    """The server with ``clients`` idle clients connected."""
+
+    clients: int
+    threads: int  #: the server's threads: its own plus those the process gained since the start
+    memory_mib: float  #: resident memory the process gained since the start, in MiB
+    p50_ms: float  #: median round trip of a short echo, in milliseconds
+
+
+def _echo(sock: socket.socket, message: bytes, prefix: bytes) -> None:
+    expected = prefix + message
+    sock.sendall(message)
+    got = b""
+    while len(got) < len(expected):
+        chunk = sock.recv(len(expected) - len(got))
+        if not chunk:
+            raise ConnectionError("el servidor cerró la conexión en vez de responder al eco")
+        got += chunk
+    if got != expected:
+        raise ValueError(f"el servidor respondió {got!r} y se esperaba {expected!r}")
+
+
+@contextlib.contextmanager
+def _room_for(sockets: int) -> Iterator[None]:
+    """Raise the soft limit of open descriptors for the measure if it is too low (and restore it).
+
+    Linux often starts processes at 1024 descriptors and macOS at 256: 500 clients and the
+    server's 500 connections need more. Windows has no such per-process limit for sockets.
+    """
+    try:
+        import resource
+    except ImportError:  # Windows
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        in_use = psutil.Process().num_fds()
+    except (AttributeError, psutil.Error):
+        in_use = 64
+    needed = in_use + sockets + 64
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        if hard != resource.RLIM_INFINITY and hard < needed:
+            raise DescriptorLimitError(
+                f"Este sistema deja abrir a este proceso como mucho {hard} descriptores y la medida "
+                f"necesita unos {needed}. Mide con menos clientes, por ejemplo counts=(10, 100)."
+            )
+        resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+        try:
+            yield
+        finally:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    else:
+        yield
+
+
+def measure(
+    server, counts: Iterable[int] = (10, 100, 500), *, probes: int = 20, prefix: bytes = PREFIX
+) -> list[Cost]:
+    """Connect idle clients up to each of ``counts`` and measure the server each time.
+
+    ``server`` has an ``address`` (a :class:`~labsupport.function_server.FunctionServer`, for
+    example) and runs in this process. At each count, one of the clients makes ``probes``
+    short round trips; their median is the latency. Returns one :class:`Cost` per count.
+    (On Windows the default selector, ``select()``, handles at most 512 sockets.)
+    """
+    counts = sorted(set(int(c) for c in counts))
+    if not counts or counts[0] < 1:
+        raise ValueError("counts debe tener uno o más números de clientes, todos mayores que 0.")
+    address = tuple(server.address)
+    process = psutil.Process()
+    gc.collect()
+    threads_before, rss_before = process.num_threads(), process.memory_info().rss
+    family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+    clients: list[socket.socket] = []
+    results = []
+    with _room_for(2 * counts[-1]):
+        try:
+            for count in counts:
+                while len(clients) < count:
+                    sock = socket.socket(family, socket.SOCK_STREAM)
+                    clients.append(sock)
+                    sock.settimeout(PATIENCE)
+                    sock.connect(address)
+                    _echo(sock, b"hola", prefix)  # served: the server holds this client now
+                rounds = []
+                for _ in range(probes):
+                    start = time.perf_counter()
+                    _echo(clients[0], b"ping", prefix)
+                    rounds.append((time.perf_counter() - start) * 1000)
+                results.append(
+                    Cost(
+                        clients=count,
+                        threads=1 + process.num_threads() - threads_before,
+                        memory_mib=(process.memory_info().rss - rss_before) / MIB,
+                        p50_ms=statistics.median(rounds),
+                    )
+                )
+        finally:
+            for sock in clients:
+                sock.close()
+            # the threads the clients cost end on their own (they are not ours to join)
+            wait_until(lambda: process.num_threads() <= threads_before, PATIENCE, interval=0.01)
+    return results
+
+
+def grows_with_clients(costs: Sequence[Cost]) -> float:
+    """MiB the memory grew from the fewest clients measured to the most."""
+    return costs[-1].memory_mib - costs[0].memory_mib
+

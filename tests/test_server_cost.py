@@ -1,0 +1,76 @@
+"""lab.server_cost.measure: threads and memory by idle clients, from psutil, on real servers."""
+
+from __future__ import annotations
+
+import selectors
+import socket
+import sys
+
+import psutil
+import pytest
+
+import labsupport as lab
+from labsupport import server_cost
+
+
+def one_thread_echo(parar, al_arrancar):
+    """The smallest selectors echo: one thread for every client (short answers only)."""
+    selector = selectors.DefaultSelector()
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        server.setblocking(False)
+        selector.register(server, selectors.EVENT_READ)
+        al_arrancar(server.getsockname())
+        while not parar.is_set():
+            for key, _ in selector.select(timeout=0.05):
+                if key.fileobj is server:
+                    conn, _ = server.accept()
+                    selector.register(conn, selectors.EVENT_READ)
+                elif data := key.fileobj.recv(4096):
+                    key.fileobj.sendall(b"Echo: " + data)  # a few bytes: they always fit
+                else:
+                    selector.unregister(key.fileobj)
+                    key.fileobj.close()
+        for key in list(selector.get_map().values()):
+            key.fileobj.close()
+    selector.close()
+
+
+def test_a_thread_per_client_server_has_a_thread_per_client(no_leaks):
+    threads_before = psutil.Process().num_threads()
+    with lab.EchoServer(max_connections=64) as server:  # one handler thread per connection
+        costs = server_cost.measure(server, counts=(20, 5), probes=5)
+    assert [c.clients for c in costs] == [5, 20]
+    for cost in costs:
+        assert abs(cost.threads - (cost.clients + 1)) <= 1
+        assert cost.p50_ms > 0 and isinstance(cost.memory_mib, float)
+    assert psutil.Process().num_threads() <= threads_before + 1  # the handlers ended (the server's own thread)
+
+
+def test_a_selectors_server_keeps_one_thread(no_leaks):
+    with lab.FunctionServer(one_thread_echo) as server:
+        costs = server_cost.measure(server, counts=(5, 50), probes=5)
+    assert [c.threads for c in costs] == [1, 1]
+    assert server_cost.grows_with_clients(costs) == costs[-1].memory_mib - costs[0].memory_mib
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no RLIMIT_NOFILE on Windows")
+def test_a_low_descriptor_limit_is_raised_for_the_measure_and_restored(no_leaks):
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    low = psutil.Process().num_fds() + 20
+    resource.setrlimit(resource.RLIMIT_NOFILE, (low, hard))
+    try:
+        with lab.FunctionServer(one_thread_echo) as server:
+            costs = server_cost.measure(server, counts=(30,), probes=2)  # 60 sockets: over the limit
+        assert costs[0].threads == 1
+        assert resource.getrlimit(resource.RLIMIT_NOFILE) == (low, hard)
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_counts_must_be_positive(no_leaks):
+    with lab.FunctionServer(one_thread_echo) as server:
+        for bad in ((), (0, 10)):
+            with pytest.raises(ValueError, match="mayores que 0"):
+                server_cost.measure(server, counts=bad)
