@@ -1,15 +1,56 @@
-"""Notebook 08's exercises: right, wrong, hanging and stub answers against real sockets."""
+"""Notebook 08's exercises as a mutation suite: classic wrong answers, right ones in other styles.
+
+Every wrong answer below is a mistake students really make with framing (the guide's own
+echo server and client among them). Each must get ✘ (or ◷) in the case that targets it, with
+words in the report that name *that* mistake; every right answer, written unlike the master
+solution, must pass. Each check runs under a hard time limit, so a checker that hangs fails.
+"""
 
 from __future__ import annotations
+
+import codecs
+import threading
 
 import pytest
 
 import labsupport as lab
 
+#: No check of these exercises may take longer, wrong answers and time-outs included (seconds).
+HARD_LIMIT = 40.0
 
-def manejar_lineas(conexion):
+
+def check(exercise_id: str, function) -> lab.exercises.Result:
+    """``lab.comprobar`` under a hard time limit: the test fails if the checker itself hangs."""
+    box = {}
+    worker = threading.Thread(target=lambda: box.update(result=lab.comprobar(exercise_id, function)), daemon=True)
+    worker.start()
+    worker.join(HARD_LIMIT)
+    assert not worker.is_alive(), f"lab.comprobar({exercise_id!r}, {function.__name__}) no terminó en {HARD_LIMIT} s"
+    return box["result"]
+
+
+def failed_cases(result) -> dict[str, str]:
+    return {c.name: c.status for c in result.cases if c.status != "ok"}
+
+
+# == 8.1 manejar_lineas ==================================================================
+def manejar_lineas(conexion):  # the master solution, as in the notebook
+    bufer = bytearray()
+    while datos := conexion.recv(4096):
+        bufer += datos
+        while (fin := bufer.find(b"\n")) != -1:
+            conexion.sendall(b"Echo: " + bufer[: fin + 1])
+            del bufer[: fin + 1]
+    if bufer:
+        conexion.sendall(b"Echo: " + bufer + b"\n")
+
+
+def lineas_con_bytes(conexion):
     bufer = b""
-    while datos := conexion.recv(1024):
+    while True:
+        datos = conexion.recv(1024)
+        if not datos:
+            break
         bufer += datos
         while b"\n" in bufer:
             linea, bufer = bufer.split(b"\n", 1)
@@ -18,12 +59,91 @@ def manejar_lineas(conexion):
         conexion.sendall(b"Echo: " + bufer + b"\n")
 
 
-def eco_por_trozos(conexion):  # the guide's server: one answer per recv
+def lineas_con_makefile(conexion):
+    with conexion.makefile("rb") as entrada:  # closing the file object leaves the socket open
+        for linea in entrada:
+            conexion.sendall(b"Echo: " + linea.rstrip(b"\n") + b"\n")
+
+
+def lineas_con_partition(conexion):
+    pendiente = b""
+    for datos in iter(lambda: conexion.recv(2048), b""):
+        pendiente += datos
+        *completas, pendiente = pendiente.split(b"\n")
+        for linea in completas:
+            conexion.sendall(b"".join([b"Echo: ", linea, b"\n"]))
+    if pendiente:
+        conexion.sendall(b"Echo: %s\n" % pendiente)
+
+
+def eco_de_la_guia(conexion):  # one answer per recv
     while datos := conexion.recv(1024):
         conexion.sendall(b"Echo: " + datos)
 
 
-def recibir_exacto(sock, n):
+def separa_sin_bufer(conexion):  # splits each recv, never keeps half a line
+    while datos := conexion.recv(1024):
+        for linea in datos.split(b"\n"):
+            if linea:
+                conexion.sendall(b"Echo: " + linea + b"\n")
+
+
+def olvida_lo_que_queda(conexion):
+    bufer = b""
+    while datos := conexion.recv(1024):
+        bufer += datos
+        while b"\n" in bufer:
+            linea, bufer = bufer.split(b"\n", 1)
+            conexion.sendall(b"Echo: " + linea + b"\n")
+
+
+def decodifica_cada_recv(conexion):
+    texto = ""
+    while datos := conexion.recv(1024):
+        texto += datos.decode("utf-8")
+        while "\n" in texto:
+            linea, texto = texto.split("\n", 1)
+            conexion.sendall(f"Echo: {linea}\n".encode())
+    if texto:
+        conexion.sendall(f"Echo: {texto}\n".encode())
+
+
+def lineas_con_send(conexion):
+    bufer = b""
+    while datos := conexion.recv(65536):
+        bufer += datos
+        while b"\n" in bufer:
+            linea, bufer = bufer.split(b"\n", 1)
+            conexion.send(b"Echo: " + linea + b"\n")
+    if bufer:
+        conexion.send(b"Echo: " + bufer + b"\n")
+
+
+def cierra_la_conexion(conexion):
+    with conexion:
+        manejar_lineas(conexion)
+
+
+def sin_salto_de_linea(conexion):
+    bufer = b""
+    while datos := conexion.recv(1024):
+        bufer += datos
+        while b"\n" in bufer:
+            linea, bufer = bufer.split(b"\n", 1)
+            conexion.sendall(b"Echo: " + linea)
+    if bufer:
+        conexion.sendall(b"Echo: " + bufer)
+
+
+def lee_una_vez(conexion):
+    bufer = conexion.recv(65536)
+    for linea in bufer.split(b"\n"):
+        if linea:
+            conexion.sendall(b"Echo: " + linea + b"\n")
+
+
+# == 8.2 recibir_exacto ==================================================================
+def recibir_exacto(sock, n):  # the master solution
     partes, recibidos = [], 0
     while recibidos < n:
         datos = sock.recv(n - recibidos)
@@ -34,56 +154,266 @@ def recibir_exacto(sock, n):
     return b"".join(partes)
 
 
-def enviar_mensaje(sock, mensaje):
+def exacto_con_recv_into(sock, n):
+    bufer = bytearray(n)
+    vista = memoryview(bufer)
+    leidos = 0
+    while leidos < n:
+        k = sock.recv_into(vista[leidos:], n - leidos)
+        if k == 0:
+            raise ConnectionAbortedError("el otro lado cerró antes de tiempo")
+        leidos += k
+    return bufer
+
+
+def exacto_recursivo(sock, n):
+    if n == 0:
+        return b""
+    datos = sock.recv(min(n, 4096))
+    if not datos:
+        raise ConnectionError("cerrado antes de tiempo")
+    return datos + exacto_recursivo(sock, n - len(datos))
+
+
+def un_solo_recv(sock, n):
+    return sock.recv(n)
+
+
+def lee_de_mas(sock, n):
+    datos = b""
+    while len(datos) < n:
+        parte = sock.recv(4096)
+        if not parte:
+            raise ConnectionError("cerrado")
+        datos += parte
+    return datos
+
+
+def recorta_lo_que_sobra(sock, n):  # recv(n) instead of recv(n - recibidos)
+    datos = b""
+    while len(datos) < n:
+        parte = sock.recv(n)
+        if not parte:
+            raise ConnectionError("cerrado")
+        datos += parte
+    return datos[:n]
+
+
+def devuelve_menos_si_cierra(sock, n):
+    datos = b""
+    while len(datos) < n:
+        parte = sock.recv(n - len(datos))
+        if not parte:
+            break
+        datos += parte
+    return datos
+
+
+def no_mira_el_cierre(sock, n):  # spins once recv returns b""
+    datos = b""
+    while len(datos) < n:
+        datos += sock.recv(n - len(datos))
+    return datos
+
+
+def lanza_otra_excepcion(sock, n):
+    datos = b""
+    while len(datos) < n:
+        parte = sock.recv(n - len(datos))
+        if not parte:
+            raise EOFError("se acabó")
+        datos += parte
+    return datos
+
+
+def devuelve_texto(sock, n):
+    return recibir_exacto(sock, n).decode("latin-1")
+
+
+def devuelve_la_lista(sock, n):
+    partes, recibidos = [], 0
+    while recibidos < n:
+        datos = sock.recv(n - recibidos)
+        if not datos:
+            raise ConnectionError("cerrado")
+        partes.append(datos)
+        recibidos += len(datos)
+    return partes
+
+
+# == 8.3 enviar_mensaje ==================================================================
+def enviar_mensaje(sock, mensaje):  # the master solution
     datos = mensaje.encode("utf-8")
     sock.sendall(datos)
     return recibir_exacto(sock, len(datos)).decode("utf-8")
 
 
-def enviar_mensaje_guia(sock, mensaje):  # the guide's interactive client: one recv(1024)
-    sock.sendall(mensaje.encode("utf-8"))
+def enviar_con_makefile(sock, mensaje):
+    datos = mensaje.encode("utf-8")
+    sock.sendall(datos)
+    with sock.makefile("rb") as respuesta:
+        return respuesta.read(len(datos)).decode("utf-8")
+
+
+def enviar_con_decodificador(sock, mensaje):  # decodes as it goes, correctly
+    datos = bytes(mensaje, "utf-8")
+    sock.sendall(datos)
+    decodificador = codecs.getincrementaldecoder("utf-8")()
+    texto, faltan = [], len(datos)
+    while faltan:
+        parte = sock.recv(min(faltan, 8192))
+        if not parte:
+            raise ConnectionError("el servidor cerró")
+        faltan -= len(parte)
+        texto.append(decodificador.decode(parte))
+    return "".join(texto) + decodificador.decode(b"", final=True)
+
+
+def cliente_de_la_guia(sock, mensaje):  # one recv(1024)
+    sock.send(mensaje.encode("utf-8"))
     return sock.recv(1024).decode("utf-8")
 
 
-def espera_de_mas(sock, *args):
-    sock.settimeout(None)
-    return sock.recv(1 << 20) + sock.recv(1)
+def un_recv_grande(sock, mensaje):
+    sock.sendall(mensaje.encode("utf-8"))
+    return sock.recv(1 << 20).decode("utf-8")
+
+
+def cuenta_caracteres(sock, mensaje):
+    sock.sendall(mensaje.encode("utf-8"))
+    return recibir_exacto(sock, len(mensaje)).decode("utf-8")
+
+
+def decodifica_cada_fragmento(sock, mensaje):
+    datos = mensaje.encode("utf-8")
+    sock.sendall(datos)
+    texto, recibidos = "", 0
+    while recibidos < len(datos):
+        parte = sock.recv(4096)
+        recibidos += len(parte)
+        texto += parte.decode("utf-8")
+    return texto
+
+
+def envia_con_send(sock, mensaje):
+    datos = mensaje.encode("utf-8")
+    sock.send(datos)
+    return recibir_exacto(sock, len(datos)).decode("utf-8")
+
+
+def devuelve_bytes(sock, mensaje):
+    datos = mensaje.encode("utf-8")
+    sock.sendall(datos)
+    return recibir_exacto(sock, len(datos))
+
+
+def codifica_en_latin1(sock, mensaje):
+    datos = mensaje.encode("latin-1")
+    sock.sendall(datos)
+    return recibir_exacto(sock, len(datos)).decode("latin-1")
+
+
+def no_usa_la_red(sock, mensaje):
+    return mensaje
+
+
+# == the suite ============================================================================
+RIGHT = {
+    "8.1": [manejar_lineas, lineas_con_bytes, lineas_con_makefile, lineas_con_partition],
+    "8.2": [recibir_exacto, exacto_con_recv_into, exacto_recursivo],
+    "8.3": [enviar_mensaje, enviar_con_makefile, enviar_con_decodificador],
+}
+
+#: (exercise, wrong answer, the case it must fail, words of the report that name the mistake)
+WRONG = [
+    ("8.1", eco_de_la_guia, "dos mensajes que llegan en un solo recv", ["respondiste a cada recv tal cual",
+                                                                       "un recv puede traer varios mensajes"]),
+    ("8.1", separa_sin_bufer, "un mensaje partido en varios recv", ["pedazos de línea", "búfer"]),
+    ("8.1", olvida_lo_que_queda, "al cerrar el cliente, responde lo que quede sin '\\n'",
+     ["falta la respuesta a b'dos'", "cuando recv devuelve b''"]),
+    ("8.1", decodifica_cada_recv, "una «ñ» partida entre dos recv", ["UnicodeDecodeError", "medio carácter"]),
+    ("8.1", lineas_con_send, "un cliente que lee despacio y una línea de 1 MiB",
+     ["solo los primeros", "usa sendall()"]),
+    ("8.1", cierra_la_conexion, "no cierra la conexión (lo hace quien te llama)",
+     ["la cerró tu función", "no cierres la conexión"]),
+    ("8.1", sin_salto_de_linea, "dos mensajes que llegan en un solo recv", ["le falta el b'\\n' final"]),
+    ("8.1", lee_una_vez, "un mensaje partido en varios recv", ["b'Echo: ho\\n'", "guarda lo que llega en un búfer"]),
+    ("8.2", un_solo_recv, "junta los fragmentos hasta tener n bytes",
+     ["se pidieron 40 bytes y devolvió 7", "repite hasta reunir n bytes"]),
+    ("8.2", lee_de_mas, "no lee de más: lo que sobra queda para el siguiente recv",
+     ["devolvió 16: leyó de más", "recv(n - recibidos)"]),
+    ("8.2", recorta_lo_que_sobra, "no lee de más: lo que sobra queda para el siguiente recv",
+     ["leyó también 5 de los 6 siguientes", "recv(n - recibidos)"]),
+    ("8.2", devuelve_menos_si_cierra, "si el otro lado cierra antes de tiempo, lanza ConnectionError",
+     ["devolvió 30 bytes sin avisar", "lanza ConnectionError"]),
+    ("8.2", no_mira_el_cierre, "si el otro lado cierra antes de tiempo, lanza ConnectionError",
+     ["una y otra vez sin avanzar", "¿recv() devolvió b''"]),
+    ("8.2", lanza_otra_excepcion, "si el otro lado cierra antes de tiempo, lanza ConnectionError",
+     ["tu función lanzó EOFError", "lanza ConnectionError"]),
+    ("8.2", devuelve_texto, "junta los fragmentos hasta tener n bytes", ["tu función devolvió str"]),
+    ("8.2", devuelve_la_lista, "junta los fragmentos hasta tener n bytes", ["tu función devolvió list"]),
+    ("8.3", cliente_de_la_guia, "5000 caracteres que vuelven en varios fragmentos",
+     ["devolvió solo los primeros 1000 de 5000 caracteres", "lee hasta tener tantos bytes"]),
+    ("8.3", un_recv_grande, "5000 caracteres que vuelven en varios fragmentos",
+     ["devolvió solo los primeros 1000 de 5000 caracteres"]),
+    ("8.3", cuenta_caracteres, "acentos: cuenta bytes, no caracteres",
+     ["UnicodeDecodeError", "no len(mensaje)"]),
+    ("8.3", decodifica_cada_fragmento, "una «ñ» partida entre dos fragmentos de la respuesta",
+     ["UnicodeDecodeError", "decodifica al final"]),
+    ("8.3", envia_con_send, "un servidor que lee despacio y un mensaje de 1 MiB",
+     ["no lo envió entero", "usa sendall()"]),
+    ("8.3", devuelve_bytes, "un mensaje corto", ["se esperaba str y tu función devolvió bytes", "decodifica"]),
+    ("8.3", codifica_en_latin1, "acentos: cuenta bytes, no caracteres", ["no es el mensaje codificado en UTF-8"]),
+    ("8.3", no_usa_la_red, "un mensaje corto", ["el servidor no recibió nada"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("exercise_id", "function"),
+    [(ex, f) for ex, functions in RIGHT.items() for f in functions],
+    ids=lambda v: getattr(v, "__name__", v),
+)
+def test_right_answers_pass(exercise_id, function):
+    result = check(exercise_id, function)
+    assert result, repr(result)
+
+
+@pytest.mark.parametrize(
+    ("exercise_id", "function", "case", "words"), WRONG, ids=[f"{w[0]}-{w[1].__name__}" for w in WRONG]
+)
+def test_wrong_answer_fails_with_the_hint_that_names_it(exercise_id, function, case, words):
+    result = check(exercise_id, function)
+    report = repr(result)
+    assert not result and result.status == "fallo", report
+    assert failed_cases(result).get(case) in ("fallo", "error", "tiempo"), report
+    for word in words:
+        assert word in report, report
+
+
+def test_the_suite_is_large_enough():
+    for exercise_id in RIGHT:
+        assert len(RIGHT[exercise_id]) >= 3  # the master solution and two in other styles
+        assert sum(w[0] == exercise_id for w in WRONG) >= 6
+        assert len(lab.exercises._REGISTRY[exercise_id].cases) >= 4
 
 
 def stub(*args):
     raise NotImplementedError("Escribe aquí tu solución")
 
 
-RIGHT = {"8.1": manejar_lineas, "8.2": recibir_exacto, "8.3": enviar_mensaje}
-WRONG = {
-    "8.1": (eco_por_trozos, "Pista: un recv puede traer varios mensajes"),
-    "8.2": (lambda s, n: s.recv(n), "Pista: un recv devuelve lo que haya llegado"),
-    "8.3": (enviar_mensaje_guia, "lee hasta tenerla entera"),
-}
-
-
-@pytest.mark.parametrize("exercise_id", sorted(RIGHT))
-def test_right_answer_passes(exercise_id):
-    result = lab.comprobar(exercise_id, RIGHT[exercise_id])
-    assert result, repr(result)
-
-
-@pytest.mark.parametrize("exercise_id", sorted(WRONG))
-def test_wrong_answer_fails_with_hint(exercise_id):
-    function, hint = WRONG[exercise_id]
-    result = lab.comprobar(exercise_id, function)
-    assert not result and result.status == "fallo"
-    assert hint in repr(result)
-
-
-@pytest.mark.parametrize("exercise_id", ["8.2", "8.3"])
-def test_hanging_answer_is_cut(exercise_id):
-    result = lab.comprobar(exercise_id, espera_de_mas)
-    assert not result
-    assert "tiempo" in {c.status for c in result.cases}
-
-
 @pytest.mark.parametrize("exercise_id", sorted(RIGHT))
 def test_stub_is_pending(exercise_id):
-    assert lab.comprobar(exercise_id, stub).status == "pendiente"
+    assert check(exercise_id, stub).status == "pendiente"
 
+
+def test_a_pending_helper_is_named():
+    def recibir_exacto(sock, n):
+        raise NotImplementedError("Escribe aquí tu solución")
+
+    def enviar_mensaje(sock, mensaje):
+        sock.sendall(mensaje.encode("utf-8"))
+        return recibir_exacto(sock, len(mensaje.encode("utf-8"))).decode("utf-8")
+
+    result = check("8.3", enviar_mensaje)
+    assert result.status == "pendiente"
+    assert "recibir_exacto() (la del ejercicio 8.2)" in repr(result)

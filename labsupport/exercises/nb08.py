@@ -1,159 +1,455 @@
-"""Exercises of notebook 08, "Ejemplo completo": an echo server and client that respect framing."""
+"""Exercises of notebook 08, "Ejemplo completo": an echo server and client that respect framing.
+
+Every case that reads makes "one recv() is one message" fail, and never by luck: the pieces
+are sent one at a time, each only after the student's socket has read the previous one
+(:mod:`._pacing`). The slow cases force a partial ``send()``: small socket buffers and a
+peer that starts reading late, so code that ignores what ``send()`` returns loses bytes.
+Each message is computed from the bytes that actually travelled, and names what the
+student's code did with them.
+"""
 
 from __future__ import annotations
 
+import itertools
+import select
 import socket
 import threading
 import time
 
-from ..echo import EchoServer
-from ..faults import Drip, Truncate
-from . import Fail, exercise
-from ._checks import read_to_eof
+from . import Fail, brief, exercise, expect_type
+from ._checks import MAX_RESPONSE
+from ._pacing import send_paced, student_finished, unread
+
+PREFIX = b"Echo: "
+#: Socket buffers of the slow cases (the system may double them): small, so they fill at once.
+BUFFER = 64 * 1024
+#: The timeout of the sockets handed to the student: it must not fire (the case's own time
+#: limit cuts a hanging answer first), and it makes a too-early ``send()`` return a part.
+STUDENT_TIMEOUT = 10.0
+#: A wait of the checker that must not run out when the student's code is right.
+PATIENCE = 5.0
+#: A slow reader starts reading this long after the first byte of the answer arrived.
+SLOW_START = 0.2
+#: The echo peer of 8.3 gives up on a message after this long without a byte (a part was never sent).
+IDLE = 2.0
+BIG = 1024 * 1024
 
 
-def _connected_pair(ctx) -> tuple[socket.socket, socket.socket]:
-    """A real TCP connection on loopback: (client side, server side)."""
+def _connected_pair(ctx, *, small_buffers: bool = False) -> tuple[socket.socket, socket.socket]:
+    """A real TCP connection on loopback: (client side, server side), both owned by ``ctx``."""
     listener = ctx.own(socket.socket())
+    client = ctx.own(socket.socket())
+    if small_buffers:  # set before connecting: the accepted socket inherits the listener's
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, BUFFER)
+        for option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
+            client.setsockopt(socket.SOL_SOCKET, option, BUFFER)
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
-    client = ctx.own(socket.create_connection(listener.getsockname(), timeout=3))
+    client.settimeout(STUDENT_TIMEOUT)
+    client.connect(listener.getsockname())
     server_side, _ = listener.accept()
     ctx.own(server_side)
-    server_side.settimeout(3)
+    if small_buffers:
+        server_side.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, BUFFER)
+    server_side.settimeout(STUDENT_TIMEOUT)
     return client, server_side
 
 
-def _feed(client: socket.socket, pieces: list[bytes], pause: float) -> threading.Thread:
-    """Send ``pieces`` with pauses from another thread, then half-close (EOF for the handler)."""
-
-    def run() -> None:
-        try:
-            for piece in pieces:
-                client.sendall(piece)
-                time.sleep(pause)
-            client.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
-
-    thread = threading.Thread(target=run, daemon=True)
+def _in_thread(target, name: str) -> threading.Thread:
+    thread = threading.Thread(target=target, name=name, daemon=True)
     thread.start()
     return thread
+
+
+class _Reader:
+    """The checker's client reading every byte of the answers until EOF, in its own thread.
+
+    ``slow``: it starts reading only ``SLOW_START`` seconds after the first byte arrived (the
+    student's ``send()`` has returned by then, with whatever part fitted in the buffers).
+    """
+
+    def __init__(self, sock: socket.socket, slow: bool = False) -> None:
+        self._sock, self._slow = sock, slow
+        self._parts: list[bytes] = []
+        self._thread = _in_thread(self._run, "comprobar-lector")
+
+    def _run(self) -> None:
+        size = 0
+        try:
+            if self._slow:
+                select.select([self._sock], [], [], PATIENCE)
+                time.sleep(SLOW_START)  # the slowness under test, not a wait for something
+            while size < MAX_RESPONSE and (data := self._sock.recv(65536)):
+                self._parts.append(data)
+                size += len(data)
+        except (OSError, ValueError):  # the case ended (closed) or the student's side reset: keep what came
+            pass
+
+    def result(self) -> bytes:
+        self._thread.join(PATIENCE)
+        return b"".join(self._parts)
 
 
 # -- 8.1 ---------------------------------------------------------------------------
 lineas = exercise("8.1", "Un manejador de eco que respeta los mensajes", "manejar_lineas")
 
 
-def _check_lines(funcion, ctx, pieces: list[bytes], pause: float, expected: bytes) -> None:
-    client, server_side = _connected_pair(ctx)
-    feeder = _feed(client, pieces, pause)
-    funcion(server_side)
-    feeder.join(2)
-    server_side.close()
-    got = read_to_eof(client)
-    if got != expected:
-        raise Fail(f"el cliente recibió {got!r} y esperaba {expected!r}")
+def _expected_lines(data: bytes) -> tuple[bytes, list[bytes]]:
+    lines = data.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    return b"".join(PREFIX + line + b"\n" for line in lines), lines
+
+
+def _count(k: int, one: str, many: str) -> str:
+    return f"{k} {one if k == 1 else many}"
+
+
+def _explain_lines(got: bytes, pieces: list[bytes]) -> str | None:
+    """What the student's handler did, from what the client received; None if it was right."""
+    expected, lines = _expected_lines(b"".join(pieces))
+    if got == expected:
+        return None
+    if not got:
+        return "el cliente no recibió ninguna respuesta"
+    said = f"el cliente recibió {brief(got)}"
+    asked = _count(len(lines), "línea", "líneas")
+    if got == b"".join(PREFIX + p for p in pieces):
+        return (f"{said}: respondiste a cada recv tal cual ({_count(len(pieces), 'recv', 'recv')} para {asked}), "
+                "pero un recv no es un mensaje")
+    if got == b"".join(PREFIX + line for line in lines):
+        return f"{said}: a cada respuesta le falta el b'\\n' final"
+    fragments = [part for p in pieces for part in p.split(b"\n") if part]
+    if len(fragments) > len(lines) and got == b"".join(PREFIX + f + b"\n" for f in fragments):
+        return (f"{said}: respondiste a pedazos de línea ({brief(fragments[0])} llegó sin su '\\n' y "
+                "había que esperar al resto)")
+    if not b"".join(pieces).endswith(b"\n") and got == expected[: expected.rindex(PREFIX)]:
+        return f"{said}: falta la respuesta a {brief(lines[-1])}, lo que quedaba sin '\\n' cuando el cliente cerró"
+    if len(got) < len(expected) and expected.startswith(got):
+        return (f"el cliente recibió solo los primeros {len(got)} de {len(expected)} bytes de la respuesta: "
+                "se perdió el resto")
+    if (answers := got.count(PREFIX)) > len(lines):
+        return (f"el cliente recibió {_count(answers, 'respuesta', 'respuestas')} para {asked}: respondiste "
+                "antes de tener cada línea completa (un recv trae un fragmento, no una línea)")
+    if brief(got) == brief(expected):
+        return f"el cliente recibió {len(got)} bytes y esperaba {len(expected)}: {brief(got, 30)}"
+    return f"{said} y esperaba {brief(expected)}"
+
+
+def _serve_lines(funcion, ctx, pieces: list[bytes], *, slow: bool = False) -> tuple[bytes, bool]:
+    """Run the handler on a real connection fed with ``pieces``; return (answers, closed it?)."""
+    client, conn = _connected_pair(ctx, small_buffers=slow)
+    finished = student_finished(funcion)
+    reader = _Reader(client, slow)
+
+    def feed() -> None:
+        try:
+            send_paced(client, pieces, conn, finished, wait_last=True)
+            client.shutdown(socket.SHUT_WR)  # the client is done: recv() gives b"" to the handler
+        except OSError:
+            pass
+
+    feeder = _in_thread(feed, "comprobar-cliente")
+    funcion(conn)
+    closed = conn.fileno() == -1
+    conn.close()  # the end of the conversation, as the caller of the handler would do
+    feeder.join(PATIENCE)
+    return reader.result(), closed
+
+
+def _check_lines(funcion, ctx, pieces: list[bytes], *, slow: bool = False) -> bool:
+    got, closed = _serve_lines(funcion, ctx, pieces, slow=slow)
+    problem = _explain_lines(got, pieces)
+    if problem:
+        raise Fail(problem)
+    return closed
 
 
 @lineas.case(
     "dos mensajes que llegan en un solo recv",
-    hint="un recv puede traer varios mensajes: separa por b'\\n' y responde a cada uno.",
+    hint="un recv puede traer varios mensajes: separa por b'\\n' y responde a cada línea completa.",
+    time_limit=3.0,
 )
 def _(funcion, ctx):
-    _check_lines(funcion, ctx, [b"hola\nadi\xc3\xb3s\n"], 0, "Echo: hola\nEcho: adiós\n".encode())
+    _check_lines(funcion, ctx, ["hola\nadiós\n".encode()])
 
 
 @lineas.case(
     "un mensaje partido en varios recv",
     hint="guarda lo que llega en un búfer y responde solo cuando haya una línea completa.",
+    time_limit=3.0,
 )
 def _(funcion, ctx):
-    _check_lines(funcion, ctx, [b"ho", b"la\nmun", b"do\n"], 0.05, b"Echo: hola\nEcho: mundo\n")
+    _check_lines(funcion, ctx, [b"ho", b"la\nmun", b"do\n"])
 
 
 @lineas.case(
-    "termina cuando el cliente cierra, respondiendo lo que quede",
-    hint="cuando recv devuelve b'' el cliente terminó: responde el trozo sin '\\n' que quede y sal del bucle.",
+    "al cerrar el cliente, responde lo que quede sin '\\n'",
+    hint="cuando recv devuelve b'' el cliente terminó: responde el fragmento sin '\\n' que quede en el "
+    "búfer y sal del bucle.",
+    time_limit=3.0,
 )
 def _(funcion, ctx):
-    _check_lines(funcion, ctx, [b"uno\ndos"], 0, b"Echo: uno\nEcho: dos\n")
+    _check_lines(funcion, ctx, [b"uno\ndos"])
+
+
+@lineas.case(
+    "una «ñ» partida entre dos recv",
+    hint="trabaja con bytes: medio carácter (b'\\xc3') no se puede decodificar; no decodifiques cada fragmento.",
+    time_limit=3.0,
+)
+def _(funcion, ctx):
+    _check_lines(funcion, ctx, [b"a\xc3", b"\xb1o\n"])
+
+
+@lineas.case(
+    "un cliente que lee despacio y una línea de 1 MiB",
+    hint="send() envía solo lo que cabe cuando el cliente lee despacio: usa sendall(). Y la línea llega en "
+    "muchos recv: júntalos en el búfer.",
+)
+def _(funcion, ctx):
+    _check_lines(funcion, ctx, [b"x" * BIG + b"\n"], slow=True)
+
+
+@lineas.case(
+    "no cierra la conexión (lo hace quien te llama)",
+    hint="no cierres la conexión (ni con `with conexion:`): la cierra quien llamó a tu función.",
+    time_limit=3.0,
+)
+def _(funcion, ctx):
+    if _check_lines(funcion, ctx, [b"hola\n"]):
+        raise Fail("al volver de tu función la conexión ya estaba cerrada: la cerró tu función")
 
 
 # -- 8.2 ---------------------------------------------------------------------------
 exacto = exercise("8.2", "Recibir exactamente n bytes", "recibir_exacto")
 
 
+def _receive_exact(funcion, ctx, pieces: list[bytes], n: int, *, close: bool = False) -> tuple[bytes, socket.socket]:
+    """Call ``funcion(sock, n)`` while the peer sends ``pieces`` one read at a time (then closes)."""
+    sock, peer = _connected_pair(ctx)
+    finished = student_finished(funcion)
+
+    def feed() -> None:
+        try:
+            send_paced(peer, pieces, sock, finished, wait_last=close)
+            if close:
+                peer.close()
+        except OSError:
+            pass
+
+    feeder = _in_thread(feed, "comprobar-servidor")
+    got = funcion(sock, n)
+    feeder.join(PATIENCE)
+    return bytes(expect_type(got, (bytes, bytearray))), sock
+
+
+def _expect_n(got: bytes, expected: bytes) -> None:
+    if got == expected:
+        return
+    n = len(expected)
+    if len(got) < n:
+        raise Fail(f"se pidieron {n} bytes y devolvió {len(got)}: los demás llegaron después, en otros recv")
+    if len(got) > n:
+        raise Fail(f"se pidieron {n} bytes y devolvió {len(got)}: leyó de más")
+    raise Fail(f"devolvió {n} bytes, pero no los enviados: {brief(got)}")
+
+
 @exacto.case(
-    "junta los trozos hasta tener n bytes",
+    "junta los fragmentos hasta tener n bytes",
     hint="un recv devuelve lo que haya llegado: repite hasta reunir n bytes.",
+    time_limit=3.0,
 )
 def _(funcion, ctx):
     payload = bytes(range(40))
-    server = ctx.own(Drip(payload=payload, piece=7, delay=0.02))
-    sock = ctx.own(socket.create_connection(server.address, timeout=3))
-    got = funcion(sock, 40)
-    if got != payload:
-        raise Fail(f"se esperaban los 40 bytes enviados y devolvió {len(got)} bytes distintos")
+    got, _ = _receive_exact(funcion, ctx, [payload[:7], payload[7:14], payload[14:]], 40)
+    _expect_n(got, payload)
+
+
+@exacto.case(
+    "un bloque grande (300 000 bytes en tres envíos)",
+    hint="ningún recv trae 300 000 bytes de una vez: repite hasta reunirlos.",
+)
+def _(funcion, ctx):
+    payload = ctx.rng.randbytes(300_000)
+    got, _ = _receive_exact(funcion, ctx, [payload[i : i + 100_000] for i in range(0, 300_000, 100_000)], 300_000)
+    _expect_n(got, payload)
 
 
 @exacto.case(
     "no lee de más: lo que sobra queda para el siguiente recv",
     hint="pide a recv como mucho lo que falta: recv(n - recibidos).",
+    time_limit=3.0,
 )
 def _(funcion, ctx):
-    client, server_side = _connected_pair(ctx)
-    server_side.sendall(b"0123456789ABCDEF")
-    time.sleep(0.05)
-    first = funcion(client, 10)
-    rest = client.recv(100)
-    if first != b"0123456789" or rest != b"ABCDEF":
-        raise Fail(f"devolvió {first!r} y después quedaba {rest!r}; se esperaba b'0123456789' y b'ABCDEF'")
+    got, sock = _receive_exact(funcion, ctx, [b"01234", b"56789ABCDEF"], 10)
+    _expect_n(got, b"0123456789")
+    left = unread(sock)
+    if left is None:  # this system cannot count unread bytes: try to read them, briefly
+        sock.settimeout(0.2)
+        try:
+            left = len(sock.recv(100))
+        except TimeoutError:
+            left = 0
+    if left < 6:
+        raise Fail(
+            f"devolvió los 10 bytes pedidos, pero leyó también {6 - left} de los 6 siguientes (b'ABCDEF'), "
+            "que ya no están en el socket para quien lea después"
+        )
 
 
 @exacto.case(
     "si el otro lado cierra antes de tiempo, lanza ConnectionError",
     hint="si recv devuelve b'' antes de tener n bytes, lanza ConnectionError (no devuelvas menos).",
+    time_limit=3.0,
 )
 def _(funcion, ctx):
-    server = ctx.own(Truncate(payload=b"x" * 100, keep=30))
-    sock = ctx.own(socket.create_connection(server.address, timeout=3))
     try:
-        got = funcion(sock, 100)
+        got, _ = _receive_exact(funcion, ctx, [b"x" * 30], 100, close=True)
     except ConnectionError:
         return
-    raise Fail(f"el servidor cerró tras 30 de 100 bytes y tu función devolvió {len(got)} bytes sin avisar")
+    raise Fail(f"el otro lado cerró tras enviar 30 de los 100 bytes y tu función devolvió {len(got)} bytes sin avisar")
 
 
 # -- 8.3 ---------------------------------------------------------------------------
 cliente = exercise("8.3", "El cliente de eco, arreglado", "enviar_mensaje")
 
 
-def _echo_case(funcion, ctx, message: str) -> None:
-    server = ctx.own(EchoServer(prefix=b""))  # a plain echo: the answer is the message itself
-    sock = ctx.own(socket.create_connection(server.address, timeout=3))
-    answer = funcion(sock, message)
-    if answer != message:
-        shown = answer if len(str(answer)) < 60 else f"{str(answer)[:40]}… ({len(answer)} caracteres)"
-        raise Fail(f"se esperaba el mismo mensaje ({len(message)} caracteres) y devolvió {shown!r}")
+class _EchoPeer:
+    """The checker's plain echo server for one connection, in its own thread.
+
+    It reads the whole message, then echoes it back cut at ``cuts`` (byte offsets), each
+    piece sent only after the student's socket read the previous one. ``slow``: it starts
+    reading ``SLOW_START`` seconds after the first byte came, so a ``send()`` can fit only a
+    part. If the message stops short (nothing for ``IDLE`` seconds: a part was never sent; or
+    the student's function returned), it echoes what came and closes, so the student's code
+    does not wait for ever.
+    """
+
+    def __init__(self, conn, client, expected: bytes, cuts: tuple[int, ...], slow: bool, finished) -> None:
+        self._conn, self._client, self._expected = conn, client, expected
+        self._cuts, self._slow, self._finished = cuts, slow, finished
+        self.received = b""
+        self._read = threading.Event()  # set once ``received`` is final
+        self._thread = _in_thread(self._run, "comprobar-eco")
+
+    @property
+    def short(self) -> bool:
+        return len(self.received) < len(self._expected)
+
+    def wait_read(self) -> None:
+        """Wait until the peer has read all it will (it stops once the student's function returned)."""
+        self._read.wait(PATIENCE)
+
+    def _more_coming(self) -> bool:
+        """Wait until the student's next bytes are readable; False once they will not come
+        (the student's function returned, or nothing came for ``IDLE`` seconds)."""
+        deadline = time.monotonic() + IDLE
+        while time.monotonic() < deadline:
+            if select.select([self._conn], [], [], 0.05)[0]:
+                return True
+            if self._finished():
+                return False
+        return False
+
+    def _run(self) -> None:
+        try:
+            got = bytearray()
+            try:
+                if self._slow and self._more_coming():
+                    time.sleep(SLOW_START)  # the slowness under test
+                while len(got) < len(self._expected) and self._more_coming():
+                    if not (data := self._conn.recv(65536)):
+                        break
+                    got += data
+            finally:
+                self.received = bytes(got)
+                self._read.set()
+            bounds = [0, *(c for c in self._cuts if 0 < c < len(got)), len(got)]
+            pieces = [bytes(got[a:b]) for a, b in itertools.pairwise(bounds) if b > a]
+            send_paced(self._conn, pieces, self._client, self._finished, wait_last=self.short)
+            if self.short:
+                self._conn.close()
+        except (OSError, ValueError):  # the case ended and closed the sockets
+            pass
 
 
-@cliente.case("un mensaje corto", hint="sendall(mensaje.encode('utf-8')) y lee la respuesta.")
+def _echo_case(funcion, ctx, message: str, cuts: tuple[int, ...] = (), *, slow: bool = False) -> None:
+    sock, conn = _connected_pair(ctx, small_buffers=slow)
+    expected = message.encode("utf-8")
+    peer = _EchoPeer(conn, sock, expected, cuts, slow, student_finished(funcion))
+    try:
+        answer = funcion(sock, message)
+    except Exception as exc:
+        _check_server_got(peer, expected, exc)
+        raise
+    _check_server_got(peer, expected, None)
+    answer = expect_type(answer, str)
+    if answer == message:
+        return
+    if len(answer) < len(message) and message.startswith(answer):
+        raise Fail(
+            f"devolvió solo los primeros {len(answer)} de {len(message)} caracteres: falta el resto de la respuesta"
+        )
+    shown = brief(answer) if len(answer) < 60 else f"{brief(answer, 40)} ({len(answer)} caracteres)"
+    raise Fail(f"se esperaba el mismo mensaje ({len(message)} caracteres) y devolvió {shown}")
+
+
+def _check_server_got(peer: _EchoPeer, expected: bytes, error: BaseException | None) -> None:
+    """If the server did not get the message whole and in UTF-8, that is the mistake to report."""
+    peer.wait_read()
+    got = peer.received
+    if got == expected or (error is not None and (not got or isinstance(error, NotImplementedError))):
+        return  # nothing to add: the student's own exception (or none) tells what happened
+    if not got:
+        raise Fail("el servidor no recibió nada: tu función no envió el mensaje") from error
+    if not expected.startswith(got):
+        raise Fail(f"el servidor recibió {brief(got)}, que no es el mensaje codificado en UTF-8") from error
+    raise Fail(
+        f"el servidor recibió solo {len(got)} de los {len(expected)} bytes del mensaje: tu función no lo envió "
+        "entero (¿send() sin mirar cuántos bytes envió?)"
+    ) from error
+
+
+@cliente.case(
+    "un mensaje corto",
+    hint="envía con sendall(mensaje.encode('utf-8')) y devuelve texto (str): decodifica la respuesta.",
+    time_limit=3.0,
+)
 def _(funcion, ctx):
     _echo_case(funcion, ctx, "hola")
 
 
 @cliente.case(
-    "un mensaje de 5000 caracteres (no cabe en un recv(1024))",
-    hint="la respuesta mide lo mismo que el mensaje en bytes: lee hasta tenerla entera.",
+    "5000 caracteres que vuelven en varios fragmentos",
+    hint="la respuesta llega en varios fragmentos: lee hasta tener tantos bytes como enviaste.",
+    time_limit=3.0,
 )
 def _(funcion, ctx):
-    _echo_case(funcion, ctx, "abcdefghij" * 500)
+    _echo_case(funcion, ctx, "abcdefghij" * 500, cuts=(1000, 3000))
 
 
 @cliente.case(
     "acentos: cuenta bytes, no caracteres",
-    hint="'ñ' ocupa 2 bytes en UTF-8: compara longitudes en bytes y decodifica al final.",
+    hint="'ñ' ocupa 2 bytes en UTF-8: espera len(mensaje.encode('utf-8')) bytes, no len(mensaje).",
+    time_limit=4.0,
 )
 def _(funcion, ctx):
-    _echo_case(funcion, ctx, "año pequeño " * 300)
+    _echo_case(funcion, ctx, "año pequeño " * 300, cuts=(2000,))
+
+
+@cliente.case(
+    "una «ñ» partida entre dos fragmentos de la respuesta",
+    hint="junta los bytes de la respuesta y decodifica al final: medio carácter no se puede decodificar.",
+    time_limit=3.0,
+)
+def _(funcion, ctx):
+    _echo_case(funcion, ctx, "mañana por la mañana", cuts=(3,))  # b"ma\xc3" | b"\xb1ana..."
+
+
+@cliente.case(
+    "un servidor que lee despacio y un mensaje de 1 MiB",
+    hint="send() envía solo lo que cabe cuando el otro lado lee despacio: usa sendall().",
+)
+def _(funcion, ctx):
+    _echo_case(funcion, ctx, "abcdefghij" * (BIG // 10), slow=True)
