@@ -26,8 +26,8 @@ second kind needs two things to appear in a notebook in under a second:
    retransmission, 1 s after the SYN).
 
 macOS (``TCP_RXT_CONNDROPTIME``) and Windows (``TCP_MAXRT``) have their own options; the
-course produces the kernel's ETIMEDOUT on Linux only and says so elsewhere
-(:class:`NotOnThisSystemError`).
+course produces the kernel's ETIMEDOUT on Linux only, and elsewhere falls back to Python's
+timeout, saying so (:func:`set_kernel_timeout` returns False).
 
 ``EMFILE`` ("too many open files") is the other error a kernel decides by itself: the limit
 on open descriptors is **per process** (``RLIMIT_NOFILE``), not for the whole system (that
@@ -44,35 +44,31 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from ._errors import LabError
 from ._faults_base import IdleServer, check_number
 
-
-class NotOnThisSystemError(LabError, OSError):
-    """The experiment needs an option this operating system does not have."""
-
-
-def _linux_only(what: str) -> None:
-    if not sys.platform.startswith("linux"):
-        raise NotOnThisSystemError(
-            f"{what} es una opción de Linux y este sistema es {sys.platform}. En macOS la opción "
-            "parecida es TCP_RXT_CONNDROPTIME y en Windows TCP_MAXRT; el curso solo provoca el "
-            "ETIMEDOUT del núcleo en Linux. Lo demás del cuaderno funciona igual."
-        )
+#: Whether this system lets a program shorten the kernel's own deadline (Linux ``TCP_USER_TIMEOUT``).
+KERNEL_TIMEOUT = sys.platform.startswith("linux")
 
 
-def set_kernel_timeout(sock: socket.socket, seconds: float) -> None:
-    """Give the kernel its own deadline on ``sock`` (Linux ``TCP_USER_TIMEOUT``, in milliseconds).
+def set_kernel_timeout(sock: socket.socket, seconds: float) -> bool:
+    """Give the kernel its own deadline on ``sock`` (Linux ``TCP_USER_TIMEOUT``); True if it was set.
 
     When data stays unsent or unacknowledged for ``seconds`` (or a ``connect`` gets no
     answer to its SYN), the kernel aborts the connection and the pending or next call raises
     ``TimeoutError`` with ``errno == errno.ETIMEDOUT``. Unlike ``settimeout()``, the
     connection is gone afterwards: it is the kernel giving up, not Python stopping a wait.
+
+    Where the system has no such option (macOS, Windows: see the module), Python's own
+    timeout is set instead and False is returned, so that a notebook cell never waits
+    forever: it then shows Python's ``TimeoutError`` (errno None), and says so.
     """
     check_number("seconds", seconds, 0.01, 600.0)
-    _linux_only("TCP_USER_TIMEOUT")
+    if not KERNEL_TIMEOUT:
+        sock.settimeout(seconds)
+        return False
     option = getattr(socket, "TCP_USER_TIMEOUT", 18)  # 18 in linux/tcp.h; Python may lack the name
     sock.setsockopt(socket.IPPROTO_TCP, option, max(1, round(seconds * 1000)))
+    return True
 
 
 class NeverReads(IdleServer):
@@ -126,18 +122,16 @@ def descriptor_limit(free: int = 5) -> Iterator[int]:
     """Lower this process's soft ``RLIMIT_NOFILE`` so that only ``free`` more descriptors fit; restore it after.
 
     Inside the block the ``free + 1``-th socket (or file) raises ``OSError`` with errno
-    ``EMFILE``: the limit is the process's own. Unix only (``resource`` module); on Windows
-    sockets are handles with no small per-process limit, and this raises
-    :class:`NotOnThisSystemError`. Yields the limit in force inside the block.
+    ``EMFILE``: the limit is the process's own. Yields the limit in force inside the block.
+    Unix only (``resource`` module): on Windows sockets are handles with no small
+    per-process limit to lower, so nothing changes and None is yielded.
     """
     check_number("free", free, 1, 64)
     try:
         import resource
-    except ImportError:
-        raise NotOnThisSystemError(
-            "Este sistema no tiene el módulo resource (Windows): allí los sockets son handles del "
-            "sistema y no hay un límite pequeño de descriptores por proceso que bajar."
-        ) from None
+    except ImportError:  # Windows
+        yield None
+        return
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     limit = _first_free_descriptors(int(free), soft)
     resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))

@@ -41,7 +41,7 @@ from ._errors import LabError
 from ._faults_base import FaultParameterError, FaultServer
 from ._faults_connect import ClosedPort, NeverAccepts
 from ._faults_flaky import Attempt, Flaky
-from ._faults_kernel import NeverReads, NotOnThisSystemError, descriptor_limit, set_kernel_timeout
+from ._faults_kernel import KERNEL_TIMEOUT, NeverReads, descriptor_limit, set_kernel_timeout
 from ._faults_names import (
     UNRESOLVABLE_HOST,
     ErrnoInfo,
@@ -55,6 +55,7 @@ from ._faults_stream import Drip, HalfClose, Hangup, Reset, Silent, Truncate
 
 __all__ = [
     "FAULTS",
+    "KERNEL_TIMEOUT",
     "UNRESOLVABLE_HOST",
     "Attempt",
     "ClosedPort",
@@ -67,7 +68,6 @@ __all__ = [
     "Hangup",
     "NeverAccepts",
     "NeverReads",
-    "NotOnThisSystemError",
     "Order",
     "Orders",
     "Reset",

@@ -1,9 +1,16 @@
 """Exercises of notebook 06, "La respuesta del servidor": parse, decode and frame real responses.
 
-The bytes come from the course's own :class:`~labsupport.http.HttpServer` (its ``/raw/``
-endpoints send responses byte for byte as the guide's examples do, mistakes included), so
-a student's parser meets exactly what a socket delivers: CRLF or bare LF, binary bodies,
-chunked bodies with extensions, connections that stay open after the response.
+6.1 and 6.2 take bytes; the bytes come from the course's own
+:class:`~labsupport.http.HttpServer` (its ``/raw/`` endpoints send responses byte for byte as
+the guide's examples do, mistakes included) or are written here to hold one trap each.
+6.3 and 6.4 read from a socket. Their connections are :class:`~._paced.Paced`: the far end
+sends one piece at a time, each only after the student's socket has read the previous one,
+so "one ``recv()`` is one message" and "look for the blank line in the newest fragment only"
+fail on every run, never by luck; and the connection stays open (keep-alive) unless the case
+is about the server closing, so reading "until ``b''``" waits for the time limit.
+
+Every message is computed from what came back; a case that checks what the student's socket
+still holds reads it itself, so "bytes lost" is measured, not guessed.
 """
 
 from __future__ import annotations
@@ -15,11 +22,18 @@ from .._http_content import SAMPLE_TEXT, UTF8_DEMO
 from ..http import DEFAULT_DOCROOT, HttpServer
 from . import Fail, exercise
 from ._checks import fetch
+from ._framework import brief
+from ._paced import Paced, slices
 
 
-def _request(path: str, *, close: bool) -> bytes:
-    connection = "close" if close else "keep-alive"
-    return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: {connection}\r\n\r\n".encode("ascii")
+def _kind(value: object) -> str:
+    """What came back, for a message: "None", or its type and a short repr ("str 'HTTP/1.1 200 OK'")."""
+    return "None" if value is None else f"{type(value).__name__} {brief(value, 50)}"
+
+
+def _same(what: str, got: object, expected: object) -> None:
+    if got != expected:
+        raise Fail(f"{what}: se esperaba {brief(expected)} y tu función dio {brief(got)}")
 
 
 def _split(raw: bytes) -> tuple[bytes, bytes]:
@@ -27,44 +41,51 @@ def _split(raw: bytes) -> tuple[bytes, bytes]:
     return head, body
 
 
-def _dict_result(result: object) -> dict:
-    if not isinstance(result, dict):
-        raise Fail(f"se esperaba un diccionario y tu función devolvió {type(result).__name__}")
-    missing = [k for k in ("version", "codigo", "mensaje", "headers", "cuerpo") if k not in result]
-    if missing:
-        raise Fail(f"al diccionario le faltan las claves {missing}")
-    return result
-
-
-def _same(what: str, got: object, expected: object) -> None:
-    if got != expected:
-        shown = repr(got)
-        if len(shown) > 80:
-            shown = shown[:80] + "…"
-        raise Fail(f"{what}: se esperaba {expected!r:.80} y tu función dio {shown}")
-
-
 # -- 6.1 ---------------------------------------------------------------------------
-parser = exercise("6.1", "Parsear una respuesta desde bytes", "parsear_respuesta")
+parser = exercise("6.1", "Analizar una respuesta desde bytes", "parsear_respuesta")
+
+_KEYS = ("version", "codigo", "mensaje", "headers", "cuerpo")
+
+
+def _parsed(funcion, data: bytes) -> dict:
+    """Call the student's parser and validate the shape of what came back."""
+    result = funcion(data)
+    if not isinstance(result, dict):
+        raise Fail(f"se esperaba un diccionario y tu función devolvió {_kind(result)}")
+    missing = [k for k in _KEYS if k not in result]
+    if missing:
+        raise Fail(f"al diccionario le faltan las claves {missing} (tiene {sorted(map(str, result))})")
+    if not isinstance(result["headers"], dict):
+        raise Fail(f"'headers' debe ser un diccionario y es {_kind(result['headers'])}")
+    body = result["cuerpo"]
+    if isinstance(body, str):
+        raise Fail("'cuerpo' es texto (str): el cuerpo se queda en bytes, sin decodificar")
+    if not isinstance(body, (bytes, bytearray)):
+        raise Fail(f"'cuerpo' debe ser bytes y es {_kind(body)}")
+    return result
 
 
 @parser.case(
     "línea de estado: versión, código (int) y mensaje con espacios (404 Not Found)",
-    hint="la primera línea es «HTTP/1.1 404 Not Found»: split(b' ', 2) da tres partes; int() del código.",
-    time_limit=2.0,
+    hint="la primera línea es «HTTP/1.1 404 Not Found»: split(' ', 2) da tres partes (el mensaje puede "
+    "tener espacios); y el código se convierte con int().",
+    time_limit=3.0,
 )
 def _(funcion, ctx):
     server = ctx.own(HttpServer())
-    r = _dict_result(funcion(fetch(server.address, "/status/404")))
+    r = _parsed(funcion, fetch(server.address, "/status/404"))
     _same("la versión", r["version"], "HTTP/1.1")
+    if r["codigo"] == "404":
+        raise Fail("el código es el texto '404': conviértelo en número con int()")
     _same("el código", r["codigo"], 404)
     _same("el mensaje", r["mensaje"], "Not Found")
 
 
 @parser.case(
     "cabeceras: nombre en minúsculas, valor sin espacios alrededor, «:» dentro del valor",
-    hint="parte cada línea en el primer «:» (split(':', 1)), y usa .strip() y .lower() en el nombre.",
-    time_limit=2.0,
+    hint="parte cada línea en el PRIMER «:» (split(':', 1)), y usa .strip() en los dos lados y .lower() "
+    "en el nombre.",
+    time_limit=3.0,
 )
 def _(funcion, ctx):
     raw = (
@@ -75,55 +96,60 @@ def _(funcion, ctx):
         b"\r\n"
         b"ok"
     )
-    r = _dict_result(funcion(raw))
-    headers = r["headers"]
-    if not isinstance(headers, dict):
-        raise Fail(f"'headers' debe ser un diccionario y es {type(headers).__name__}")
+    headers = _parsed(funcion, raw)["headers"]
+    upper = sorted(k for k in headers if isinstance(k, str) and k != k.lower())
+    if upper:
+        raise Fail(f"hay nombres de cabecera que no están en minúsculas: {upper}")
+    location = headers.get("location")
+    if location in ("http", " http"):
+        raise Fail("headers['location'] quedó en 'http': cortaste también en los «:» del valor")
+    if isinstance(location, str) and location != location.strip():
+        raise Fail(f"headers['location'] tiene espacios alrededor: {location!r}")
     _same("headers['content-type']", headers.get("content-type"), "text/plain; charset=utf-8")
-    _same("headers['location']", headers.get("location"), "http://127.0.0.1:8080/get?a=1")
+    _same("headers['location']", location, "http://127.0.0.1:8080/get?a=1")
     _same("headers['content-length']", headers.get("content-length"), "2")
-    extra = sorted(k for k in headers if k != k.lower())
-    if extra:
-        raise Fail(f"hay nombres de cabecera que no están en minúsculas: {extra}")
 
 
 @parser.case(
     "cuerpo binario intacto: una imagen PNG real, en bytes",
-    hint="no decodifiques el cuerpo: sepáralo de las cabeceras con bytes (datos.find(b'\\r\\n\\r\\n')).",
+    hint="no decodifiques el cuerpo: sepáralo de las cabeceras en bytes (datos.find(b'\\r\\n\\r\\n')) y "
+    "decodifica solo las cabeceras (iso-8859-1).",
     time_limit=3.0,
 )
 def _(funcion, ctx):
     server = ctx.own(HttpServer())
     expected = (Path(DEFAULT_DOCROOT) / "imagen.png").read_bytes()
-    r = _dict_result(funcion(fetch(server.address, "/docs/imagen.png")))
-    body = r["cuerpo"]
-    if not isinstance(body, (bytes, bytearray)):
-        raise Fail(f"'cuerpo' debe ser bytes y es {type(body).__name__}: ¿lo decodificaste?")
-    if bytes(body) != expected:
-        raise Fail(f"el cuerpo tiene {len(body)} bytes y la imagen tiene {len(expected)}; deben ser idénticos")
+    body = bytes(_parsed(funcion, fetch(server.address, "/docs/imagen.png"))["cuerpo"])
+    if body != expected:
+        raise Fail(f"el cuerpo tiene {len(body)} bytes y la imagen {len(expected)}: deben ser idénticos "
+                   f"(¿decodificaste y volviste a codificar?)")
 
 
 @parser.case(
     "el cuerpo acaba donde dice Content-Length (aunque sigan llegando bytes)",
-    hint="lee headers['content-length'], conviértelo con int() y corta: cuerpo[:n].",
-    time_limit=2.0,
+    hint="convierte headers['content-length'] con int() y corta: cuerpo[:n]; y separa las cabeceras solo "
+    "en la PRIMERA línea en blanco (el cuerpo puede contener otra).",
+    time_limit=3.0,
 )
 def _(funcion, ctx):
     body = b"primera\r\n\r\nrespuesta"  # a blank line inside the body too
     first = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
-    second = b"HTTP/1.1 204 No Content\r\n\r\n"
-    r = _dict_result(funcion(first + second))
-    _same("el cuerpo", bytes(r["cuerpo"]), body)
+    got = bytes(_parsed(funcion, first + b"HTTP/1.1 204 No Content\r\n\r\n")["cuerpo"])
+    if got == b"primera":
+        raise Fail("el cuerpo se cortó en la línea en blanco que hay DENTRO del cuerpo: separa solo en la primera")
+    if got.startswith(body) and len(got) > len(body):
+        raise Fail(f"el cuerpo tiene {len(got)} bytes y Content-Length dice {len(body)}: córtalo en cuerpo[:n]")
+    _same("el cuerpo", got, body)
 
 
 @parser.case(
     "líneas que terminan solo en \\n (la respuesta de ejemplo de la guía)",
     hint="si no encuentras b'\\r\\n\\r\\n' busca b'\\n\\n'; y quita el '\\r' del final de cada línea si lo hay.",
-    time_limit=2.0,
+    time_limit=3.0,
 )
 def _(funcion, ctx):
     server = ctx.own(HttpServer())
-    r = _dict_result(funcion(fetch(server.address, "/raw/lf-only")))
+    r = _parsed(funcion, fetch(server.address, "/raw/lf-only"))
     _same("el código", r["codigo"], 200)
     _same("headers['content-type']", r["headers"].get("content-type"), "application/json")
     _same("headers['server']", r["headers"].get("server"), "nginx/1.18.0")
@@ -133,11 +159,11 @@ def _(funcion, ctx):
 @parser.case(
     "sin Content-Length, el cuerpo es todo lo que queda",
     hint="si no hay cabecera content-length, el cuerpo es todo lo que viene tras la línea en blanco.",
-    time_limit=2.0,
+    time_limit=3.0,
 )
 def _(funcion, ctx):
     server = ctx.own(HttpServer())
-    r = _dict_result(funcion(fetch(server.address, "/raw/close-delimited")))
+    r = _parsed(funcion, fetch(server.address, "/raw/close-delimited"))
     _same("el cuerpo", bytes(r["cuerpo"]), SAMPLE_TEXT)
 
 
@@ -145,126 +171,303 @@ def _(funcion, ctx):
 chunked = exercise("6.2", "Decodificar un cuerpo troceado (chunked)", "decodificar_chunked")
 
 
-def _bytes_result(result: object) -> bytes:
+def _decoded(funcion, body: bytes) -> bytes:
+    """The student's decoder on ``body``; a ValueError that reveals a known slip becomes its explanation."""
+    try:
+        result = funcion(body)
+    except ValueError as exc:
+        text = str(exc)
+        if "base 16" in text and ("b''" in text or "\\r" in text or text.endswith("''")):
+            raise Fail(
+                f"tu función lanzó ValueError ({text[:60]}): intentó leer un tamaño donde está el \\r\\n que "
+                "cierra los datos del trozo anterior; tras los datos de cada trozo salta también su \\r\\n"
+            ) from None
+        if "base 16" in text and ";" in text:
+            raise Fail(
+                f"tu función lanzó ValueError ({text[:60]}): quita la «;extensión» antes de int(…, 16)"
+            ) from None
+        if "base 10" in text:
+            raise Fail(f"tu función lanzó ValueError ({text[:60]}): los tamaños van en hexadecimal, int(texto, 16)"
+                       ) from None
+        raise
+    if isinstance(result, str):
+        raise Fail("tu función devolvió texto (str): devuelve los bytes tal cual, sin decodificar")
     if not isinstance(result, (bytes, bytearray)):
-        raise Fail(f"se esperaban bytes y tu función devolvió {type(result).__name__}")
+        raise Fail(f"se esperaban bytes y tu función devolvió {_kind(result)}")
     return bytes(result)
+
+
+def _same_data(got: bytes, expected: bytes, body: bytes) -> None:
+    if got == expected:
+        return
+    first_line = body.split(b"\r\n", 1)[0]
+    if first_line and first_line in got:
+        raise Fail(f"el resultado incluye la línea de tamaño {first_line!r}: solo van los datos de los trozos")
+    if expected.startswith(got) and got:
+        raise Fail(f"llegaron {len(got)} de {len(expected)} bytes: ¿te quedaste en el primer trozo?")
+    raise Fail(f"se esperaban {len(expected)} bytes ({brief(expected, 40)}) y tu función devolvió "
+               f"{len(got)} ({brief(got, 40)})")
 
 
 @chunked.case(
     "el cuerpo de /raw/chunked, con una extensión «;nota=...» en el primer trozo",
     hint="la línea de tamaño puede llevar «;extensión»: quédate con lo de antes del «;» y usa int(texto, 16).",
-    time_limit=2.0,
+    time_limit=3.0,
 )
 def _(funcion, ctx):
     server = ctx.own(HttpServer())
     _, body = _split(fetch(server.address, "/raw/chunked"))
-    _same("el cuerpo decodificado", _bytes_result(funcion(body)), SAMPLE_TEXT)
+    _same_data(_decoded(funcion, body), SAMPLE_TEXT, body)
 
 
 @chunked.case(
-    "tamaños en hexadecimal, en mayúsculas y en minúsculas",
-    hint="«1A» y «1a» son 26: int(b'1A', 16) funciona con bytes y con las dos formas.",
-    time_limit=2.0,
+    "el \\r\\n que cierra los datos de cada trozo, y tamaños en hexadecimal (A, 1A, 1a)",
+    hint="cada trozo es: tamaño en hexadecimal, \\r\\n, los datos, \\r\\n. Tras los datos salta también su "
+    "\\r\\n (pos = inicio + tamaño + 2); «1A» y «1a» son 26: int(b'1A', 16).",
+    time_limit=3.0,
 )
 def _(funcion, ctx):
     letters = b"abcdefghijklmnopqrstuvwxyz"
     body = b"A\r\n0123456789\r\n1A\r\n" + letters + b"\r\n1a\r\n" + letters.upper() + b"\r\n0\r\n\r\n"
-    _same("el cuerpo decodificado", _bytes_result(funcion(body)), b"0123456789" + letters + letters.upper())
+    _same_data(_decoded(funcion, body), b"0123456789" + letters + letters.upper(), body)
 
 
 @chunked.case(
     "datos binarios con b'\\r\\n' dentro de un trozo",
     hint="no partas el cuerpo por b'\\r\\n': lee el tamaño y toma exactamente ese número de bytes.",
-    time_limit=2.0,
+    time_limit=3.0,
 )
 def _(funcion, ctx):
     data = b"\x00\xff\r\n0\r\n\r\n\xfe"  # looks like a last chunk, but it is data
     body = b"%x\r\n%s\r\n3\r\nfin\r\n0\r\n\r\n" % (len(data), data)
-    _same("el cuerpo decodificado", _bytes_result(funcion(body)), data + b"fin")
+    _same_data(_decoded(funcion, body), data + b"fin", body)
 
 
 @chunked.case(
-    "un cuerpo vacío: solo el trozo final «0»",
-    hint="el trozo de tamaño 0 marca el final: devuelve lo acumulado (b'' si no hay nada).",
-    time_limit=2.0,
+    "el trozo 0 termina: un cuerpo vacío, y las cabeceras finales (trailers) no son datos",
+    hint="al leer un tamaño 0, termina y devuelve lo acumulado (b'' si no hay nada): lo que venga detrás no "
+    "es parte del cuerpo.",
+    time_limit=3.0,
 )
 def _(funcion, ctx):
-    _same("el cuerpo decodificado", _bytes_result(funcion(b"0\r\n\r\n")), b"")
-
-
-@chunked.case(
-    "ignora las cabeceras finales (trailers) tras el trozo 0",
-    hint="al leer el trozo de tamaño 0, termina: lo que venga después no es parte del cuerpo.",
-    time_limit=2.0,
-)
-def _(funcion, ctx):
+    _same("el cuerpo decodificado de b'0\\r\\n\\r\\n'", _decoded(funcion, b"0\r\n\r\n"), b"")
     body = b"3\r\nabc\r\n0\r\nX-Suma: 1234\r\n\r\n"
-    _same("el cuerpo decodificado", _bytes_result(funcion(body)), b"abc")
+    _same_data(_decoded(funcion, body), b"abc", body)
 
 
 @chunked.case(
-    "3000 bytes aleatorios de /stream-bytes (un servidor real)",
-    hint="acumula los trozos en una lista y únelos al final con b''.join(trozos).",
+    "un cuerpo al que le falta el final (sin el trozo 0) lanza ValueError",
+    hint="si se acaban los bytes antes del trozo 0, o un trozo trae menos datos de los que anuncia, el cuerpo "
+    "está incompleto: lanza ValueError en vez de devolver lo que hay.",
+    time_limit=3.0,
+)
+def _(funcion, ctx):
+    whole = b"5\r\nhola \r\n6\r\nmundo!\r\n0\r\n\r\n"
+    for cut in (len(b"5\r\nhol"), len(b"5\r\nhola \r\n"), len(b"5\r\nhola \r\n6\r\nmundo!\r\n")):
+        try:
+            got = funcion(whole[:cut])
+        except ValueError:
+            continue
+        except Exception as exc:
+            raise Fail(f"con el cuerpo cortado en {whole[:cut]!r} tu función lanzó {type(exc).__name__}; "
+                       "se pide ValueError") from None
+        raise Fail(f"con el cuerpo cortado en {whole[:cut]!r} (le falta el final) tu función devolvió "
+                   f"{brief(got, 40)} en vez de lanzar ValueError")
+
+
+@chunked.case(
+    "3000 bytes aleatorios de /stream-bytes (un servidor real, trozos de 700 bytes)",
+    hint="acumula los datos de cada trozo en una lista y únelos al final con b''.join(trozos).",
     time_limit=3.0,
 )
 def _(funcion, ctx):
     server = ctx.own(HttpServer())
     _, expected = _split(fetch(server.address, "/bytes/3000?seed=6"))
     _, body = _split(fetch(server.address, "/stream-bytes/3000?seed=6&chunk_size=700"))
-    got = _bytes_result(funcion(body))
-    if got != expected:
-        raise Fail(f"se esperaban los 3000 bytes del servidor y tu función devolvió {len(got)} bytes distintos")
+    _same_data(_decoded(funcion, body), expected, body)
 
 
 # -- 6.3 ---------------------------------------------------------------------------
-reader = exercise("6.3", "Leer una respuesta entera de un socket", "leer_respuesta")
+heads = exercise("6.3", "Leer las cabeceras de un socket", "leer_cabeceras")
+
+_HEAD = (
+    b"HTTP/1.1 200 OK\r\nServer: labsupport-http/0.1\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"Content-Length: %d\r\n\r\n" % len(SAMPLE_TEXT)
+)
+_RESPONSE = _HEAD + SAMPLE_TEXT
 
 
-def _exchange(funcion, sock: socket.socket, path: str) -> tuple[int, dict, bytes]:
-    sock.sendall(_request(path, close=False))
+def _paced(ctx, pieces: list[bytes], *, close: bool = False) -> Paced:
+    return ctx.own(Paced(pieces, close=close))
+
+
+def _head_result(result: object) -> tuple[bytes, bytes]:
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise Fail(f"se esperaba una tupla (cabecera, resto) y tu función devolvió {_kind(result)}")
+    head, rest = result
+    for what, value in (("la cabecera", head), ("el resto", rest)):
+        if isinstance(value, str):
+            raise Fail(f"{what} es texto (str): devuelve bytes, sin decodificar")
+        if not isinstance(value, (bytes, bytearray)):
+            raise Fail(f"{what} debe ser bytes y es {_kind(value)}")
+    return bytes(head), bytes(rest)
+
+
+def _check_head(funcion, conn: Paced, response: bytes) -> None:
+    """The head must be exact, and rest + what is still unread must be the body: nothing lost."""
+    head, body = _split(response)
+    got_head, rest = _head_result(funcion(conn.sock))
+    if got_head == head + b"\r\n\r\n" or got_head == head + b"\r\n":
+        raise Fail("la cabecera incluye la línea en blanco final: devuelve lo de antes de b'\\r\\n\\r\\n'")
+    if got_head != head:
+        if head.startswith(got_head):
+            raise Fail(f"la cabecera está incompleta: {len(got_head)} de {len(head)} bytes (¿un solo recv()?)")
+        raise Fail(f"la cabecera debía ser {brief(head, 50)} y tu función devolvió {brief(got_head, 50)}")
+    if not body.startswith(rest):
+        raise Fail(f"el resto debía ser el principio del cuerpo y es {brief(rest, 50)}")
+    unread = conn.read_rest(len(body) - len(rest))
+    if rest + unread != body:
+        lost = len(body) - len(rest) - len(unread)
+        raise Fail(f"se perdieron {lost} bytes del cuerpo: llegaron junto con las cabeceras y tu función no los "
+                   "devolvió en el resto")
+
+
+@heads.case(
+    "las cabeceras llegan en fragmentos de 7 bytes",
+    hint="un recv() no trae «las cabeceras»: acumula los fragmentos en un bytearray hasta que contenga "
+    "b'\\r\\n\\r\\n'.",
+    time_limit=3.0,
+)
+def _(funcion, ctx):
+    _check_head(funcion, _paced(ctx, slices(_RESPONSE, 7)), _RESPONSE)
+
+
+@heads.case(
+    "la línea en blanco llega partida entre dos recv() (b'...\\r\\n' y b'\\r\\n...')",
+    hint="busca b'\\r\\n\\r\\n' en TODO lo acumulado, no solo en el último fragmento: puede llegar partida.",
+    time_limit=3.0,
+)
+def _(funcion, ctx):
+    head, _ = _split(_RESPONSE)
+    cut = len(head) + 2
+    conn = _paced(ctx, [_RESPONSE[:cut], _RESPONSE[cut:]], close=True)
+    try:
+        _check_head(funcion, conn, _RESPONSE)
+    except ConnectionError:
+        raise Fail("tu función lanzó ConnectionError, pero la línea en blanco sí llegó, partida entre dos recv(): "
+                   "búscala en todo lo acumulado") from None
+
+
+@heads.case(
+    "el principio del cuerpo llega junto con las cabeceras: va en el resto",
+    hint="lo que llega tras b'\\r\\n\\r\\n' en la misma lectura es el principio del cuerpo: devuélvelo como "
+    "resto (datos.partition(b'\\r\\n\\r\\n')), no lo tires.",
+    time_limit=3.0,
+)
+def _(funcion, ctx):
+    head, _ = _split(_RESPONSE)
+    cut = len(head) + 4 + 40
+    _check_head(funcion, _paced(ctx, [_RESPONSE[:cut], _RESPONSE[cut:]]), _RESPONSE)
+
+
+@heads.case(
+    "una conexión que sigue abierta (keep-alive): devuelve en cuanto llega la línea en blanco",
+    hint="no esperes a que el servidor cierre: en cuanto lo acumulado contenga b'\\r\\n\\r\\n', devuelve.",
+    time_limit=3.0,
+)
+def _(funcion, ctx):
+    response = b"HTTP/1.1 204 No Content\r\nServer: labsupport-http/0.1\r\n\r\n"
+    _check_head(funcion, _paced(ctx, [response]), response)
+
+
+@heads.case(
+    "el servidor cierra antes de la línea en blanco: ConnectionError",
+    hint="cuando recv() devuelve b'' el servidor cerró: si aún no tienes la línea en blanco, lanza "
+    "ConnectionError (si no, el bucle da vueltas para siempre).",
+    time_limit=3.0,
+)
+def _(funcion, ctx):
+    conn = _paced(ctx, [b"HTTP/1.1 200 OK\r\nContent-Type: te"], close=True)
+    try:
+        result = funcion(conn.sock)
+    except ConnectionError:
+        return
+    except Exception as exc:
+        raise Fail(f"se esperaba ConnectionError y tu función lanzó {type(exc).__name__}: {exc}") from None
+    raise Fail(f"el servidor cerró sin enviar la línea en blanco y tu función devolvió {_kind(result)}: "
+               "lanza ConnectionError")
+
+
+# -- 6.4 ---------------------------------------------------------------------------
+reader = exercise("6.4", "Leer una respuesta entera de un socket", "leer_respuesta")
+
+
+def _response(status: str, headers: list[str], body: bytes = b"") -> bytes:
+    return ("\r\n".join([f"HTTP/1.1 {status}", *headers]) + "\r\n\r\n").encode("iso-8859-1") + body
+
+
+def _chunk(data: bytes) -> bytes:
+    return b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in slices(data, 97)) + b"0\r\n\r\n"
+
+
+def _answer(funcion, sock: socket.socket) -> tuple[int, dict, bytes]:
     result = funcion(sock)
     if not isinstance(result, tuple) or len(result) != 3:
-        raise Fail(f"se esperaba una tupla (codigo, headers, cuerpo) y tu función devolvió {result!r:.80}")
+        raise Fail(f"se esperaba una tupla (codigo, headers, cuerpo) y tu función devolvió {_kind(result)}")
     code, headers, body = result
+    if not isinstance(code, int) or isinstance(code, bool):
+        raise Fail(f"el código debe ser un int y es {_kind(code)}")
+    if not isinstance(headers, dict):
+        raise Fail(f"headers debe ser un diccionario y es {_kind(headers)}")
+    if isinstance(body, str):
+        raise Fail("el cuerpo es texto (str): devuélvelo en bytes")
     if not isinstance(body, (bytes, bytearray)):
-        raise Fail(f"el cuerpo debe ser bytes y es {type(body).__name__}")
+        raise Fail(f"el cuerpo debe ser bytes y es {_kind(body)}")
     return code, headers, bytes(body)
 
 
-def _connect(ctx, server: HttpServer) -> socket.socket:
-    sock = ctx.own(socket.create_connection(server.address, timeout=5))
-    return sock
+def _same_body(body: bytes, expected: bytes) -> None:
+    if body == expected:
+        return
+    if body.startswith(expected):
+        raise Fail(f"el cuerpo tiene {len(body)} bytes y debía tener {len(expected)}: te sobran bytes")
+    if expected.startswith(body):
+        raise Fail(f"el cuerpo tiene {len(body)} de {len(expected)} bytes: faltan los del final")
+    if body and expected.endswith(body):
+        raise Fail(f"al cuerpo le faltan sus primeros {len(expected) - len(body)} bytes: ¿tiraste los que "
+                   "llegaron junto con las cabeceras?")
+    raise Fail(f"el cuerpo debía ser {brief(expected, 40)} y es {brief(body, 40)}")
 
 
 @reader.case(
-    "Content-Length en una conexión que sigue abierta (keep-alive)",
-    hint="con Content-Length no esperes al cierre (recv devolvería b'' solo al cerrar el servidor): "
-    "lee hasta tener exactamente ese número de bytes de cuerpo.",
+    "Content-Length en una conexión que sigue abierta, el cuerpo en fragmentos de 1000 bytes",
+    hint="con Content-Length no esperes al cierre (recv devolvería b'' solo al cerrar el servidor): lee hasta "
+    "tener exactamente ese número de bytes de cuerpo.",
     time_limit=3.0,
 )
 def _(funcion, ctx):
-    server = ctx.own(HttpServer())
-    sock = _connect(ctx, server)
-    _, expected = _split(fetch(server.address, "/bytes/5000?seed=3"))
-    code, _, body = _exchange(funcion, sock, "/bytes/5000?seed=3")
+    body = _pseudo_random(5000)
+    response = _response("200 OK", ["Content-Type: application/octet-stream", f"Content-Length: {len(body)}"], body)
+    code, _, got = _answer(funcion, _paced(ctx, slices(response, 1000)).sock)
     _same("el código", code, 200)
-    if body != expected:
-        raise Fail(f"se esperaban 5000 bytes y el cuerpo tiene {len(body)}")
+    _same_body(got, body)
 
 
 @reader.case(
-    "troceado (Transfer-Encoding: chunked) en una conexión que sigue abierta",
-    hint="si headers['transfer-encoding'] es 'chunked', lee trozos (tamaño en hexadecimal) hasta el trozo 0.",
+    "troceado (Transfer-Encoding: chunked) en una conexión que sigue abierta, sin el troceado en el cuerpo",
+    hint="si headers['transfer-encoding'] es 'chunked', lee hasta que el cuerpo troceado esté completo (tu "
+    "decodificar_chunked lanza ValueError mientras falte) y devuelve los datos ya sin el troceado.",
     time_limit=3.0,
 )
 def _(funcion, ctx):
-    server = ctx.own(HttpServer())
-    code, headers, body = _exchange(funcion, _connect(ctx, server), "/raw/chunked")
+    response = _response("200 OK", ["Content-Type: text/plain; charset=utf-8", "Transfer-Encoding: chunked"],
+                         _chunk(UTF8_DEMO))
+    code, headers, body = _answer(funcion, _paced(ctx, slices(response, 150)).sock)
     _same("el código", code, 200)
-    _same("el cuerpo decodificado", body, SAMPLE_TEXT)
-    if headers.get("transfer-encoding") != "chunked":
-        raise Fail("las cabeceras deben ir en minúsculas: falta headers['transfer-encoding']")
+    if body.startswith(b"61\r\n"):
+        raise Fail("el cuerpo aún lleva el troceado (líneas de tamaño): decodifícalo")
+    _same_body(body, UTF8_DEMO)
+    _same("headers['transfer-encoding']", headers.get("transfer-encoding"), "chunked")
 
 
 @reader.case(
@@ -273,36 +476,64 @@ def _(funcion, ctx):
     time_limit=3.0,
 )
 def _(funcion, ctx):
-    server = ctx.own(HttpServer())
-    code, _, body = _exchange(funcion, _connect(ctx, server), "/raw/close-delimited")
+    response = _response("200 OK", ["Content-Type: text/plain; charset=utf-8", "Connection: close"], SAMPLE_TEXT)
+    code, _, body = _answer(funcion, _paced(ctx, slices(response, 64), close=True).sock)
     _same("el código", code, 200)
-    _same("el cuerpo", body, SAMPLE_TEXT)
+    _same_body(body, SAMPLE_TEXT)
 
 
 @reader.case(
-    "la respuesta llega a trozos de 13 bytes (cabeceras cortadas por la mitad)",
-    hint="un recv() no trae «las cabeceras»: acumula en un bytearray hasta encontrar b'\\r\\n\\r\\n'.",
+    "nombres de cabecera en minúsculas: «content-length» y «transfer-encoding»",
+    hint="los nombres de cabecera no distinguen mayúsculas: pásalos a minúsculas y busca 'content-length' y "
+    "'transfer-encoding' (muchos servidores, y HTTP/2, los envían así).",
     time_limit=3.0,
 )
 def _(funcion, ctx):
-    server = ctx.own(HttpServer())
-    code, _, body = _exchange(funcion, _connect(ctx, server), "/raw/slices?size=13&delay=0.002")
-    _same("el código", code, 200)
-    if body != UTF8_DEMO:
-        raise Fail(f"se esperaban {len(UTF8_DEMO)} bytes de cuerpo y llegaron {len(body)}")
+    plain = _response("200 OK", ["content-type: text/plain", f"content-length: {len(SAMPLE_TEXT)}"], SAMPLE_TEXT)
+    _, _, body = _answer(funcion, _paced(ctx, slices(plain, 50)).sock)
+    _same_body(body, SAMPLE_TEXT)
+    chunked_ = _response("200 OK", ["content-type: text/plain", "transfer-encoding: chunked"], _chunk(SAMPLE_TEXT))
+    _, _, body = _answer(funcion, _paced(ctx, slices(chunked_, 50)).sock)
+    _same_body(body, SAMPLE_TEXT)
 
 
 @reader.case(
-    "204 No Content no tiene cuerpo, y la conexión sirve para otra petición",
+    "el cuerpo llega entero junto con las cabeceras, y le siguen bytes que no son suyos",
+    hint="los bytes de cuerpo que llegaron junto con las cabeceras ya cuentan (empieza con ellos); y corta en "
+    "Content-Length: lo que venga detrás no es de este cuerpo.",
+    time_limit=3.0,
+)
+def _(funcion, ctx):
+    response = _response("200 OK", ["Content-Type: text/plain", "Content-Length: 12"], b"hola, mundo!")
+    code, _, body = _answer(funcion, _paced(ctx, [response + b"HTTP/1.1 200 OK\r\n"]).sock)
+    _same("el código", code, 200)
+    _same_body(body, b"hola, mundo!")
+
+
+@reader.case(
+    "204 y 304 no tienen cuerpo, y la conexión sirve para otra petición (servidor real)",
     hint="las respuestas 1xx, 204 y 304 nunca llevan cuerpo: devuelve b'' sin leer más.",
     time_limit=3.0,
 )
 def _(funcion, ctx):
     server = ctx.own(HttpServer())
-    sock = _connect(ctx, server)
-    code, _, body = _exchange(funcion, sock, "/status/204")
-    _same("el código", code, 204)
-    _same("el cuerpo", body, b"")
-    code, _, body = _exchange(funcion, sock, "/bytes/10?seed=1")
-    _same("el código de la segunda respuesta", code, 200)
-    _same("la longitud del segundo cuerpo", len(body), 10)
+    sock = ctx.own(socket.create_connection(server.address, timeout=5))
+    for path, expected in (("/status/204", 204), ("/status/304", 304)):
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode("ascii"))
+        code, _, body = _answer(funcion, sock)
+        _same("el código", code, expected)
+        _same(f"el cuerpo de un {expected}", body, b"")
+    sock.sendall(b"GET /bytes/10?seed=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    code, _, body = _answer(funcion, sock)
+    _same("el código de la tercera respuesta", code, 200)
+    _same("la longitud del tercer cuerpo", len(body), 10)
+
+
+def _pseudo_random(n: int) -> bytes:
+    """``n`` bytes that look random, the same on every run, with a b'\\r\\n\\r\\n' inside."""
+    out, x = bytearray(), 12345
+    while len(out) < n:
+        x = (1103515245 * x + 12345) % 2**31
+        out.append(x >> 16 & 0xFF)
+    out[100:104] = b"\r\n\r\n"
+    return bytes(out)
