@@ -273,6 +273,28 @@ def _relative_lines(text: str, first: int) -> str:
     return re.sub(r"línea (\d+) de", lambda m: f"línea {first + int(m.group(1))} de", text)
 
 
+def test_a_function_that_ends_while_its_time_out_is_being_explained_keeps_its_own_result(monkeypatch):
+    """Just past the limit, the worker ends during the watch: what it did, not «no terminó», is the report."""
+    from labsupport.exercises import _diagnose
+
+    release = threading.Event()
+    watch = _diagnose.observe
+
+    def observe_and_release(thread, *args, **kwargs):
+        release.set()
+        thread.join(5)
+        return watch(thread, *args, **kwargs)
+
+    monkeypatch.setattr(_diagnose, "observe", observe_and_release)
+
+    def lenta(direccion):
+        release.wait(5)
+        return b"hola"
+
+    case = _case(casos.IDLE.run(lenta))
+    assert (case.status, case.message) == ("ok", "")
+
+
 def test_a_time_out_in_the_students_code_on_another_thread_is_theirs():
     case = _case(casos.IN_ANOTHER_THREAD.run(leer_una_vez))
     assert case.status == "tiempo"

@@ -248,9 +248,11 @@ def _run_case(case: Case, function: Callable, seed: str) -> CaseResult:
     worker.join(case.time_limit)
     if worker.is_alive():
         result = _timed_out(case, worker, student)
-        ctx.close()  # wakes a recv() blocked on one of the case's servers
-        _stop(worker)
-        return result
+        if worker.is_alive() or "error" not in outcome:
+            ctx.close()  # wakes a recv() blocked on one of the case's servers
+            _stop(worker)
+            return result
+        # It ended while being watched (just past the limit): its own outcome is the truth.
     ctx.close()
     return _classify(case, outcome.get("error"), student)
 
