@@ -1,27 +1,18 @@
-"""Notebook 05's exercises: right, wrong, hanging and stub answers against real loopback servers."""
+"""Notebook 05's exercises as a mutation suite: classic wrong answers get ✘ with the hint that names
+their mistake, right answers in other styles than the master solution pass; all against real
+loopback servers, each answer under a hard time limit."""
 
 from __future__ import annotations
 
+import re
 import socket
-import time
+
+import pytest
+from mutation_kit import assert_caught, assert_passes, read_all, run, stub
 
 import labsupport as lab
-from labsupport.exercises import Exercise
 
-
-def stub(*args):
-    raise NotImplementedError("Escribe aquí tu solución")
-
-
-def _first_cases(exercise_id, n):
-    """An exercise with only its first ``n`` cases: a hanging answer would hang in every case."""
-    lab.comprobar(exercise_id, stub)  # loads the notebook's module
-    from labsupport.exercises import _REGISTRY
-
-    full = _REGISTRY[exercise_id]
-    part = Exercise(full.id, full.title, full.function_name)
-    part.cases = full.cases[:n]
-    return part
+LIMIT = 60.0  # seconds for a whole lab.comprobar; the cases' own limits are far smaller
 
 
 def _host(direccion):
@@ -29,22 +20,92 @@ def _host(direccion):
     return f"[{host}]:{puerto}" if ":" in host else f"{host}:{puerto}"
 
 
-# -- right answers ---------------------------------------------------------------------
-def enviar_formulario(direccion, ruta, datos):
-    cuerpo = datos.encode("utf-8")
+# == 5.1 enviar_texto(direccion, ruta, texto) =========================================
+def _post(direccion, ruta, texto, *, longitud=None, host=None, tipo="text/plain; charset=utf-8",
+          conexion="close", codificacion="utf-8", fin="\r\n"):
+    cuerpo = texto.encode(codificacion)
+    lineas = [f"POST {ruta} HTTP/1.1", f"Host: {host or _host(direccion)}"]
+    if tipo:
+        lineas.append(f"Content-Type: {tipo}")
+    lineas.append(f"Content-Length: {len(cuerpo) if longitud is None else longitud(texto, cuerpo)}")
+    if conexion:
+        lineas.append(f"Connection: {conexion}")
+    return (fin.join(lineas) + fin + fin).encode("ascii") + cuerpo
+
+
+def enviar_texto(direccion, ruta, texto):
+    with socket.create_connection(direccion, timeout=5) as sock:
+        sock.sendall(_post(direccion, ruta, texto))
+        return read_all(sock)
+
+
+def texto_en_dos_envios(direccion, ruta, texto):
+    cuerpo = texto.encode()
     cabecera = (
-        f"POST {ruta} HTTP/1.1\r\nHost: {_host(direccion)}\r\n"
-        "Content-Type: application/x-www-form-urlencoded\r\n"
-        f"Content-Length: {len(cuerpo)}\r\nConnection: close\r\n\r\n"
+        f"POST {ruta} HTTP/1.1\r\nhost: {_host(direccion)}\r\ncontent-type: text/plain;charset=UTF-8\r\n"
+        f"content-length: {len(cuerpo)}\r\nconnection: close\r\n\r\n"
     )
-    with socket.create_connection(direccion, timeout=2) as sock:
-        sock.sendall(cabecera.encode() + cuerpo)
-        partes = []
-        while trozo := sock.recv(65536):
-            partes.append(trozo)
-    return b"".join(partes)
+    with socket.create_connection(direccion, timeout=5) as sock, sock.makefile("rb") as archivo:
+        sock.sendall(cabecera.encode())
+        sock.sendall(cuerpo)
+        return archivo.read()
 
 
+def texto_try_finally(direccion, ruta, texto):
+    sock = socket.socket()
+    sock.settimeout(5)
+    try:
+        sock.connect(direccion)
+        sock.sendall(_post(direccion, ruta, texto))
+        respuesta = bytearray()
+        while datos := sock.recv(4096):
+            respuesta += datos
+        return bytes(respuesta)
+    finally:
+        sock.close()
+
+
+def _mutante_texto(**cambios):
+    def mutante(direccion, ruta, texto):
+        with socket.create_connection(direccion, timeout=5) as sock:
+            sock.sendall(_post(direccion, ruta, texto, **cambios))
+            return read_all(sock)
+
+    mutante.__name__ = "texto_" + "_".join(f"{k}" for k in cambios)
+    return mutante
+
+
+texto_cuenta_caracteres = _mutante_texto(longitud=lambda texto, cuerpo: len(texto))
+texto_sin_puerto = _mutante_texto(host="127.0.0.1")
+texto_sin_tipo = _mutante_texto(tipo="")
+texto_sin_connection_close = _mutante_texto(conexion="")
+texto_latin1 = _mutante_texto(codificacion="latin-1")
+texto_lf = _mutante_texto(fin="\n")
+
+
+def texto_send(direccion, ruta, texto):
+    with socket.create_connection(direccion, timeout=5) as sock:
+        sock.send(_post(direccion, ruta, texto))
+        return read_all(sock)
+
+
+def texto_una_lectura(direccion, ruta, texto):
+    with socket.create_connection(direccion, timeout=5) as sock:
+        sock.sendall(_post(direccion, ruta, texto))
+        return sock.recv(65536)
+
+
+def texto_decodificado(direccion, ruta, texto):
+    return enviar_texto(direccion, ruta, texto).decode("utf-8")
+
+
+def texto_sin_cerrar(direccion, ruta, texto):
+    sock = socket.create_connection(direccion, timeout=5)
+    sock.sendall(_post(direccion, ruta, texto))
+    return read_all(sock)
+
+
+# == 5.2 construir_peticion(metodo, host, puerto, ruta, cuerpo="") ====================
 def construir_peticion(metodo, host, puerto, ruta, cuerpo=""):
     datos = cuerpo.encode("utf-8")
     lineas = [f"{metodo} {ruta} HTTP/1.1", f"Host: {_host((host, puerto))}", "User-Agent: curso/1.0"]
@@ -53,205 +114,379 @@ def construir_peticion(metodo, host, puerto, ruta, cuerpo=""):
     return ("\r\n".join(lineas) + "\r\n\r\n").encode() + datos
 
 
-def _leer_respuesta(sock, pendiente):
+def construir_con_bytes(metodo, host, puerto, ruta, cuerpo=""):
+    datos = cuerpo.encode()
+    nombre = f"[{host}]" if ":" in host else host
+    peticion = b"%s %s HTTP/1.1\r\nHost: %s:%d\r\n" % (metodo.encode(), ruta.encode(), nombre.encode(), puerto)
+    peticion += b"Content-Length: %d\r\n" % len(datos)
+    return peticion + b"\r\n" + datos
+
+
+def construir_bytearray(metodo, host, puerto, ruta, cuerpo=""):
+    peticion = bytearray(f"{metodo} {ruta} HTTP/1.1\r\n", "ascii")
+    peticion += f"host: {_host((host, puerto))}\r\n".encode()
+    if cuerpo:
+        cuerpo_bytes = bytes(cuerpo, "utf-8")
+        peticion += f"content-length: {len(cuerpo_bytes)}\r\ncontent-type: text/plain; charset=utf-8\r\n".encode()
+    else:
+        cuerpo_bytes = b""
+    peticion += b"\r\n"
+    return bytes(peticion + cuerpo_bytes)
+
+
+def construir_con_lf(metodo, host, puerto, ruta, cuerpo=""):
+    datos = cuerpo.encode()
+    return f"{metodo} {ruta} HTTP/1.1\nHost: {_host((host, puerto))}\nContent-Length: {len(datos)}\n\n".encode() + datos
+
+
+def construir_cuenta_caracteres(metodo, host, puerto, ruta, cuerpo=""):
+    texto = f"{metodo} {ruta} HTTP/1.1\r\nHost: {_host((host, puerto))}\r\n"
+    if cuerpo:
+        texto += f"Content-Length: {len(cuerpo)}\r\n"
+    return (texto + "\r\n" + cuerpo).encode()
+
+
+def construir_sin_corchetes(metodo, host, puerto, ruta, cuerpo=""):
+    datos = cuerpo.encode()
+    lineas = [f"{metodo} {ruta} HTTP/1.1", f"Host: {host}:{puerto}"]
+    lineas += [f"Content-Length: {len(datos)}"] if datos else []
+    return ("\r\n".join(lineas) + "\r\n\r\n").encode() + datos
+
+
+def construir_sin_puerto(metodo, host, puerto, ruta, cuerpo=""):
+    datos = cuerpo.encode()
+    nombre = f"[{host}]" if ":" in host else host
+    lineas = [f"{metodo} {ruta} HTTP/1.1", f"Host: {nombre}"]
+    lineas += [f"Content-Length: {len(datos)}"] if datos else []
+    return ("\r\n".join(lineas) + "\r\n\r\n").encode() + datos
+
+
+def construir_texto(metodo, host, puerto, ruta, cuerpo=""):
+    return construir_peticion(metodo, host, puerto, ruta, cuerpo).decode()
+
+
+def construir_sin_linea_vacia(metodo, host, puerto, ruta, cuerpo=""):
+    datos = cuerpo.encode()
+    lineas = [f"{metodo} {ruta} HTTP/1.1", f"Host: {_host((host, puerto))}"]
+    if datos:
+        lineas.append(f"Content-Length: {len(datos)}")
+    return ("\r\n".join(lineas) + "\r\n").encode() + datos
+
+
+def construir_latin1(metodo, host, puerto, ruta, cuerpo=""):
+    datos = cuerpo.encode("latin-1")
+    lineas = [f"{metodo} {ruta} HTTP/1.1", f"Host: {_host((host, puerto))}"]
+    if datos:
+        lineas.append(f"Content-Length: {len(datos)}")
+    return ("\r\n".join(lineas) + "\r\n\r\n").encode() + datos
+
+
+# == 5.3 leer_respuesta(sock, pendiente=b"") ==========================================
+def leer_respuesta(sock, pendiente=b""):
     while b"\r\n\r\n" not in pendiente:
         trozo = sock.recv(65536)
         if not trozo:
             raise ConnectionError("el servidor cerró a mitad de la cabecera")
         pendiente += trozo
-    cabecera, _, pendiente = pendiente.partition(b"\r\n\r\n")
+    cabecera, _, resto = pendiente.partition(b"\r\n\r\n")
     longitud = 0
     for linea in cabecera.split(b"\r\n")[1:]:
         nombre, _, valor = linea.partition(b":")
         if nombre.strip().lower() == b"content-length":
             longitud = int(valor)
-    while len(pendiente) < longitud:
+    partes, recibido = [resto], len(resto)
+    while recibido < longitud:
         trozo = sock.recv(65536)
         if not trozo:
             raise ConnectionError("el servidor cerró a mitad del cuerpo")
-        pendiente += trozo
-    return pendiente[:longitud], pendiente[longitud:]
+        partes.append(trozo)
+        recibido += len(trozo)
+    datos = b"".join(partes)
+    return datos[:longitud], datos[longitud:]
 
 
+def leer_byte_a_byte(sock, pendiente=b""):
+    datos = bytearray(pendiente)
+    while b"\r\n\r\n" not in datos:
+        uno = sock.recv(1)
+        if not uno:
+            raise ConnectionResetError("cerrado en la cabecera")
+        datos += uno
+    fin = datos.index(b"\r\n\r\n") + 4
+    encontrado = re.search(rb"(?im)^content-length:\s*(\d+)\s*$", bytes(datos[:fin]))
+    longitud = int(encontrado.group(1)) if encontrado else 0
+    cuerpo = datos[fin:]
+    while len(cuerpo) < longitud:
+        mas = sock.recv(longitud - len(cuerpo))
+        if not mas:
+            raise ConnectionError("cerrado en el cuerpo")
+        cuerpo += mas
+    return bytes(cuerpo[:longitud]), bytes(cuerpo[longitud:])
+
+
+def leer_con_recv_into(sock, pendiente=b""):
+    acumulado = bytearray(pendiente)
+    bufer = bytearray(16384)
+    longitud = None
+    fin = -1
+    while longitud is None or len(acumulado) - fin < longitud:
+        if longitud is None and (fin := acumulado.find(b"\r\n\r\n")) >= 0:
+            fin += 4
+            cabeceras = {}
+            for linea in bytes(acumulado[:fin]).decode("latin-1").split("\r\n")[1:]:
+                if ":" in linea:
+                    k, v = linea.split(":", 1)
+                    cabeceras[k.strip().casefold()] = v.strip()
+            longitud = int(cabeceras.get("content-length", "0"))
+            continue
+        n = sock.recv_into(bufer)
+        if n == 0:
+            raise ConnectionAbortedError("el servidor cerró antes de tiempo")
+        acumulado += bufer[:n]
+    return bytes(acumulado[fin : fin + longitud]), bytes(acumulado[fin + longitud :])
+
+
+def _cabecera_y_longitud(datos, nombre=b"content-length"):
+    cabecera, _, resto = datos.partition(b"\r\n\r\n")
+    longitud = 0
+    for linea in cabecera.split(b"\r\n")[1:]:
+        clave, _, valor = linea.partition(b":")
+        if clave.strip().lower() == nombre:
+            longitud = int(valor)
+    return longitud, resto
+
+
+def leer_una_lectura(sock, pendiente=b""):
+    longitud, resto = _cabecera_y_longitud(pendiente + sock.recv(65536))
+    return resto[:longitud], resto[longitud:]
+
+
+def leer_hasta_el_cierre(sock, pendiente=b""):
+    longitud, resto = _cabecera_y_longitud(pendiente + read_all(sock))
+    return resto[:longitud], resto[longitud:]
+
+
+def leer_tira_lo_de_la_cabecera(sock, pendiente=b""):
+    datos = pendiente
+    while b"\r\n\r\n" not in datos:
+        datos += sock.recv(65536)
+    longitud, _ = _cabecera_y_longitud(datos)  # the body bytes that came with the head are thrown away
+    cuerpo = b""
+    while len(cuerpo) < longitud:
+        cuerpo += sock.recv(65536)
+    return cuerpo[:longitud], cuerpo[longitud:]
+
+
+def leer_mayusculas(sock, pendiente=b""):
+    datos = pendiente
+    while b"\r\n\r\n" not in datos:
+        datos += sock.recv(65536)
+    cabecera, _, resto = datos.partition(b"\r\n\r\n")
+    longitud = int(cabecera.split(b"Content-Length: ")[1].split(b"\r\n")[0]) if b"Content-Length: " in cabecera else 0
+    while len(resto) < longitud:
+        resto += sock.recv(65536)
+    return resto[:longitud], resto[longitud:]
+
+
+def leer_y_cerrar(sock, pendiente=b""):
+    with sock:
+        return leer_respuesta(sock, pendiente)
+
+
+def leer_sin_mirar_b_vacio(sock, pendiente=b""):
+    datos = pendiente
+    while b"\r\n\r\n" not in datos:
+        datos += sock.recv(65536)
+    longitud, resto = _cabecera_y_longitud(datos)
+    while len(resto) < longitud:
+        resto += sock.recv(65536)  # b"" forever once the server has closed
+    return resto[:longitud], resto[longitud:]
+
+
+def leer_sin_pendiente(sock, pendiente=b""):
+    return leer_respuesta(sock, b"")
+
+
+def leer_tira_el_sobrante(sock, pendiente=b""):
+    cuerpo, _ = leer_respuesta(sock, pendiente)
+    return cuerpo, b""
+
+
+def leer_solo_cuerpo(sock, pendiente=b""):
+    return leer_respuesta(sock, pendiente)[0]
+
+
+# == 5.4 pedir_varias(direccion, rutas) ===============================================
 def pedir_varias(direccion, rutas):
-    cuerpos = []
-    with socket.create_connection(direccion, timeout=2) as sock:
-        pendiente = b""
+    cuerpos, sobrante = [], b""
+    with socket.create_connection(direccion, timeout=5) as sock:
         for ruta in rutas:
             sock.sendall(f"GET {ruta} HTTP/1.1\r\nHost: {_host(direccion)}\r\n\r\n".encode())
-            cuerpo, pendiente = _leer_respuesta(sock, pendiente)
+            cuerpo, sobrante = leer_respuesta(sock, sobrante)
             cuerpos.append(cuerpo)
     return cuerpos
 
 
-def test_right_answers_pass():
-    for exercise_id, function in [("5.1", enviar_formulario), ("5.2", construir_peticion), ("5.3", pedir_varias)]:
-        result = lab.comprobar(exercise_id, function)
-        assert result, repr(result)
-        assert result.passed == result.total >= 3
-
-
-# -- wrong answers ---------------------------------------------------------------------
-def test_post_counting_characters_fails_on_the_enye():
-    def cuenta_caracteres(direccion, ruta, datos):
-        cabecera = (
-            f"POST {ruta} HTTP/1.1\r\nHost: {_host(direccion)}\r\n"
-            "Content-Type: application/x-www-form-urlencoded\r\n"
-            f"Content-Length: {len(datos)}\r\nConnection: close\r\n\r\n"
-        )
-        with socket.create_connection(direccion, timeout=2) as sock:
-            sock.sendall((cabecera + datos).encode())
-            partes = []
-            while trozo := sock.recv(65536):
-                partes.append(trozo)
-        return b"".join(partes)
-
-    result = lab.comprobar("5.1", cuenta_caracteres)
-    assert not result
-    assert [c.status for c in result.cases][:3] == ["ok", "fallo", "fallo"]
-    text = repr(result)
-    assert "{'nombre': 'añ'}" in text
-    assert "Pista: Content-Length es el número de bytes del cuerpo" in text
-
-
-def test_post_without_port_in_host_fails():
-    def sin_puerto(direccion, ruta, datos):
-        cuerpo = datos.encode()
-        cabecera = (
-            f"POST {ruta} HTTP/1.1\r\nHost: {direccion[0]}\r\n"
-            "Content-Type: application/x-www-form-urlencoded\r\n"
-            f"Content-Length: {len(cuerpo)}\r\nConnection: close\r\n\r\n"
-        )
-        with socket.create_connection(direccion, timeout=2) as sock:
-            sock.sendall(cabecera.encode() + cuerpo)
-            partes = []
-            while trozo := sock.recv(65536):
-                partes.append(trozo)
-        return b"".join(partes)
-
-    result = lab.comprobar("5.1", sin_puerto)
-    assert not result
-    assert "✘ la cabecera Host lleva el puerto" in repr(result)
-
-
-def test_request_builder_with_bare_lf_fails():
-    def con_lf(metodo, host, puerto, ruta, cuerpo=""):
-        datos = cuerpo.encode()
-        texto = f"{metodo} {ruta} HTTP/1.1\nHost: {host}:{puerto}\nContent-Length: {len(datos)}\n\n"
-        return texto.encode() + datos
-
-    result = lab.comprobar("5.2", con_lf)
-    assert not result
-    assert [c.status for c in result.cases][:3] == ["fallo", "fallo", "fallo"]
-    assert "hay un salto de línea \\n sin \\r delante" in result.cases[0].message
-    assert "las líneas acaban en \\n sin \\r" in result.cases[1].message
-
-
-def test_request_builder_counting_characters_fails():
-    def cuenta_caracteres(metodo, host, puerto, ruta, cuerpo=""):
-        host = f"[{host}]" if ":" in host else host
-        texto = f"{metodo} {ruta} HTTP/1.1\r\nHost: {host}:{puerto}\r\n"
-        if cuerpo:
-            texto += f"Content-Length: {len(cuerpo)}\r\n"
-        return (texto + "\r\n" + cuerpo).encode()
-
-    result = lab.comprobar("5.2", cuenta_caracteres)
-    assert not result
-    assert [c.status for c in result.cases] == ["ok", "fallo", "ok", "fallo"]
-    text = repr(result)
-    assert "Content-Length debería ser 26 (bytes) y es '24' (eso son caracteres)" in text
-    assert "Pista: codifica primero el cuerpo" in text
-
-
-def test_request_builder_returning_text_gets_a_clear_message():
-    def texto(metodo, host, puerto, ruta, cuerpo=""):
-        return f"{metodo} {ruta} HTTP/1.1\r\nHost: {host}:{puerto}\r\n\r\n{cuerpo}"
-
-    result = lab.comprobar("5.2", texto)
-    assert not result
-    assert "se esperaban bytes y devolvió str" in repr(result)
-
-
-def test_keep_alive_client_that_opens_a_connection_per_request_fails():
-    def una_por_peticion(direccion, rutas):
+def varias_makefile(direccion, rutas):
+    with socket.create_connection(direccion, timeout=5) as sock, sock.makefile("rb") as archivo:
         cuerpos = []
         for ruta in rutas:
-            with socket.create_connection(direccion, timeout=2) as sock:
-                sock.sendall(f"GET {ruta} HTTP/1.1\r\nHost: {_host(direccion)}\r\n\r\n".encode())
-                cuerpo, _ = _leer_respuesta(sock, b"")
-                cuerpos.append(cuerpo)
+            sock.sendall(f"GET {ruta} HTTP/1.1\r\nHost: {_host(direccion)}\r\nUser-Agent: a-mano\r\n\r\n".encode())
+            archivo.readline()  # status line
+            longitud = 0
+            while (linea := archivo.readline()) not in (b"\r\n", b""):
+                nombre, _, valor = linea.partition(b":")
+                if nombre.lower() == b"content-length":
+                    longitud = int(valor)
+            cuerpos.append(archivo.read(longitud))
         return cuerpos
 
-    result = lab.comprobar("5.3", una_por_peticion)
-    assert not result
-    assert [c.status for c in result.cases] == ["ok", "fallo", "ok"]
-    assert "vio 4 conexiones para 4 peticiones" in repr(result)
+
+def varias_una_por_peticion(direccion, rutas):
+    cuerpos = []
+    for ruta in rutas:
+        with socket.create_connection(direccion, timeout=5) as sock:
+            sock.sendall(f"GET {ruta} HTTP/1.1\r\nHost: {_host(direccion)}\r\n\r\n".encode())
+            cuerpos.append(leer_respuesta(sock)[0])
+    return cuerpos
 
 
-def test_keep_alive_client_that_reads_once_fails_on_fragments():
-    def una_lectura(direccion, rutas):
-        cuerpos = []
-        with socket.create_connection(direccion, timeout=2) as sock:
-            for ruta in rutas:
-                sock.sendall(f"GET {ruta} HTTP/1.1\r\nHost: {_host(direccion)}\r\n\r\n".encode())
-                respuesta = sock.recv(65536)
-                cuerpos.append(respuesta.partition(b"\r\n\r\n")[2])
-        return cuerpos
-
-    result = lab.comprobar("5.3", una_lectura)
-    assert not result
-    assert result.cases[-1].status in ("fallo", "error")
-    assert "Pista: repite recv()" in repr(result)
+def varias_una_lectura(direccion, rutas):
+    cuerpos = []
+    with socket.create_connection(direccion, timeout=5) as sock:
+        for ruta in rutas:
+            sock.sendall(f"GET {ruta} HTTP/1.1\r\nHost: {_host(direccion)}\r\n\r\n".encode())
+            cuerpos.append(sock.recv(65536).partition(b"\r\n\r\n")[2])
+    return cuerpos
 
 
-# -- hanging answers -------------------------------------------------------------------
-def test_post_without_connection_close_is_cut_at_the_time_limit():
-    def espera_el_cierre(direccion, ruta, datos):
-        cuerpo = datos.encode()
-        cabecera = (
-            f"POST {ruta} HTTP/1.1\r\nHost: {_host(direccion)}\r\n"
-            "Content-Type: application/x-www-form-urlencoded\r\n"
-            f"Content-Length: {len(cuerpo)}\r\n\r\n"
-        )
-        with socket.create_connection(direccion) as sock:  # keep-alive and no timeout: waits for b""
-            sock.sendall(cabecera.encode() + cuerpo)
-            partes = []
-            while trozo := sock.recv(65536):
-                partes.append(trozo)
-        return b"".join(partes)
-
-    start = time.monotonic()
-    result = _first_cases("5.1", 1).run(espera_el_cierre)
-    assert time.monotonic() - start < 6
-    assert result.cases[0].status == "tiempo"
-    assert "no terminó en 3 s" in repr(result)
+def varias_hasta_el_cierre(direccion, rutas):
+    with socket.create_connection(direccion) as sock:
+        sock.sendall(f"GET {rutas[0]} HTTP/1.1\r\nHost: {_host(direccion)}\r\n\r\n".encode())
+        return [read_all(sock).partition(b"\r\n\r\n")[2]]  # keep-alive: b"" never comes
 
 
-def test_request_builder_that_never_returns_is_cut():
-    def bucle(metodo, host, puerto, ruta, cuerpo=""):
-        time.sleep(4)  # longer than the case's 3 s; ends by itself so no thread is left behind
+def varias_connection_close(direccion, rutas):
+    cuerpos, sobrante = [], b""
+    with socket.create_connection(direccion, timeout=5) as sock:
+        for ruta in rutas:
+            sock.sendall(f"GET {ruta} HTTP/1.1\r\nHost: {_host(direccion)}\r\nConnection: close\r\n\r\n".encode())
+            cuerpo, sobrante = leer_respuesta(sock, sobrante)
+            cuerpos.append(cuerpo)
+    return cuerpos
 
-    result = _first_cases("5.2", 1).run(bucle)
-    assert result.cases[0].status == "tiempo"
+
+def varias_sin_cerrar(direccion, rutas):
+    sock = socket.create_connection(direccion, timeout=5)
+    cuerpos, sobrante = [], b""
+    for ruta in rutas:
+        sock.sendall(f"GET {ruta} HTTP/1.1\r\nHost: {_host(direccion)}\r\n\r\n".encode())
+        cuerpo, sobrante = leer_respuesta(sock, sobrante)
+        cuerpos.append(cuerpo)
+    return cuerpos
 
 
-def test_keep_alive_client_that_reads_until_eof_is_cut_at_the_time_limit():
-    def hasta_el_cierre(direccion, rutas):
-        with socket.create_connection(direccion) as sock:
+def varias_texto(direccion, rutas):
+    return [c.decode("latin-1") for c in pedir_varias(direccion, rutas)]
+
+
+def varias_sin_host(direccion, rutas):
+    cuerpos, sobrante = [], b""
+    with socket.create_connection(direccion, timeout=5) as sock:
+        for ruta in rutas:
+            sock.sendall(f"GET {ruta} HTTP/1.1\r\n\r\n".encode())
+            cuerpo, sobrante = leer_respuesta(sock, sobrante)
+            cuerpos.append(cuerpo)
+    return cuerpos
+
+
+RIGHT = [
+    ("5.1", enviar_texto),
+    ("5.1", texto_en_dos_envios),
+    ("5.1", texto_try_finally),
+    ("5.2", construir_peticion),
+    ("5.2", construir_con_bytes),
+    ("5.2", construir_bytearray),
+    ("5.3", leer_respuesta),
+    ("5.3", leer_byte_a_byte),
+    ("5.3", leer_con_recv_into),
+    ("5.4", pedir_varias),
+    ("5.4", varias_makefile),
+]
+
+WRONG = [
+    ("5.1", texto_cuenta_caracteres, ("los caracteres, no los bytes", "len(cuerpo), no len(texto)")),
+    ("5.1", texto_sin_puerto, ("la cabecera Host decía '127.0.0.1'", "Host: 127.0.0.1:PUERTO")),
+    ("5.1", texto_sin_tipo, ("Content-Type decía None", "text/plain; charset=utf-8")),
+    ("5.1", texto_send, ("bytes del cuerpo: send() envía solo", "sendall")),
+    ("5.1", texto_una_lectura, ("faltó seguir leyendo", "hasta b''")),
+    ("5.1", texto_decodificado, ("se esperaba bytes", "str")),
+    ("5.1", texto_sin_cerrar, ("ResourceWarning",)),
+    ("5.1", texto_latin1, ("el servidor entendió el cuerpo", "encode('utf-8')")),
+    ("5.1", texto_lf, ("\\n sin \\r",)),
+    ("5.2", construir_con_lf, ("\\n sin \\r",)),
+    ("5.2", construir_cuenta_caracteres, ("Content-Length debería ser 39 (bytes)", "son los caracteres")),
+    ("5.2", construir_sin_corchetes, ("'[::1]:8080'", "entre [ ]")),
+    ("5.2", construir_sin_puerto, ("'127.0.0.1:8080'",)),
+    ("5.2", construir_texto, ("se esperaban bytes y devolvió str", ".encode()")),
+    ("5.2", construir_sin_linea_vacia, ("línea vacía",)),
+    ("5.2", construir_latin1, ("el cuerpo en UTF-8", "cuerpo.encode('utf-8')")),
+    ("5.3", leer_una_lectura, ("faltó seguir leyendo", "repite recv()")),
+    ("5.3", leer_hasta_el_cierre, ("no llames más a recv()",)),
+    ("5.3", leer_tira_lo_de_la_cabecera, ("lo que ya vino con la cabecera",)),
+    ("5.3", leer_mayusculas, ("minúsculas", "lower()")),
+    ("5.3", leer_y_cerrar, ("cerró el socket", "keep-alive")),
+    ("5.3", leer_sin_mirar_b_vacio, ("no terminó", "lanza ConnectionError")),
+    ("5.3", leer_sin_pendiente, ("pendiente",)),
+    ("5.3", leer_tira_el_sobrante, ("se perdió", "devuélvelos como sobrante")),
+    ("5.3", leer_solo_cuerpo, ("se esperaba tuple",)),
+    ("5.4", varias_una_por_peticion, ("vio 4 conexiones para 4 peticiones", "crea el socket una vez")),
+    ("5.4", varias_una_lectura, ("se esperaban 10 bytes", "repite recv()")),
+    ("5.4", varias_hasta_el_cierre, ("no terminó", "No esperes a b''")),
+    ("5.4", varias_connection_close, ("pediste Connection: close",)),
+    ("5.4", varias_sin_cerrar, ("ResourceWarning",)),
+    ("5.4", varias_texto, ("se esperaba bytes", "str")),
+    ("5.4", varias_sin_host, ("Host",)),
+]
+
+
+@pytest.mark.parametrize(("exercise_id", "function"), RIGHT, ids=[f.__name__ for _, f in RIGHT])
+def test_right_answers_in_any_style_pass(exercise_id, function):
+    assert_passes(exercise_id, function, LIMIT)
+
+
+@pytest.mark.parametrize(("exercise_id", "function", "words"), WRONG, ids=[f.__name__ for _, f, _ in WRONG])
+def test_classic_mistakes_get_a_cross_and_the_hint_that_names_them(exercise_id, function, words):
+    assert_caught(exercise_id, function, words, LIMIT)
+
+
+def test_every_exercise_has_four_cases_six_mistakes_and_two_other_right_styles():
+    for exercise_id in ("5.1", "5.2", "5.3", "5.4"):
+        assert sum(e == exercise_id for e, _, _ in WRONG) >= 6
+        assert sum(e == exercise_id for e, _ in RIGHT) >= 2
+        assert run(exercise_id, stub, LIMIT).status == "pendiente"
+    from labsupport.exercises import _REGISTRY
+
+    assert all(len(_REGISTRY[i].cases) >= 4 for i in ("5.1", "5.2", "5.3", "5.4"))
+
+
+def test_pending_helper_is_named_when_the_keep_alive_client_reuses_it():
+    def leer_pendiente(sock, pendiente=b""):
+        raise NotImplementedError("Escribe aquí tu solución")
+
+    def reutiliza(direccion, rutas):
+        with socket.create_connection(direccion, timeout=5) as sock:
             sock.sendall(f"GET {rutas[0]} HTTP/1.1\r\nHost: {_host(direccion)}\r\n\r\n".encode())
-            partes = []
-            while trozo := sock.recv(65536):  # the server keeps the connection open: never b""
-                partes.append(trozo)
-        return [b"".join(partes)]
+            return [leer_pendiente(sock)[0]]
 
-    result = _first_cases("5.3", 1).run(hasta_el_cierre)
-    assert result.cases[0].status == "tiempo"
-    assert "Pista: lee la cabecera hasta" in repr(result)
+    result = lab.comprobar("5.4", reutiliza)
+    assert result.status == "pendiente"
+    assert "leer_pendiente()" in repr(result)
 
 
-# -- stubs -----------------------------------------------------------------------------
-def test_stubs_are_pending():
-    names = [("5.1", "enviar_formulario()"), ("5.2", "construir_peticion()"), ("5.3", "pedir_varias()")]
+def test_stubs_are_pending_and_name_the_function():
+    names = [("5.1", "enviar_texto()"), ("5.2", "construir_peticion()"), ("5.3", "leer_respuesta()"),
+             ("5.4", "pedir_varias()")]
     for exercise_id, name in names:
         result = lab.comprobar(exercise_id, stub)
         assert result.status == "pendiente"

@@ -1,243 +1,368 @@
-"""Exercises of notebook 04, "Cerrar conexiones": half-close, closing with ``with``, the server's half.
+"""Exercises of notebook 04, "Cerrar conexiones": half-close, closing on every path, the server's half.
 
-Closing is judged by what the other side sees, never by trusting the student's code:
-the peer's log says whether EOF (FIN) arrived, a ``ResourceWarning`` caught while the
-garbage collector runs says whether a socket was left open, and a client of ours reads
-until ``b""`` to see whether the student's server closed after answering.
+Closing is judged by what the other side sees, never by trusting the student's code: the
+peer's log says whether EOF (FIN) arrived, a ``ResourceWarning`` caught while the garbage
+collector runs says whether a socket was left open, and a client of ours reads until
+``b""`` to see whether the student's server closed after answering. Every answer the
+student reads comes in fragments (the :class:`~._slicer.Slicer` in front, or a size no
+``recv`` can hold), every timeout is the one the case passes in (``espera``), and a
+request too big for one ``send()`` checks ``sendall``.
 """
 
 from __future__ import annotations
 
-import gc
 import socket
 import threading
-import traceback
-import warnings
+import time
 
 from .._address import format_address
-from ..faults import HalfClose, Reset, Silent
+from .._http_routes import random_bytes
+from .._sockopts import arm_reset
+from ..faults import HalfClose, Reset
 from ..http import HttpServer
-from . import Fail, exercise
+from . import Fail, brief, exercise, expect_type
+from ._checks import no_unclosed_sockets, read_to_eof
+from ._slicer import Slicer
+from ._wire import CLOSED, call, mismatch, raised, reception, silent_listener, wait_consumed, watching
 
 #: big enough to arrive in many pieces on loopback, small enough to stay fast
 BIG = bytes(range(256)) * 1200  # 307 200 bytes
+#: more than one send() takes on loopback (about 4-5 MB here, less on macOS and Windows); a
+#: repeated pattern, since making 9 MB of pseudo-random bytes costs more than sending them
+HUGE = 9_000_000
+HUGE_DATA = (bytes(range(256)) * (HUGE // 256 + 1))[:HUGE]
+#: a timeout that must not fire for a right answer; one that must fire is ``SHORT``
+GENEROUS, SHORT = 2.0, 0.3
+#: a right answer's TimeoutError comes ``SHORT`` s after the call; a hard-coded timeout of 1.5 s or more
+#: is caught by its duration (over ``SHORT + SLACK``), none at all by the case's time limit; a right
+#: answer would need its wake-up delayed by more than a second to be mistaken for one
+SLACK = 1.2
+#: 18 bytes, 12 characters: counting characters, or decoding each fragment, shows
+SALUDO = "¡hola, año! 👋".encode()
 
 
-def _call_and_check_closed(call, what: str):
-    """Run ``call()``; fail if a socket it created was left open (Python warns on collection).
-
-    Returns ``(result, exception)``: an exception raised by ``call`` is returned, not raised,
-    so that the caller can judge it after the check for leaked sockets.
-    """
-    result, error = None, None
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ResourceWarning)
-        try:
-            result = call()
-        except (OSError, ValueError) as exc:  # network errors are part of some cases
-            error = exc
-        if error is not None:
-            # The traceback's frames hold the student's locals (their socket among them):
-            # clear them, keeping file and line numbers for the report.
-            traceback.clear_frames(error.__traceback__)
-        gc.collect()
-    if any(issubclass(w.category, ResourceWarning) for w in caught):
-        raise Fail(f"{what} dejó un socket sin cerrar (Python avisó con ResourceWarning)")
-    return result, error
+def _eof_bytes(server) -> int | None:
+    """How many bytes a HalfClose server had received when the client's FIN came (None: no FIN)."""
+    for event in server.log():
+        if event.kind == "eof":
+            return int(event.detail.split()[0])
+    return None
 
 
-def _saw_eof(server) -> bool:
-    return any(e.kind == "eof" for e in server.log())
+def _timeout_case(funcion, ctx, args: tuple, espera: float) -> None:
+    """The server never answers: TimeoutError must reach the caller after ``espera``, socket closed."""
+    with no_unclosed_sockets("tu función, al saltar el timeout,"):
+        start = time.monotonic()
+        result, error = call(funcion, *args)
+        took = time.monotonic() - start  # before the garbage collection that ends the watch
+    if error is None:
+        raise Fail(
+            f"el servidor nunca respondió y tu función devolvió {result!r:.60} sin lanzar nada: "
+            "deja que el TimeoutError llegue a quien llama (no lo captures)"
+        )
+    if not isinstance(error, TimeoutError):
+        raise error
+    if took > espera + SLACK:
+        raise Fail(
+            f"lanzó TimeoutError, pero tras {took:.1f} s, mucho más que espera={espera:g} s: usa la espera que te pasan"
+        )
 
 
 # -- 4.1 ---------------------------------------------------------------------------
 medio = exercise("4.1", "Un cliente de medio cierre", "enviar_y_esperar")
 
 
-@medio.case(
-    "recibe la respuesta que solo llega después del medio cierre",
-    hint="después de sendall(datos) llama a sock.shutdown(socket.SHUT_WR): el servidor espera ese FIN "
-    "para responder.",
-    time_limit=3.0,
-)
-def _(funcion, ctx):
-    server = ctx.own(HalfClose(timeout=5.0))
-    answer = funcion(server.address, b"hola, servidor")
-    if answer != b"recibidos 14 bytes\n":
-        raise Fail(f"se esperaba b'recibidos 14 bytes\\n' y devolvió {answer!r}")
-
-
-@medio.case(
-    "lee hasta el final una respuesta larga que llega a trozos",
-    hint="un solo recv() devuelve solo un trozo: repite recv() hasta que devuelva b'' (el FIN del servidor).",
-    time_limit=4.0,
-)
-def _(funcion, ctx):
-    server = ctx.own(HalfClose(reply="echo", timeout=5.0))
-    answer = funcion(server.address, BIG)
-    if not isinstance(answer, (bytes, bytearray)):
-        raise Fail(f"se esperaban bytes y devolvió {type(answer).__name__}")
-    if bytes(answer) != BIG:
-        raise Fail(f"el servidor devolvió {len(BIG)} bytes y tu función devolvió {len(answer)}")
-
-
-@medio.case(
-    "sin datos que enviar, también funciona",
-    hint="sendall(b'') no envía nada; el shutdown(SHUT_WR) sigue siendo lo que avisa al servidor.",
-    time_limit=3.0,
-)
-def _(funcion, ctx):
-    server = ctx.own(HalfClose(timeout=5.0))
-    answer = funcion(server.address, b"")
-    if answer != b"recibidos 0 bytes\n":
-        raise Fail(f"se esperaba b'recibidos 0 bytes\\n' y devolvió {answer!r}")
-
-
-@medio.case(
-    "cierra su socket al terminar",
-    hint="usa `with socket.create_connection(direccion, timeout=2) as sock:`, que llama a close() al salir.",
-    time_limit=3.0,
-)
-def _(funcion, ctx):
-    server = ctx.own(HalfClose(timeout=5.0))
-    _, error = _call_and_check_closed(lambda: funcion(server.address, b"adios"), "tu función")
+def _half_close(
+    funcion, ctx, datos: bytes, reply: str = "count", sliced: bool = True, closes: bool = False
+) -> tuple[bytes, HalfClose]:
+    """Call the student's client against a HalfClose server (answers come in slices)."""
+    server = ctx.own(HalfClose(reply=reply, timeout=10.0))
+    address = ctx.own(Slicer(server)).address if sliced else server.address
+    with watching(closes):
+        result, error = call(funcion, address, datos, GENEROUS)
+    if isinstance(error, TimeoutError):
+        # This server answers at once after EOF: a timeout means the FIN did not come in time.
+        # (Its log may show an EOF anyway: the one sent by close() when the student's `with` ended.)
+        raise Fail(
+            f"tu función lanzó TimeoutError tras {GENEROUS:g} s: el servidor esperaba tu fin de envío "
+            "(shutdown(socket.SHUT_WR)) para responder, y no lo recibió a tiempo"
+        )
     if error is not None:
         raise error
-    if not _saw_eof(server):
-        raise Fail("el servidor nunca recibió el fin de envío (EOF): falta shutdown(socket.SHUT_WR)")
+    return bytes(expect_type(result, (bytes, bytearray))), server
+
+
+_NOTHING_READ = (
+    "tu función devolvió b'' (nada), y este servidor responde siempre tras tu FIN: ¿cerraste también "
+    "tu lectura (SHUT_RDWR o close())? El medio cierre es shutdown(socket.SHUT_WR): sigues pudiendo leer"
+)
+
+
+def _count_reply(funcion, ctx, datos: bytes, closes: bool = False) -> None:
+    answer, server = _half_close(funcion, ctx, datos, closes=closes)
+    expected = f"recibidos {len(datos)} bytes\n".encode()
+    if answer == expected:
+        return
+    got = _eof_bytes(server)
+    if got is not None and got < len(datos):
+        raise Fail(
+            f"el servidor recibió {got} de {len(datos)} bytes antes de tu FIN: send() envía solo lo que cabe "
+            "en el búfer y devuelve cuántos; usa sendall()"
+        )
+    if not answer:  # this server always answers after the client's FIN
+        raise Fail(_NOTHING_READ)
+    raise Fail(mismatch(answer, expected))
+
+
+@medio.case(
+    "recibe la respuesta, que solo llega después del medio cierre y en varios fragmentos",
+    hint="después de sendall(datos) llama a sock.shutdown(socket.SHUT_WR), y lee con recv() en un bucle hasta b''.",
+)
+def _(funcion, ctx):
+    _count_reply(funcion, ctx, SALUDO)
+
+
+@medio.case(
+    "lee entera una respuesta de 300 KB, que ningún recv() trae de una vez",
+    hint="un recv() devuelve un fragmento: repite recv() hasta que devuelva b'' (el FIN del servidor).",
+)
+def _(funcion, ctx):
+    answer, _ = _half_close(funcion, ctx, BIG, reply="echo", sliced=False)
+    if not answer:
+        raise Fail(_NOTHING_READ)
+    if answer != BIG:
+        raise Fail(mismatch(answer, BIG))
+
+
+@medio.case(
+    "envía enteros 9 MB, más de lo que cabe en un send()",
+    hint="send() devuelve cuántos bytes salieron y puede ser menos que todos: usa sendall(datos).",
+    time_limit=8.0,
+)
+def _(funcion, ctx):
+    _count_reply(funcion, ctx, HUGE_DATA)
+
+
+@medio.case(
+    "sin datos que enviar, también funciona, y el socket se cierra",
+    hint="sendall(b'') no envía nada; el shutdown(SHUT_WR) sigue siendo lo que avisa al servidor. "
+    "Un `with socket.create_connection(...) as sock:` cierra el socket al salir.",
+)
+def _(funcion, ctx):
+    _count_reply(funcion, ctx, b"", closes=True)
+
+
+@medio.case(
+    "si el servidor no responde, el TimeoutError llega en ≈ espera segundos y el socket se cierra",
+    hint="socket.create_connection(direccion, timeout=espera) dentro de un with: usa la espera que te pasan, "
+    "no captures el TimeoutError y el with cierra el socket también cuando salta.",
+)
+def _(funcion, ctx):
+    _timeout_case(funcion, ctx, (silent_listener(ctx), b"hola", SHORT), SHORT)
 
 
 # -- 4.2 ---------------------------------------------------------------------------
 pedir = exercise("4.2", "Una descarga que siempre cierra el socket", "pedir")
 
 
-def _http_request(server) -> bytes:
-    return (
-        f"GET /bytes/3000?seed=4 HTTP/1.1\r\nHost: {format_address(server.address)}\r\n"
-        "Connection: close\r\n\r\n"
-    ).encode()
+def _get(server, path: str) -> bytes:
+    host = format_address(server.address)
+    return f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
+
+
+def _fetch(funcion, ctx, address, request: bytes, closes: bool = False) -> bytes:
+    with watching(closes):
+        result, error = call(funcion, address, request, GENEROUS)
+    if error is not None:
+        raise error
+    return bytes(expect_type(result, (bytes, bytearray)))
+
+
+def _expect_download(answer: bytes, body: bytes) -> None:
+    status = b"HTTP/1.1 200 "
+    _, sep, got = answer.partition(b"\r\n\r\n")
+    if not sep and (status.startswith(answer) or answer.startswith(status)):
+        raise Fail(
+            f"tu función devolvió solo {len(answer)} bytes ({brief(answer, 30)}), sin llegar al final de la "
+            "cabecera: la respuesta llegó en varios fragmentos y faltó seguir leyendo"
+        )
+    if not answer.startswith(status):
+        raise Fail(f"la respuesta debería empezar por {status!r} y empieza por {answer[:20]!r}")
+    if got != body:
+        raise Fail(mismatch(got, body, "tu función, en el cuerpo,"))
 
 
 @pedir.case(
-    "devuelve la respuesta HTTP completa",
-    hint="envía con sendall() y lee en un bucle hasta que recv() devuelva b'' (el servidor cierra: "
-    "la petición dice Connection: close).",
-    time_limit=3.0,
+    "devuelve la respuesta HTTP completa, que llega en varios fragmentos",
+    hint="envía con sendall() y lee en un bucle hasta que recv() devuelva b'' (Connection: close: el servidor cierra).",
 )
 def _(funcion, ctx):
     server = ctx.own(HttpServer())
-    answer = funcion(server.address, _http_request(server))
-    if not isinstance(answer, (bytes, bytearray)):
-        raise Fail(f"se esperaban bytes y devolvió {type(answer).__name__}")
-    answer = bytes(answer)
+    slicer = ctx.own(Slicer(server))
+    _expect_download(_fetch(funcion, ctx, slicer.address, _get(server, "/bytes/3000?seed=4")), random_bytes(3000, 4))
+
+
+@pedir.case(
+    "una respuesta de 300 KB llega entera, y el socket se cierra",
+    hint="ningún recv() trae 300 KB de una vez: repite hasta b'' y junta los fragmentos (lista y b''.join); "
+    "`with` cierra el socket al salir.",
+)
+def _(funcion, ctx):
+    server = ctx.own(HttpServer())
+    answer = _fetch(funcion, ctx, server.address, _get(server, "/bytes/300000?seed=5"), closes=True)
+    _expect_download(answer, random_bytes(300000, 5))
+
+
+@pedir.case(
+    "una petición de 9 MB llega entera al servidor",
+    hint="send() envía solo lo que cabe en el búfer y devuelve cuántos bytes salieron: usa sendall(peticion).",
+    time_limit=8.0,
+)
+def _(funcion, ctx):
+    server = ctx.own(HttpServer(timeout=GENEROUS))
+    slicer = ctx.own(Slicer(server))
+    request = (
+        f"POST /status/200 HTTP/1.1\r\nHost: {format_address(slicer.address)}\r\n"
+        f"Content-Length: {HUGE}\r\nConnection: close\r\n\r\n"
+    ).encode() + HUGE_DATA
+    result, error = call(funcion, slicer.address, request, GENEROUS)
+    arrived = len(slicer.sent())
+    if arrived < len(request):
+        raise Fail(
+            f"el servidor recibió {arrived} de {len(request)} bytes de la petición: send() envía solo "
+            "una parte y devuelve cuántos; usa sendall()"
+        )
+    if error is not None:
+        raise error
+    answer = bytes(expect_type(result, (bytes, bytearray)))
     if not answer.startswith(b"HTTP/1.1 200 "):
         raise Fail(f"la respuesta debería empezar por b'HTTP/1.1 200 ' y empieza por {answer[:20]!r}")
-    _, sep, body = answer.partition(b"\r\n\r\n")
-    if not sep or len(body) != 3000:
-        raise Fail(f"el cuerpo debería medir 3000 bytes y mide {len(body)}: ¿lees hasta b''?")
 
 
 @pedir.case(
-    "si el servidor corta la conexión, el error llega a quien llama y el socket se cierra",
-    hint="no captures el error: `with` cierra el socket también cuando salta una excepción.",
-    time_limit=3.0,
+    "si el servidor corta la conexión (RST) a mitad, el error llega a quien llama y el socket se cierra",
+    hint="no captures el error (ni devuelvas lo que llevabas): `with` cierra el socket también cuando salta.",
 )
 def _(funcion, ctx):
-    server = ctx.own(Reset(wait_for=b"\r\n\r\n", timeout=5.0))
-    request = f"GET / HTTP/1.1\r\nHost: {format_address(server.address)}\r\n\r\n".encode()
-    result, error = _call_and_check_closed(lambda: funcion(server.address, request), "tu función")
-    if not isinstance(error, ConnectionResetError):
-        raise Fail(
-            "el servidor cortó con RST: se esperaba que ConnectionResetError llegara a quien llama, "
-            + (f"pero lanzó {type(error).__name__}" if error else f"pero devolvió {result!r:.60}")
-        )
+    first = b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\nlos primeros bytes del cuerpo"
+    server = ctx.own(Reset(wait_for=b"\r\n\r\n", send_first=first, timeout=5.0))
+    slicer = ctx.own(Slicer(server))
+    with no_unclosed_sockets("tu función, al cortarse la conexión,"):
+        result, error = call(funcion, slicer.address, _get(server, "/bytes/5000"), GENEROUS)
+    if isinstance(error, ConnectionResetError):
+        return
+    if error is not None:
+        raise error
+    got = len(result) if isinstance(result, (bytes, bytearray)) else None
+    shown = f"devolvió {got} bytes" if got is not None else f"devolvió {result!r:.40}"
+    raise Fail(
+        f"el servidor cortó la conexión (RST) tras enviar {len(first)} bytes y tu función {shown} sin lanzar "
+        "nada: ConnectionResetError debe llegar a quien llama"
+    )
 
 
 @pedir.case(
-    "si el servidor no responde, lanza TimeoutError en pocos segundos y cierra",
-    hint="socket.create_connection(direccion, timeout=2): sin timeout, recv() esperaría para siempre.",
-    time_limit=4.0,
+    "si el servidor no responde, el TimeoutError llega en ≈ espera segundos y el socket se cierra",
+    hint="socket.create_connection(direccion, timeout=espera): usa la espera que te pasan y no captures el error.",
 )
 def _(funcion, ctx):
-    server = ctx.own(Silent(hold=30.0, timeout=30.0))
-    request = f"GET / HTTP/1.1\r\nHost: {format_address(server.address)}\r\n\r\n".encode()
-    result, error = _call_and_check_closed(lambda: funcion(server.address, request), "tu función")
-    if not isinstance(error, TimeoutError):
-        raise Fail(
-            "el servidor nunca responde: se esperaba TimeoutError, "
-            + (f"pero lanzó {type(error).__name__}" if error else f"pero devolvió {result!r:.60}")
-        )
+    address = silent_listener(ctx)
+    request = f"GET / HTTP/1.1\r\nHost: {format_address(address)}\r\n\r\n".encode()
+    _timeout_case(funcion, ctx, (address, request, SHORT), SHORT)
 
 
 # -- 4.3 ---------------------------------------------------------------------------
 servidor = exercise("4.3", "La otra mitad: un servidor que responde tras el EOF", "atender")
 
+#: the server side's receive buffer: 300 KB can then never arrive in one recv()
+SMALL_RCVBUF = 32 * 1024
 
-def _serve_once(funcion, ctx, data: bytes) -> bytes:
-    """Hand ``funcion`` the server side of a connection whose client sends ``data`` then EOF.
 
-    The client writes from its own thread: 300 KB do not fit in the socket buffers, so the
-    student's server must be reading while they are sent. Returns what the client read
-    until the student's FIN.
-    """
+def _pair(ctx) -> tuple[socket.socket, socket.socket]:
+    """A connection on loopback: (our client, the server side handed to the student)."""
     listener = ctx.own(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SMALL_RCVBUF)  # inherited by accept()
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
-    client = ctx.own(socket.create_connection(listener.getsockname(), timeout=1))
-    listener.settimeout(1)
+    client = ctx.own(socket.create_connection(listener.getsockname(), timeout=GENEROUS))
+    client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    listener.settimeout(GENEROUS)
     conn, _ = listener.accept()
     ctx.own(conn)
-    conn.settimeout(2)
+    conn.settimeout(GENEROUS)
+    return client, conn
 
-    def send_then_eof() -> None:
+
+def _send_pieces(
+    client: socket.socket, pieces: list[bytes], conn: socket.socket, then_reset: bool = False
+) -> threading.Thread:
+    """Our client sends ``pieces`` from its own thread, each once the student's ``conn`` has read
+    the previous one (so no recv() gets two), then EOF (or RST)."""
+    stop = threading.Event()
+
+    def look():
+        return CLOSED if conn.fileno() == -1 else reception(conn)
+
+    def run() -> None:
+        sent = 0
         try:
-            client.sendall(data)
-            client.shutdown(socket.SHUT_WR)
+            for i, piece in enumerate(pieces):
+                if i and not wait_consumed(look, sent, stop):
+                    return
+                client.sendall(piece)
+                sent += len(piece)
+            if then_reset:
+                arm_reset(client)
+                client.close()
+            else:
+                client.shutdown(socket.SHUT_WR)
         except OSError:  # the student's server closed early: the checks below say so
             pass
 
-    sender = threading.Thread(target=send_then_eof, name="comprobar-4.3-cliente", daemon=True)
+    sender = threading.Thread(target=run, name="comprobar-4.3-cliente", daemon=True)
     sender.start()
+    return sender
+
+
+def _serve(funcion, ctx, pieces: list[bytes]) -> bytes:
+    """What our client reads from the student's server after sending ``pieces`` and EOF."""
+    client, conn = _pair(ctx)
+    sender = _send_pieces(client, pieces, conn)
     funcion(conn)
-    sender.join(2)
-    parts = []
+    sender.join(GENEROUS)
+    if conn.fileno() != -1:
+        raise Fail("tu función terminó sin cerrar la conexión: llama a conexion.close() (o usa `with conexion:`)")
     try:
-        while chunk := client.recv(65536):
-            parts.append(chunk)
-    except TimeoutError:
-        raise Fail(
-            "después de responder, tu servidor no cerró la conexión: el cliente esperó el FIN (b'') en vano"
-        ) from None
+        return read_to_eof(client)
     except ConnectionResetError:
-        if parts:  # the answer came before the reset: the comparison says what was wrong
-            return b"".join(parts)
         raise Fail(
             "tu servidor cerró sin leer todo lo que envió el cliente, y el cierre fue un RST: "
             "el cliente recibió ConnectionResetError en vez de la respuesta"
         ) from None
-    return b"".join(parts)
 
 
-@servidor.case(
-    "responde «recibidos N bytes» después del EOF del cliente",
-    hint="lee con conexion.recv() en un bucle hasta b'' y después envía f'recibidos {n} bytes\\n'.encode().",
-)
-def _(funcion, ctx):
-    answer = _serve_once(funcion, ctx, b"hola, servidor")
-    if answer != b"recibidos 14 bytes\n":
-        raise Fail(f"el cliente esperaba b'recibidos 14 bytes\\n' y recibió {answer!r}")
-
-
-@servidor.case(
-    "cuenta todos los bytes aunque lleguen a trozos",
-    hint="suma len(trozo) de cada recv(): 300 KB nunca llegan en un solo recv().",
-    time_limit=4.0,
-)
-def _(funcion, ctx):
-    answer = _serve_once(funcion, ctx, BIG)
-    expected = f"recibidos {len(BIG)} bytes\n".encode()
+def _expect_count(answer: bytes, data: bytes) -> None:
+    expected = f"recibidos {len(data)} bytes\n".encode()
     if answer != expected:
-        raise Fail(f"el cliente esperaba {expected!r} y recibió {answer!r}")
+        raise Fail(f"el cliente envió {len(data)} bytes y esperaba {expected!r}, pero recibió {answer!r:.60}")
+
+
+@servidor.case(
+    "cuenta los bytes de «¡hola, año! 👋», que llegan en tres fragmentos (uno parte la ñ)",
+    hint="suma len(fragmento) de cada recv() hasta b'' (bytes, sin decodificar) y después envía "
+    "f'recibidos {total} bytes\\n'.encode().",
+)
+def _(funcion, ctx):
+    pieces = [SALUDO[:4], SALUDO[4:10], SALUDO[10:]]  # ñ is bytes 9-10: the second piece ends inside it
+    _expect_count(_serve(funcion, ctx, pieces), SALUDO)
+
+
+@servidor.case(
+    "cuenta 300 KB, que nunca llegan en un solo recv()",
+    hint="repite recv() hasta que devuelva b'' (el medio cierre del cliente) sumando len() de cada fragmento.",
+)
+def _(funcion, ctx):
+    _expect_count(_serve(funcion, ctx, [BIG]), BIG)
 
 
 @servidor.case(
@@ -245,6 +370,28 @@ def _(funcion, ctx):
     hint="si el primer recv() ya devuelve b'', no has recibido nada: responde igualmente.",
 )
 def _(funcion, ctx):
-    answer = _serve_once(funcion, ctx, b"")
-    if answer != b"recibidos 0 bytes\n":
-        raise Fail(f"el cliente esperaba b'recibidos 0 bytes\\n' y recibió {answer!r}")
+    _expect_count(_serve(funcion, ctx, []), b"")
+
+
+@servidor.case(
+    "responde y cierra: el cliente recibe la respuesta y después el FIN (b'')",
+    hint="después de sendall(respuesta), cierra: `with conexion:` alrededor de todo lo hace por ti.",
+)
+def _(funcion, ctx):
+    data = b"hola, servidor"
+    _expect_count(_serve(funcion, ctx, [data[:5], data[5:]]), data)
+
+
+@servidor.case(
+    "si el cliente corta la conexión (RST), cierra la suya igualmente",
+    hint="`with conexion:` cierra también cuando recv() lanza ConnectionResetError (puedes dejar que el error salga).",
+)
+def _(funcion, ctx):
+    client, conn = _pair(ctx)
+    _send_pieces(client, [b"hola, "], conn, then_reset=True).join(GENEROUS)
+    _, error = call(funcion, conn)
+    if error is not None and not isinstance(error, OSError):
+        raise error
+    if conn.fileno() != -1:
+        what = f"lanzó {raised(error)}" if error else "terminó"
+        raise Fail(f"el cliente cortó con RST, tu función {what} y la conexión quedó sin cerrar: usa `with conexion:`")

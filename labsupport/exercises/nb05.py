@@ -1,10 +1,13 @@
-"""Exercises of notebook 05, "Clientes HTTP": a POST counted in bytes, exact request bytes, keep-alive.
+"""Exercises of notebook 05, "Clientes HTTP": a POST counted in bytes, exact request bytes, one
+response framed by Content-Length, several responses on one keep-alive connection.
 
-What the student's code put on the wire is judged from the wire: a :class:`~labsupport.tap.Tap`
-in front of the HTTP server records the request bytes and the server's answer, and the
-server's own JSON says how it understood the body. Requests built by the student are sent
-and read back with ``http.client.HTTPResponse``, which frames by ``Content-Length`` exactly
-as any real client would.
+What the student's code put on the wire is judged from the wire: the :class:`~._slicer.Slicer`
+in front of the server records the request bytes and the answer (and hands the answer over
+in fragments), and the server's own JSON says how it understood the body. Every answer the
+student reads comes in fragments: the slicer, a scripted server that pauses, or a size no
+``recv`` holds.
+Requests built by the student are sent and read back with ``http.client.HTTPResponse``,
+which frames by ``Content-Length`` exactly as any real client would.
 """
 
 from __future__ import annotations
@@ -13,13 +16,19 @@ import http.client
 import json
 import re
 import socket
-from urllib.parse import parse_qs
 
 from .._address import format_address
 from .._http_routes import random_bytes
+from .._server import StreamServer
 from ..http import HttpServer
-from ..tap import Tap
-from . import Fail, exercise
+from . import Fail, brief, exercise, expect_type
+from ._slicer import Slicer
+from ._wire import PeerView, call, mismatch, wait_consumed, watching
+
+#: a timeout that must not fire for a right answer
+GENEROUS = 2.0
+#: more than one send() takes on loopback (about 4-5 MB here, less on macOS and Windows)
+HUGE = 9_000_000
 
 # -- shared ------------------------------------------------------------------------------
 
@@ -42,19 +51,9 @@ def _header(head: bytes, name: str) -> str | None:
     return None
 
 
-def _server_json(tap: Tap) -> dict:
-    """The server's JSON answer as the tap saw it (so what the student returned does not matter)."""
-    raw = tap.received()
-    head, body = _head_and_body(raw)
-    if not head.startswith(b"HTTP/1.1 200"):
-        status_line = head.split(b"\r\n")[0].decode("latin-1")
-        raise Fail(f"el servidor no respondió 200: {status_line!r}")
-    return json.loads(body)
-
-
 def _send_and_read(address: tuple[str, int], request: bytes) -> tuple[int, bytes]:
     """Send ``request`` on a new connection; read one response framed like http.client does."""
-    with socket.create_connection(address, timeout=2) as sock:
+    with socket.create_connection(address, timeout=GENEROUS) as sock:
         sock.sendall(request)
         response = http.client.HTTPResponse(sock)
         try:
@@ -62,7 +61,7 @@ def _send_and_read(address: tuple[str, int], request: bytes) -> tuple[int, bytes
             return response.status, response.read()
         except TimeoutError:
             raise Fail(
-                "el servidor no respondió en 2 s: espera más bytes de los que enviaste (¿Content-Length "
+                f"el servidor no respondió en {GENEROUS:g} s: espera más bytes de los que enviaste (¿Content-Length "
                 "mayor que el cuerpo?) o falta la línea vacía final"
             ) from None
         finally:
@@ -70,75 +69,124 @@ def _send_and_read(address: tuple[str, int], request: bytes) -> tuple[int, bytes
 
 
 # -- 5.1 -------------------------------------------------------------------------------
-formulario = exercise("5.1", "Un POST con la longitud en bytes", "enviar_formulario")
+texto_post = exercise("5.1", "Un POST de texto con la longitud en bytes", "enviar_texto")
 
-_FORM_HINT = "Content-Length es el número de bytes del cuerpo: len(datos.encode('utf-8')), no len(datos)."
-
-
-def _post_case(funcion, ctx, datos: str) -> tuple[Tap, bytes]:
-    server = ctx.own(HttpServer())
-    tap = ctx.own(Tap(server))
-    answer = funcion(tap.address, "/post", datos)
-    expected = {k: v[0] if len(v) == 1 else v for k, v in parse_qs(datos, keep_blank_values=True).items()}
-    form = _server_json(tap)["form"]
-    if form != expected:
-        raise Fail(f"el servidor entendió el formulario {form} y se esperaba {expected}")
-    return tap, answer
+_BYTES_HINT = (
+    "Content-Length es el número de bytes del cuerpo: cuerpo = texto.encode('utf-8') y len(cuerpo), no len(texto)."
+)
 
 
-@formulario.case(
-    "un formulario en ASCII llega entero",
-    hint="petición: «POST /post HTTP/1.1», Host, Content-Type: application/x-www-form-urlencoded, "
-    "Content-Length, Connection: close, línea vacía y el cuerpo; después lee hasta b''.",
+def _post_text(funcion, ctx, texto: str, ruta: str = "/post", closes: bool = False) -> tuple[Slicer, bytes]:
+    """Call the student's POST through a slicer; return it (it recorded both ways) and what came back."""
+    server = ctx.own(HttpServer(timeout=GENEROUS))
+    tap = ctx.own(Slicer(server))
+    with watching(closes):
+        result, error = call(funcion, tap.address, ruta, texto)
+    body = texto.encode("utf-8")
+    sent = tap.sent()
+    if b"\r\n\r\n" in sent:
+        arrived = sent.partition(b"\r\n\r\n")[2]
+        if len(arrived) < len(body) and body.startswith(arrived):  # the body was right, but not all of it left
+            raise Fail(
+                f"el servidor recibió {len(arrived)} de los {len(body)} bytes del cuerpo: send() envía solo lo "
+                "que cabe en el búfer y devuelve cuántos; usa sendall()"
+            )
+    if error is not None:
+        raise error
+    return tap, bytes(expect_type(result, (bytes, bytearray)))
+
+
+def _understood(tap: Slicer, texto: str) -> None:
+    """The server's /post JSON must say that its body (``data``) was ``texto``, all of it."""
+    answer = tap.received()
+    head, body = _head_and_body(answer)
+    if not head.startswith(b"HTTP/1.1 200"):
+        status = head.split(b"\r\n")[0].decode("latin-1")
+        raise Fail(f"el servidor respondió {status!r}: {body[:100].decode('utf-8', 'replace')}")
+    data = json.loads(body)["data"]
+    if data == texto:
+        return
+    request_head, _ = _head_and_body(tap.sent())
+    declared = _header(request_head, "Content-Length")
+    size, chars = len(texto.encode("utf-8")), len(texto)
+    note = " (los caracteres, no los bytes)" if declared == str(chars) else ""
+    raise Fail(
+        f"el servidor entendió el cuerpo {brief(data, 40)} y se envió {brief(texto, 40)}: Content-Length decía "
+        f"{declared}{note} y el cuerpo mide {size} bytes ({chars} caracteres)"
+    )
+
+
+def _same_answer(tap: Slicer, answer: bytes) -> None:
+    if answer != tap.received():
+        raise Fail(mismatch(answer, tap.received()))
+
+
+@texto_post.case(
+    "un texto en ASCII llega entero, y devuelves la respuesta entera (llega en varios fragmentos)",
+    hint="petición: «POST ruta HTTP/1.1», Host, Content-Type, Content-Length, Connection: close, línea vacía y "
+    "el cuerpo; después lee con recv() en un bucle hasta b''.",
 )
 def _(funcion, ctx):
-    _post_case(funcion, ctx, "nombre=Ana&curso=sockets")
+    tap, answer = _post_text(funcion, ctx, "hola, servidor")
+    _understood(tap, "hola, servidor")
+    _same_answer(tap, answer)
 
 
-@formulario.case("«nombre=año» llega con su eñe y su o", hint=_FORM_HINT)
+@texto_post.case("«nombre: año» llega con su eñe y su o", hint=_BYTES_HINT)
 def _(funcion, ctx):
-    _post_case(funcion, ctx, "nombre=año")
+    tap, _ = _post_text(funcion, ctx, "nombre: año")
+    _understood(tap, "nombre: año")
 
 
-@formulario.case("acentos, signos y un emoji: cada carácter puede ocupar de 1 a 4 bytes", hint=_FORM_HINT)
+@texto_post.case("acentos, signos y un emoji: cada carácter ocupa de 1 a 4 bytes", hint=_BYTES_HINT)
 def _(funcion, ctx):
-    _post_case(funcion, ctx, "ciudad=Málaga&saludo=¡hola! 👋")
+    tap, _ = _post_text(funcion, ctx, "¡Málaga, qué calor! 👋")
+    _understood(tap, "¡Málaga, qué calor! 👋")
 
 
-@formulario.case(
-    "la cabecera Host lleva el puerto",
-    hint="el servidor no está en el puerto 80: escribe Host: 127.0.0.1:PUERTO (host y puerto de la dirección).",
+@texto_post.case(
+    "las cabeceras: Host con el puerto y Content-Type: text/plain; charset=utf-8; y el socket se cierra",
+    hint="el servidor no está en el puerto 80: Host: 127.0.0.1:PUERTO; y di qué mandas: "
+    "Content-Type: text/plain; charset=utf-8. Un `with` cierra el socket al salir.",
 )
 def _(funcion, ctx):
-    tap, _ = _post_case(funcion, ctx, "x=1")
+    tap, _ = _post_text(funcion, ctx, "x", closes=True)
     head, _ = _head_and_body(tap.sent())
     expected = format_address(tap.address)
     if _header(head, "Host") != expected:
         raise Fail(f"la cabecera Host decía {_header(head, 'Host')!r} y se esperaba {expected!r}")
+    kind = (_header(head, "Content-Type") or "").lower().replace(" ", "")
+    if not kind.startswith("text/plain") or "charset=utf-8" not in kind:
+        raise Fail(
+            f"la cabecera Content-Type decía {_header(head, 'Content-Type')!r} y se esperaba "
+            "'text/plain; charset=utf-8'"
+        )
 
 
-@formulario.case(
-    "devuelve la respuesta completa, en bytes",
-    hint="junta todo lo que devuelva recv() hasta b'' y devuélvelo tal cual, sin decodificar.",
+@texto_post.case(
+    "un texto de 9 MB llega entero, más de lo que cabe en un send()",
+    hint="send() envía solo lo que cabe en el búfer y devuelve cuántos bytes salieron: usa sendall().",
+    time_limit=10.0,
 )
 def _(funcion, ctx):
-    tap, answer = _post_case(funcion, ctx, "nombre=año")
-    if not isinstance(answer, (bytes, bytearray)) or bytes(answer) != tap.received():
-        shown = f"{len(answer)} bytes" if isinstance(answer, (bytes, bytearray)) else type(answer).__name__
-        raise Fail(f"el servidor envió {len(tap.received())} bytes y tu función devolvió {shown}")
+    texto = "año, " * (HUGE // 6)
+    _, answer = _post_text(funcion, ctx, texto, "/status/200")
+    if not answer.startswith(b"HTTP/1.1 200 "):
+        raise Fail(f"la respuesta debería empezar por b'HTTP/1.1 200 ' y empieza por {answer[:30]!r}")
 
 
 # -- 5.2 -------------------------------------------------------------------------------
 construir = exercise("5.2", "Los bytes exactos de una petición", "construir_peticion")
 
 _BARE_LF = re.compile(rb"(?<!\r)\n")
+_JSON = '{"nombre": "año", "ciudad": "Málaga"}'
 
 
 def _built(funcion, *args) -> bytes:
     request = funcion(*args)
-    if not isinstance(request, (bytes, bytearray)):
-        raise Fail(f"se esperaban bytes y devolvió {type(request).__name__}: codifica la petición con .encode()")
-    return bytes(request)
+    if isinstance(request, str):
+        raise Fail(f"se esperaban bytes y devolvió str ({brief(request, 40)}): codifica la petición con .encode()")
+    return bytes(expect_type(request, (bytes, bytearray)))
 
 
 @construir.case(
@@ -157,26 +205,27 @@ def _(funcion, ctx):
     if _header(head, "Host") != "127.0.0.1:8080":
         raise Fail(f"la cabecera Host debería ser '127.0.0.1:8080' y es {_header(head, 'Host')!r}")
     if _header(head, "Content-Length") not in (None, "0"):
-        raise Fail("un GET sin cuerpo no necesita Content-Length (y si lo lleva, debe ser 0)")
+        raise Fail(f"un GET sin cuerpo no necesita Content-Length (y si lo lleva, debe ser 0); el tuyo dice "
+                   f"{_header(head, 'Content-Length')!r}")
 
 
 @construir.case(
-    "un POST con «año» declara 11 bytes en Content-Length",
+    "un POST con un JSON con «año» y «Málaga» declara sus bytes en Content-Length",
     hint="codifica primero el cuerpo (cuerpo.encode('utf-8')) y usa len() de esos bytes.",
 )
 def _(funcion, ctx):
-    body = "nombre=año&ciudad=Málaga"
-    request = _built(funcion, "POST", "127.0.0.1", 8080, "/post", body)
+    request = _built(funcion, "POST", "127.0.0.1", 8080, "/post", _JSON)
     head, sent_body = _head_and_body(request)
     if not head.startswith(b"POST /post HTTP/1.1\r\n"):
         raise Fail(f"la petición debería empezar por b'POST /post HTTP/1.1\\r\\n' y empieza por {head[:25]!r}")
-    if sent_body != body.encode():
-        raise Fail(f"después de la línea vacía debería ir el cuerpo en UTF-8 {body.encode()!r} y va {sent_body!r}")
+    if sent_body != _JSON.encode():
+        raise Fail(f"después de la línea vacía debería ir el cuerpo en UTF-8 {_JSON.encode()!r} y va {sent_body!r}")
     length = _header(head, "Content-Length")
-    if length != str(len(body.encode())):
+    size = len(_JSON.encode())
+    if length != str(size):
         raise Fail(
-            f"Content-Length debería ser {len(body.encode())} (bytes) y es {length!r}"
-            + (" (eso son caracteres)" if length == str(len(body)) else "")
+            f"Content-Length debería ser {size} (bytes) y es {length!r}"
+            + (f" ({len(_JSON)} son los caracteres)" if length == str(len(_JSON)) else "")
         )
 
 
@@ -197,7 +246,7 @@ def _(funcion, ctx):
     time_limit=6.0,
 )
 def _(funcion, ctx):
-    server = ctx.own(HttpServer(timeout=2.0))
+    server = ctx.own(HttpServer(timeout=GENEROUS))
     host, port = server.address
     status, body = _send_and_read(server.address, _built(funcion, "GET", host, port, "/get?curso=sockets", ""))
     if status != 200:
@@ -214,46 +263,226 @@ def _(funcion, ctx):
 
 
 # -- 5.3 -------------------------------------------------------------------------------
-varias = exercise("5.3", "Varias peticiones por una sola conexión (keep-alive)", "pedir_varias")
+una = exercise("5.3", "Una respuesta con Content-Length, sin esperar al cierre", "leer_respuesta")
+
+def _response(body: bytes, *, lower: bool = False, length: int | None = None) -> bytes:
+    size = len(body) if length is None else length
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {size}\r\n"
+    if lower:
+        head = head.replace("Content-Type", "content-type").replace("Content-Length", "content-length")
+    return head.encode() + b"\r\n" + body
+
+
+class _Scripted(StreamServer):
+    """Sends its pieces to each client, each once the client has read the previous one (no recv()
+    gets two), then keeps the connection open (keep-alive: no FIN ever comes) or, with
+    ``close=True``, closes it."""
+
+    name = "servidor con guion"
+
+    def __init__(self, pieces: list[bytes], *, close: bool = False) -> None:
+        self.pieces = pieces
+        self.close = close
+        super().__init__(timeout=10.0)
+
+    def handle(self, conn: socket.socket, addr: tuple) -> None:
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        peer, sent = PeerView(conn), 0
+        for i, piece in enumerate(self.pieces):
+            if i and not wait_consumed(peer.look, sent, self._stopping):
+                return
+            conn.sendall(piece)
+            sent += len(piece)
+        if not self.close:
+            while conn.recv(65536):  # held open until the client closes or stop()
+                pass
+
+
+def _read_one(funcion, ctx, pieces: list[bytes], pendiente: bytes = b"", close: bool = False):
+    """Call ``leer_respuesta(sock, pendiente)`` on a connection to a scripted server."""
+    server = ctx.own(_Scripted(pieces, close=close))
+    sock = ctx.own(socket.create_connection(server.address, timeout=GENEROUS))
+    result, error = call(funcion, sock, pendiente)
+    if sock.fileno() == -1:
+        raise Fail(
+            "tu función cerró el socket: la conexión es de quien llama, y con keep-alive sigue abierta para la "
+            "petición siguiente"
+        )
+    return sock, result, error
+
+
+def _pair(result) -> tuple[bytes, bytes]:
+    expect_type(result, tuple)
+    if len(result) != 2:
+        raise Fail(f"se esperaba una tupla (cuerpo, sobrante) y devolvió una tupla de {len(result)} elementos")
+    cuerpo, sobrante = result
+    return (
+        bytes(expect_type(cuerpo, (bytes, bytearray), "tu función, como cuerpo,")),
+        bytes(expect_type(sobrante, (bytes, bytearray), "tu función, como sobrante,")),
+    )
+
+
+def _expect_body(funcion, ctx, pieces: list[bytes], body: bytes, pendiente: bytes = b"") -> None:
+    _, result, error = _read_one(funcion, ctx, pieces, pendiente)
+    if error is not None:
+        raise error
+    cuerpo, sobrante = _pair(result)
+    if cuerpo != body:
+        raise Fail(mismatch(cuerpo, body, "tu función, como cuerpo,"))
+    if sobrante:
+        raise Fail(f"no había nada después del cuerpo y devolviste como sobrante {brief(sobrante, 40)}")
+
+
+_BODY = b"hola, este es el cuerpo :)"
+
+
+@una.case(
+    "la cabecera y el cuerpo llegan en varios fragmentos",
+    hint="junta lo leído hasta que contenga b'\\r\\n\\r\\n'; el cuerpo son los Content-Length bytes que siguen: "
+    "repite recv() hasta tenerlos todos.",
+)
+def _(funcion, ctx):
+    data = _response(_BODY)
+    end = data.index(b"\r\n\r\n") + 4
+    _expect_body(funcion, ctx, [data[:10], data[10 : end + 3], data[end + 3 :]], _BODY)
+
+
+@una.case(
+    "un cuerpo de 300 KB, que ningún recv() trae entero",
+    hint="repite recv() hasta tener los Content-Length bytes del cuerpo; cuenta lo que ya vino con la cabecera.",
+)
+def _(funcion, ctx):
+    body = random_bytes(300_000, "5.3")
+    _expect_body(funcion, ctx, [_response(body)], body)
+
+
+@una.case(
+    "con Content-Length: 0 devuelve b'' sin esperar más (el servidor no cierra)",
+    hint="con Content-Length: 0 el cuerpo está vacío: no llames más a recv(), porque no llegará nada ni el FIN.",
+)
+def _(funcion, ctx):
+    _expect_body(funcion, ctx, [_response(b"")], b"")
+
+
+@una.case(
+    "encuentra content-length aunque venga en minúsculas",
+    hint="los nombres de cabecera no distinguen mayúsculas: compara nombre.strip().lower() == b'content-length'.",
+)
+def _(funcion, ctx):
+    _expect_body(funcion, ctx, [_response(b"hola!", lower=True)], b"hola!")
+
+
+@una.case(
+    "dos respuestas en un mismo envío: lo que sobra es de la segunda y se devuelve",
+    hint="los bytes que siguen al cuerpo son de la respuesta siguiente: devuélvelos como sobrante, no los tires.",
+)
+def _(funcion, ctx):
+    first, second = _response(b"primera"), _response(b"segunda respuesta")
+    sock, result, error = _read_one(funcion, ctx, [first + second])
+    if error is not None:
+        raise error
+    cuerpo, sobrante = _pair(result)
+    if cuerpo != b"primera":
+        raise Fail(mismatch(cuerpo, b"primera", "tu función, como cuerpo,"))
+    if not second.startswith(sobrante):
+        raise Fail(f"el sobrante debería ser el principio de la segunda respuesta y es {brief(sobrante, 40)}")
+    rest = bytearray()
+    sock.settimeout(0.2)  # the rest, if any, is already in our socket's buffer
+    try:
+        while len(sobrante) + len(rest) < len(second) and (data := sock.recv(65536)):
+            rest += data
+    except TimeoutError:
+        pass
+    if sobrante + bytes(rest) != second:
+        raise Fail(
+            f"la segunda respuesta llegó junto con la primera y se perdió parte: devolviste {len(sobrante)} bytes de "
+            f"sobrante y en el socket quedaban {len(rest)}, de {len(second)}"
+        )
+
+
+@una.case(
+    "usa lo que ya se había leído del socket (pendiente)",
+    hint="empieza con los bytes de pendiente (ya leídos de este socket) y sigue leyendo después.",
+)
+def _(funcion, ctx):
+    data = _response(_BODY)
+    end = data.index(b"\r\n\r\n") + 4 + 5  # the whole head and 5 bytes of body were read already
+    _expect_body(funcion, ctx, [data[end:]], _BODY, pendiente=data[:end])
+
+
+@una.case(
+    "si el servidor cierra a mitad del cuerpo, lanza ConnectionError",
+    hint="si recv() devuelve b'' antes de tiempo, lanza ConnectionError: un bucle que sigue llamando a recv() "
+    "recibe b'' para siempre.",
+    time_limit=2.0,
+)
+def _(funcion, ctx):
+    _, result, error = _read_one(funcion, ctx, [_response(b"solo diez.", length=100)], close=True)
+    if isinstance(error, ConnectionError):
+        return
+    if error is not None:
+        raise error
+    raise Fail(
+        f"el servidor cerró tras 10 de los 100 bytes del cuerpo y tu función devolvió {brief(result, 50)} "
+        "sin lanzar ConnectionError"
+    )
+
+
+# -- 5.4 -------------------------------------------------------------------------------
+varias = exercise("5.4", "Varias peticiones por una sola conexión (keep-alive)", "pedir_varias")
+
+#: a right answer takes a few tenths (two pauses per answer); the server keeps an idle connection 5 s
+KEEP_LIMIT = 3.0
 
 _KEEP_HINT = (
-    "lee la cabecera hasta \\r\\n\\r\\n, toma Content-Length y lee exactamente esos bytes de cuerpo; "
-    "lo que sobre ya es de la respuesta siguiente. No esperes a b'': con keep-alive el servidor no cierra."
+    "por cada ruta: sendall(f'GET {ruta} HTTP/1.1\\r\\nHost: {host}:{puerto}\\r\\n\\r\\n'.encode()) y "
+    "leer_respuesta(sock, sobrante), pasando el sobrante de una respuesta a la siguiente. No esperes a b''."
 )
 
 
-def _bodies(funcion, ctx, paths: list[str]) -> tuple[HttpServer, list]:
+def _bodies(funcion, ctx, paths: list[str], closes: bool = False) -> tuple[HttpServer, Slicer, list]:
     server = ctx.own(HttpServer(timeout=5.0))
-    bodies = funcion(server.address, list(paths))
-    if not isinstance(bodies, list):
-        raise Fail(f"se esperaba una lista de cuerpos (bytes) y devolvió {type(bodies).__name__}")
+    tap = ctx.own(Slicer(server))
+    with watching(closes):
+        result, error = call(funcion, tap.address, list(paths))
+    if b"connection: close" in tap.sent().lower():
+        raise Fail(
+            "pediste Connection: close: el servidor cierra tras la primera respuesta; con keep-alive no la pongas"
+        )
+    if error is not None:
+        raise error
+    bodies = expect_type(result, list)
     if len(bodies) != len(paths):
         raise Fail(f"se pidieron {len(paths)} rutas y devolvió {len(bodies)} cuerpos")
-    return server, bodies
+    return server, tap, bodies
 
 
 def _compare(bodies: list, expected: list[bytes], paths: list[str]) -> None:
     for path, got, want in zip(paths, bodies, expected, strict=True):
-        if not isinstance(got, (bytes, bytearray)):
-            raise Fail(f"el cuerpo de {path} debería ser bytes y es {type(got).__name__}")
-        if bytes(got) != want:
-            raise Fail(f"el cuerpo de {path} debería medir {len(want)} bytes y mide {len(got)}, o no coincide")
+        got = bytes(expect_type(got, (bytes, bytearray), f"tu función, como cuerpo de {path},"))
+        if got != want:
+            raise Fail(mismatch(got, want, f"para {path}, tu función"))
 
 
-@varias.case("tres respuestas, cada una con su cuerpo exacto", hint=_KEEP_HINT)
+@varias.case(
+    "tres respuestas, cada una con su cuerpo exacto (llegan en varios fragmentos)",
+    hint=_KEEP_HINT,
+    time_limit=KEEP_LIMIT,
+)
 def _(funcion, ctx):
     paths = ["/bytes/10?seed=1", "/bytes/2000?seed=2", "/bytes/33?seed=3"]
-    _, bodies = _bodies(funcion, ctx, paths)
+    _, _, bodies = _bodies(funcion, ctx, paths)
     _compare(bodies, [random_bytes(10, 1), random_bytes(2000, 2), random_bytes(33, 3)], paths)
 
 
 @varias.case(
     "usa una sola conexión para todas",
     hint="crea el socket una vez, antes del bucle, y envía todas las peticiones por él (sin Connection: close).",
+    time_limit=KEEP_LIMIT,
 )
 def _(funcion, ctx):
     paths = ["/bytes/5?seed=1", "/bytes/6?seed=2", "/bytes/7?seed=3", "/bytes/8?seed=4"]
-    server, bodies = _bodies(funcion, ctx, paths)
+    server, _, bodies = _bodies(funcion, ctx, paths)
     _compare(bodies, [random_bytes(n, s) for n, s in ((5, 1), (6, 2), (7, 3), (8, 4))], paths)
     connections = sum(e.kind == "connect" for e in server.log())
     if connections != 1:
@@ -261,11 +490,22 @@ def _(funcion, ctx):
 
 
 @varias.case(
-    "un cuerpo grande, uno vacío y uno que llega a trozos con pausas",
+    "un cuerpo de 300 KB, uno vacío y uno que llega gota a gota",
     hint="repite recv() hasta tener Content-Length bytes (un recv no lo trae todo); con Content-Length: 0 no leas.",
-    time_limit=4.0,
+    time_limit=KEEP_LIMIT,
 )
 def _(funcion, ctx):
-    paths = ["/bytes/300000?seed=7", "/bytes/0", "/drip?numbytes=12&duration=0.3", "/bytes/4?seed=8"]
-    _, bodies = _bodies(funcion, ctx, paths)
+    paths = ["/bytes/300000?seed=7", "/bytes/0", "/drip?numbytes=12&duration=0.1", "/bytes/4?seed=8"]
+    _, _, bodies = _bodies(funcion, ctx, paths)
     _compare(bodies, [random_bytes(300000, 7), b"", b"*" * 12, random_bytes(4, 8)], paths)
+
+
+@varias.case(
+    "cierra la conexión al terminar",
+    hint="abre el socket con `with socket.create_connection(direccion, timeout=5) as sock:` y devuelve al salir.",
+    time_limit=KEEP_LIMIT,
+)
+def _(funcion, ctx):
+    paths = ["/bytes/3?seed=9"]
+    _, _, bodies = _bodies(funcion, ctx, paths, closes=True)  # a socket left open fails inside
+    _compare(bodies, [random_bytes(3, 9)], paths)

@@ -14,6 +14,7 @@ from .attempts import attempts
 from .backlog import backlog
 from .chunks import chunk_records, chunk_sizes
 from .concat import concat_cost, measure_concat
+from .keepalive import keep_alive
 from .latency import latency, percentile
 from .sequence import sequence
 from .server_cost import server_cost
@@ -27,6 +28,7 @@ __all__ = [
     "chunk_records",
     "chunk_sizes",
     "concat_cost",
+    "keep_alive",
     "latency",
     "measure_concat",
     "percentile",

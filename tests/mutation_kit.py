@@ -1,0 +1,67 @@
+"""Running a student's answer through ``lab.comprobar`` as a mutation test does: with a hard time
+limit, and looking at what the report says about the cases that failed.
+
+A wrong answer must get ✘ (or ◷) with words that name its mistake, in the message or the
+hint of a failed case; a right answer in another style than the master solution must pass.
+Neither may end in "error del corrector".
+"""
+
+from __future__ import annotations
+
+import threading
+
+import labsupport as lab
+
+FAILED = ("fallo", "error", "tiempo")
+
+
+def stub(*args):
+    """What the student edition has in place of a solution."""
+    raise NotImplementedError("Escribe aquí tu solución")
+
+
+def read_all(sock):
+    """Read until the peer closes: the loop both right and wrong answers share."""
+    partes = []
+    while fragmento := sock.recv(65536):
+        partes.append(fragmento)
+    return b"".join(partes)
+
+
+def run(exercise_id: str, function, limit: float):
+    """``lab.comprobar(exercise_id, function)``, failing the test if it takes over ``limit`` seconds."""
+    box = {}
+
+    def work():
+        box["result"] = lab.comprobar(exercise_id, function)
+
+    worker = threading.Thread(target=work, name=f"mutacion-{exercise_id}", daemon=True)
+    worker.start()
+    worker.join(limit)
+    assert not worker.is_alive(), f"lab.comprobar({exercise_id!r}, {function.__name__}) no terminó en {limit} s"
+    return box["result"]
+
+
+def failed_text(result) -> str:
+    """The messages and hints of the failed cases, one line each."""
+    return "\n".join(f"{c.name}: {c.message} | {c.hint}" for c in result.cases if c.status in FAILED)
+
+
+def assert_caught(exercise_id: str, function, words: tuple[str, ...], limit: float):
+    """The wrong answer fails, the checker blames nothing of its own, and the report names the mistake."""
+    result = run(exercise_id, function, limit)
+    report = repr(result)
+    assert not result, report
+    assert result.status != "pendiente", report
+    assert all(c.status != "error del corrector" for c in result.cases), report
+    text = failed_text(result).lower()
+    for word in words:
+        assert word.lower() in text, f"{function.__name__}: falta {word!r} en\n{report}"
+    return result
+
+
+def assert_passes(exercise_id: str, function, limit: float):
+    result = run(exercise_id, function, limit)
+    assert result, repr(result)
+    assert result.passed == result.total >= 4, repr(result)
+    return result
