@@ -301,6 +301,19 @@ def test_a_time_out_in_the_students_code_on_another_thread_is_theirs():
     assert "tu función esperaba en recv() datos que no llegaron (línea" in case.message
 
 
+def test_a_time_out_in_what_the_function_returned_is_still_theirs():
+    def preparar(direccion):
+        def leer():
+            with socket.create_connection(direccion) as s:
+                return s.recv(1024)
+
+        return leer
+
+    case = _case(casos.CALLS_WHAT_IT_RETURNED.run(preparar))
+    assert case.status == "tiempo"
+    assert "tu función esperaba en recv() datos que no llegaron (línea" in case.message and "de leer()" in case.message
+
+
 def test_a_time_out_of_the_checker_after_the_function_returned_is_the_checkers():
     result = casos.CHECKER_WAITS.run(eco)
     case = _case(result)

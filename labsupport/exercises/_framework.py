@@ -258,17 +258,20 @@ def _run_case(case: Case, function: Callable, seed: str) -> CaseResult:
 
 
 def _timed_out(case: Case, worker: threading.Thread, student: StudentFunction) -> CaseResult:
-    """Explain a time-out from the stacks: the student's code that waits, or the checker's."""
+    """Explain a time-out from the stacks: the student's code that waits, or the checker's.
+
+    The student's code is running if a call to their function is in progress (on the worker or
+    on a thread of the checker's) or if a frame of theirs is on the worker's stack: an object or
+    a function their function returned (a decorator's wrapper, a client's method).
+    """
     limit = f"no terminó en {seconds(case.time_limit)}"
     inside = student.threads_inside()
-    if inside:
-        ident = worker.ident if worker.ident in inside else inside[0]
-        thread = next((t for t in threading.enumerate() if t.ident == ident), worker)
-        seen = _diagnose.observe(thread)
-        if seen.last is not None or student.running:
-            return CaseResult(case.name, TIMEOUT, f"{limit}: tu función {_diagnose.explain_wait(seen)}", case.hint)
-    seen = _diagnose.observe(worker)
+    ident = worker.ident if (not inside or worker.ident in inside) else inside[0]
+    thread = next((t for t in threading.enumerate() if t.ident == ident), worker)
+    seen = _diagnose.observe(thread)
     snap = seen.last
+    if inside or (snap is not None and snap.student_function):
+        return CaseResult(case.name, TIMEOUT, f"{limit}: tu función {_diagnose.explain_wait(seen)}", case.hint)
     what = ""
     if snap is not None:
         call = f" en {_diagnose.short_name(snap.call)}()" if snap.call else ""
