@@ -16,8 +16,10 @@ status                mark   when
 ``fallo``             ✘      the case raised :class:`Fail` (or ``AssertionError``): a wrong answer
 ``error``             ✘      the student's code raised (a frame of theirs in the traceback, or
                              the call to their function raised)
-``tiempo``            ◷      the time limit passed while the student's code ran; the message
-                             says what it waited on (``recv``, ``connect``, a spinning loop…)
+``tiempo``            ◷      the time limit passed while the student's code ran (their call, or
+                             something it returned, on the stack); the message names the blocking
+                             call (``recv``, ``connect``, ``accept``, ``sendall``, ``sleep``, a TLS
+                             handshake) or a thread spinning on the CPU, and the student's line
 ``pendiente``         ○      the student's code raised ``NotImplementedError``; the report names
                              the function that raised it (a helper may be the pending one)
 ``error del           ⚠      the checker itself raised or waited after the student's function
@@ -44,8 +46,15 @@ API for case writers (backward compatible)::
 - ``brief(value, limit=60)``: a short ``repr`` for messages.
 - ``ctx.rng``: a ``random.Random`` seeded with the exercise id and the case name.
 - ``funcion.running``: whether a call to the student's function is in progress (any thread).
-- Any other exception the case raises outside the student's code is reported as the
-  checker's own error, with its file and line, and never counts against the student.
+  ``funcion`` is a wrapper (:class:`StudentFunction`) with the student function's name and
+  doc; call it, pass it to a thread: both are followed.
+- ``Fail`` is always a wrong answer, even raised from inside a fake object the checker lent
+  to the student's code. Any other exception the case raises outside the student's code
+  (``len(None)`` on what came back) is reported as the checker's own error, with its file and
+  line, and never counts against the student: validate what came back with ``expect_type``.
+- A case's own timeouts must not fire for a right answer: seconds (the default limit of a case
+  is :data:`TIME_LIMIT`, 5 s); only a wait that must run out is short (0,2-0,3 s).
+- A file that defines cases outside this package (a test's exercises) counts as checker code.
 """
 
 from __future__ import annotations
