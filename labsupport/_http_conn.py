@@ -30,7 +30,9 @@ class Connection:
         self.buf = bytearray()
         self.pos = 0  # bytes of buf already consumed by the worker
         self.eof = False
-        self.state = "head"  # what the selector does with it: "head" (read one) or "drain" (then close)
+        #: "head": the selector reads a request head; "busy": a worker runs the request;
+        #: "drain": the selector drops what arrives, then closes; "closed".
+        self.state = "head"
         self.deadline = 0.0  # when the selector gives up on it (time.perf_counter)
         self.head_started: float | None = None  # first byte of the request being read
         self._scanned = 0  # where the search for the end of the head goes on

@@ -118,7 +118,10 @@ class ConnectionLoop:
         except OSError:  # reset by the client
             self._drop(conn)
             return
-        now = time.perf_counter()
+        self._received(conn, got, time.perf_counter())
+
+    def _received(self, conn: Connection, got: int, now: float) -> None:
+        """``got`` bytes (0: EOF) were appended to ``conn.buf``: dispatch, wait for more, or close."""
         if conn.state == "drain":  # read and drop (conn.pos counts the bytes), close at EOF
             conn.pos += got
             conn.buf.clear()
@@ -131,6 +134,7 @@ class ConnectionLoop:
                 conn.head_started = now
         if conn.head_ready(self._max_line, self._max_head) or (conn.eof and conn.pending()):
             self.selector.unregister(conn.sock)
+            conn.state = "busy"
             if not self.server._pool.submit(self.server._work, conn):
                 self.server._close(conn)
         elif conn.eof:
@@ -168,6 +172,7 @@ class ConnectionLoop:
             self._returned.clear()
         now = time.perf_counter()
         for conn in returned:
+            conn.state = "drain" if conn.state == "drain" else "head"
             conn.sock.setblocking(False)
             self._watch(conn, conn.deadline if conn.state == "drain" else now + srv.timeout)
 
@@ -187,6 +192,18 @@ class ConnectionLoop:
 
     def _expired(self, conn: Connection, now: float) -> None:
         srv = self.server
+        if conn.state == "head":  # bytes the loop has not seen yet (it was busy) are not silence
+            try:
+                got = conn.feed()
+            except (BlockingIOError, InterruptedError):
+                pass
+            except OSError:
+                self._drop(conn)
+                return
+            else:
+                self._received(conn, got, now)
+                if conn.state != "head" or conn.deadline > now:  # handed on, closed, or not late after all
+                    return
         if conn.state == "drain" or not conn.buf:
             if conn.state == "head":
                 srv._log("timeout", conn.peer, f"conexión inactiva más de {srv.timeout} s: se cierra")

@@ -260,6 +260,7 @@ class HttpServer(StreamServer):
                 loop.give_back(conn)
 
     def _close(self, conn: Connection) -> None:
+        conn.state = "closed"
         conn.sock.close()
         with self._lock:
             self._conns.discard(conn.sock)

@@ -26,7 +26,7 @@ def test_jobs_start_in_arrival_order() -> None:
     pool.submit(gate.wait, PATIENT)  # holds the only turn: the others queue
     for i in range(6):
         pool.submit(order.append, i)
-    assert settle(lambda: pool.computing == 1 and pool.queued == 6)
+    assert settle(lambda: pool.computing == 1 and pool.queued == 6, timeout=PATIENT)
     gate.set()
     assert settle(lambda: len(order) == 6, timeout=PATIENT)
     assert order == list(range(6))
@@ -38,7 +38,7 @@ def test_at_most_max_active_compute_and_a_waiting_job_gives_its_turn() -> None:
     gate = threading.Event()
     for _ in range(5):
         pool.submit(gate.wait, PATIENT)  # computing, never leaves: holds a turn
-    assert settle(lambda: pool.computing == 2 and pool.queued == 3)
+    assert settle(lambda: pool.computing == 2 and pool.queued == 3, timeout=PATIENT)
     assert pool.threads == 2
     gate.set()
     assert settle(lambda: pool.computing == 0 and pool.queued == 0, timeout=PATIENT)
@@ -70,7 +70,7 @@ def test_threads_stay_within_max_workers_and_end_when_idle() -> None:
 
     for _ in range(5):
         pool.submit(waits)
-    assert settle(lambda: pool.busy == 3 and pool.queued == 2)
+    assert settle(lambda: pool.busy == 3 and pool.queued == 2, timeout=PATIENT)
     assert pool.threads == 3
     gate.set()
     assert settle(lambda: pool.queued == 0 and pool.busy == 0, timeout=PATIENT)
@@ -83,7 +83,7 @@ def test_stop_returns_the_jobs_never_started() -> None:
     gate = threading.Event()
     pool.submit(gate.wait, PATIENT)
     pool.submit(print, "nunca")
-    assert settle(lambda: pool.queued == 1)
+    assert settle(lambda: pool.queued == 1, timeout=PATIENT)
     gate.set()
     left = pool.stop()
     assert [job for job, _ in left] in ([print], [])  # [] if it started before stop()
@@ -106,9 +106,9 @@ def test_silent_and_slow_requests_hold_no_turn() -> None:
         try:
             silent.sendall(b"GET /raw/silent HTTP/1.1\r\nHost: x\r\n\r\n")
             slow.sendall(b"GET /delay/2 HTTP/1.1\r\nHost: x\r\n\r\n")
-            assert settle(lambda: srv.active_connections == 2)
-            assert settle(lambda: srv._pool.busy == 1)  # /delay sleeps in a worker; /raw/silent needs none
-            assert srv._pool.computing == 0  # and the sleeper holds no turn
+            assert settle(lambda: srv.active_connections == 2, timeout=PATIENT)
+            # /delay sleeps in a worker and holds no turn; /raw/silent needs no worker at all
+            assert settle(lambda: srv._pool.busy == 1 and srv._pool.computing == 0, timeout=PATIENT)
             for _ in range(5):  # each answered while the other two wait
                 assert _get(srv.address, "/get").startswith(b"HTTP/1.1 200 ")
         finally:
@@ -144,5 +144,5 @@ def test_many_keep_alive_clients_all_answered() -> None:
             t.join(10)
         assert len(statuses) == 30 * 5
         assert statuses.count(b"404") == 30 and statuses.count(b"200") == 30 * 4
-        assert settle(lambda: srv._pool.queued == 0 and srv._pool.computing == 0)
+        assert settle(lambda: srv._pool.queued == 0 and srv._pool.computing == 0, timeout=PATIENT)
         srv.check()

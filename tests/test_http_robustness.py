@@ -32,7 +32,7 @@ def guarded():
     """A server whose threads and descriptors are counted before and after the test."""
     srv = lab.HttpServer(timeout=1.0)
     raw(srv.address, get_request("/get"))  # warm up: the accept thread has created its selector
-    assert settle(lambda: srv.active_connections == 0)
+    assert settle(lambda: srv.active_connections == 0, timeout=5.0)
     threads, fds = threading.active_count(), open_fds()
     yield srv
     # the server still serves a well-behaved client...
@@ -358,7 +358,7 @@ def test_over_the_connection_cap_answers_503_and_closes():
     threads, fds = threading.active_count(), open_fds()
     with lab.HttpServer(max_connections=3) as srv:
         held = [socket.create_connection(srv.address, timeout=TIMEOUT) for _ in range(3)]
-        assert settle(lambda: srv.active_connections == 3)
+        assert settle(lambda: srv.active_connections == 3, timeout=TIMEOUT)
         c = http.client.HTTPConnection(*srv.address, timeout=TIMEOUT)
         c.request("GET", "/get")
         r = c.getresponse()
@@ -368,14 +368,14 @@ def test_over_the_connection_cap_answers_503_and_closes():
         assert body.startswith("Error 503 (Servicio no disponible)")
         assert srv.requests()[-1].status == 503
         held.pop().close()
-        assert settle(lambda: srv.active_connections == 2)
+        assert settle(lambda: srv.active_connections == 2, timeout=TIMEOUT)
         [(code, _, _)] = raw(srv.address, get_request("/ip"))
         assert code == 200
         for s in held:
             s.close()
-    assert settle(lambda: threading.active_count() <= threads)
+    assert settle(lambda: threading.active_count() <= threads, timeout=TIMEOUT)
     if fds is not None:
-        assert settle(lambda: open_fds() <= fds)
+        assert settle(lambda: open_fds() <= fds, timeout=TIMEOUT)
 
 
 def test_default_connection_cap_allows_a_classroom():
@@ -393,7 +393,7 @@ def test_stop_ends_long_responses(no_leaks, path):
     srv = lab.HttpServer()
     s = socket.create_connection(srv.address, timeout=TIMEOUT)
     s.sendall(get_request(path))
-    assert settle(lambda: srv.active_connections == 1)
+    assert settle(lambda: srv.active_connections == 1, timeout=TIMEOUT)
     srv.stop()  # returns only after every handler thread has ended
     assert not srv.running and srv.active_connections == 0
     try:
