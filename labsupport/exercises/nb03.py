@@ -1,81 +1,184 @@
 """Exercises of notebook 03, "Solicitar documentos": read to the end, split, download, send it all.
 
-The cases talk to real servers on loopback: fragments come from :class:`~labsupport.faults.Drip`
-and ``/raw/slices``, documents and error pages from :class:`~labsupport.http.HttpServer`,
-and a partial ``send`` from a client socket with a small send buffer. Each one targets a
-bug of the guide's section 3 (one ``recv`` is not a response, decoding binary bodies,
-saving error pages as files, ``send`` instead of ``sendall``).
+Every case that has the student read from the network makes "one ``recv()`` is one
+message" fail on every run: 3.1 reads from a :class:`~._paced.Paced` connection (each
+piece leaves only after the student consumed the last, so no late reader finds two waiting),
+3.3 downloads through a :class:`~._slicer.Slicer` (the head, the first body bytes and the
+rest arrive in separate pieces) and from ``/raw/slices``. 3.4 forces partial sends twice:
+the kernel's own (a large buffer through a small send buffer, on a socket with a timeout),
+and a socket whose ``send()`` takes only part of what it is given each time, as the
+system may, so that a loop that ignores what ``send()`` returns loses bytes every run.
+Each case targets a bug of the guide's section 3 or a classic mistake of its topic.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import inspect
 import os
 import shutil
 import socket
 import tempfile
+import textwrap
 import threading
 
 from .._http_content import UTF8_DEMO
 from .._server import StreamServer
-from ..faults import Drip, Hangup
 from ..http import DEFAULT_DOCROOT, HttpServer
 from . import Fail, exercise
-from ._checks import fetch, no_unclosed_sockets
+from ._checks import fetch
+from ._framework import brief
+from ._leaks import watch_unclosed
+from ._paced import Paced, slices
+from ._slicer import Slicer
+from ._wire import mismatch
 
-#: Text with two-byte UTF-8 characters: 7-byte pieces cut some of them in two.
+#: Text with two-byte UTF-8 characters (ñ, á, ü…).
 TEXT = (
     "Año nuevo, señales nuevas: los sockets entregan bytes, no mensajes. "
     "Una eñe ocupa dos bytes y puede llegar partida entre dos recv(). ¡Ánimo, pingüino!\n"
 ).encode()
 #: 1 MiB that is not UTF-8 (every byte value appears), so decoding it fails.
 BINARY = bytes(range(256)) * 4096
+#: The pieces of :data:`BINARY`: no recv(), whatever its size, returns more than one of them.
+BINARY_PIECE = 64 * 1024
+#: A timeout the checker's own sockets never reach when things go right.
+PATIENT = 5.0
+#: Bound on a 3.1 or 3.4 case: a right answer takes a few hundredths of a second.
+LIMIT = 3.0
 
 
-def _client(server, ctx, timeout: float = 2.0) -> socket.socket:
-    return ctx.own(socket.create_connection(server.address, timeout=timeout))
-
-
-def _same_bytes(got: object, expected: bytes, what: str) -> None:
+def _expect_bytes(got: object, what: str = "") -> bytes:
+    prefix = f"{what}: " if what else ""
     if isinstance(got, str):
-        raise Fail(f"{what}: devolvió texto (str) y se esperaban bytes: no decodifiques")
+        raise Fail(f"{prefix}tu función devolvió texto (str) y se esperaban bytes: no decodifiques")
     if not isinstance(got, (bytes, bytearray)):
-        raise Fail(f"{what}: se esperaban bytes y devolvió {type(got).__name__}")
-    if bytes(got) != expected:
-        if len(got) < len(expected) and expected.startswith(bytes(got)):
-            raise Fail(f"{what}: llegaron {len(got)} de {len(expected)} bytes (¿te quedaste en el primer trozo?)")
-        raise Fail(f"{what}: se esperaban {len(expected)} bytes y devolvió {len(got)} bytes distintos")
+        shown = "None" if got is None else f"{type(got).__name__}: {brief(got)}"
+        raise Fail(f"{prefix}se esperaban bytes y tu función devolvió {shown}")
+    return bytes(got)
+
+
+def _same_bytes(got: object, expected: bytes, what: str = "") -> None:
+    data = _expect_bytes(got, what)
+    if data != expected:
+        raise Fail((f"{what}: " if what else "") + mismatch(data, expected))
 
 
 # -- 3.1 ---------------------------------------------------------------------------
 recibir = exercise("3.1", "Recibir la respuesta entera", "recibir_todo")
 
 
+def _receive(funcion, ctx, pieces: list[bytes]) -> object:
+    """Call the student's function on a connection whose far end sends ``pieces`` one by one."""
+    paced = ctx.own(Paced(pieces))
+    return funcion(paced.sock)
+
+
+def _split_char_at(data: bytes, after: int = 10) -> int:
+    """An offset inside the first multi-byte UTF-8 character of ``data`` past byte ``after``."""
+    return next(i for i, b in enumerate(data) if i >= after and b >= 0xC0) + 1
+
+
+def _bytes_concatenation(function) -> tuple[int, str] | None:
+    """``(line, code)`` where ``function`` adds bytes to a ``bytes`` variable (``x += datos``), or None.
+
+    Read from the function's source: the variables first bound to a bytes literal
+    (``b""``) or to ``bytes()``, and an ``x += ...`` or ``x = x + ...`` on one of them.
+    ``bytearray`` grows in place and is not flagged. None as well when there is no source.
+    """
+    function = inspect.unwrap(function)
+    try:
+        lines, first = inspect.getsourcelines(function)
+        tree = ast.parse(textwrap.dedent("".join(lines)))
+    except (OSError, TypeError, SyntaxError):
+        return None
+
+    def is_bytes(node: ast.AST) -> bool:
+        if isinstance(node, ast.Constant):
+            return isinstance(node.value, bytes)
+        return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "bytes"
+
+    names = {
+        target.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and is_bytes(node.value)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    for node in ast.walk(tree):
+        grows = (
+            isinstance(node, ast.AugAssign)
+            and isinstance(node.op, ast.Add)
+            and isinstance(node.target, ast.Name)
+            and node.target.id in names
+        ) or (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id in names
+            and isinstance(node.value, ast.BinOp)
+            and isinstance(node.value.op, ast.Add)
+            and isinstance(node.value.left, ast.Name)
+            and node.value.left.id == node.targets[0].id
+        )
+        if grows:
+            line = first + node.lineno - 1 if first else node.lineno
+            return line, lines[node.lineno - 1].strip()
+    return None
+
+
 @recibir.case(
-    "junta los trozos de una respuesta que llega por goteo",
-    hint="llama a recv() en un bucle hasta que devuelva b'' (el otro extremo cerró) y junta los trozos.",
+    "junta los fragmentos de una respuesta que llega por goteo",
+    hint="llama a recv() en un bucle hasta que devuelva b'' (el otro extremo cerró) y junta los fragmentos.",
+    time_limit=LIMIT,
 )
 def _(funcion, ctx):
-    server = ctx.own(Drip(payload=TEXT, piece=7, delay=0.01))
-    _same_bytes(funcion(_client(server, ctx)), TEXT, "respuesta por goteo")
+    _same_bytes(_receive(funcion, ctx, slices(TEXT, 7)), TEXT)
 
 
 @recibir.case(
     "una respuesta vacía: devuelve b''",
     hint="si el primer recv() ya devuelve b'', no hay nada más: devuelve b'' (bytes vacíos).",
+    time_limit=LIMIT,
 )
 def _(funcion, ctx):
-    server = ctx.own(Hangup())
-    _same_bytes(funcion(_client(server, ctx)), b"", "respuesta vacía")
+    _same_bytes(_receive(funcion, ctx, [b""]), b"")
 
 
 @recibir.case(
-    "1 MiB de datos binarios llega entero y sin decodificar",
+    "1 MiB binario en fragmentos de 64 KiB (más de lo que devuelve un recv()) llega entero y sin decodificar",
     hint="devuelve bytes: b''.join(partes) o un bytearray; .decode() falla con datos que no son texto.",
+    time_limit=LIMIT,
 )
 def _(funcion, ctx):
-    server = ctx.own(Drip(payload=BINARY, piece=64 * 1024, delay=0))
-    _same_bytes(funcion(_client(server, ctx)), BINARY, "1 MiB binario")
+    _same_bytes(_receive(funcion, ctx, slices(BINARY, BINARY_PIECE)), BINARY)
+
+
+@recibir.case(
+    "una eñe partida entre dos fragmentos llega entera",
+    hint="no decodifiques cada fragmento: medio carácter no es UTF-8 válido. Junta los bytes y devuélvelos tal cual.",
+    time_limit=LIMIT,
+)
+def _(funcion, ctx):
+    cut = _split_char_at(TEXT)
+    _same_bytes(_receive(funcion, ctx, [TEXT[:cut], TEXT[cut:]]), TEXT)
+
+
+@recibir.case(
+    "sin respuesta += datos (bytes que se copian enteros en cada vuelta)",
+    hint="guarda los fragmentos en una lista y devuelve b''.join(partes), o usa un bytearray (que crece en su sitio).",
+    time_limit=LIMIT,
+)
+def _(funcion, ctx):
+    _same_bytes(_receive(funcion, ctx, slices(TEXT, 50)), TEXT)
+    found = _bytes_concatenation(funcion)
+    if found:
+        line, code = found
+        raise Fail(
+            f"la línea {line} (`{code}`) suma bytes a unos bytes: cada vuelta crea un objeto nuevo y copia todo "
+            "lo recibido hasta ahora (con respuestas grandes, el coste crece con el cuadrado del tamaño)"
+        )
 
 
 # -- 3.2 ---------------------------------------------------------------------------
@@ -85,13 +188,41 @@ separar = exercise("3.2", "Separar cabeceras y cuerpo", "separar_respuesta")
 def _split(funcion, response: bytes):
     result = funcion(response)
     if not (isinstance(result, tuple) and len(result) == 3):
-        raise Fail(f"se esperaba una tupla (linea_estado, cabeceras, cuerpo) y devolvió {type(result).__name__}")
+        shown = f"una tupla de {len(result)}" if isinstance(result, tuple) else type(result).__name__
+        raise Fail(f"se esperaba una tupla (linea_estado, cabeceras, cuerpo) y devolvió {shown}")
     status, headers, body = result
+    if isinstance(status, (bytes, bytearray)):
+        raise Fail("la línea de estado debe ser texto (str) y es bytes: decodifica la cabecera (.decode('iso-8859-1'))")
     if not isinstance(status, str):
         raise Fail(f"la línea de estado debe ser texto (str) y es {type(status).__name__}")
+    if status.endswith("\r"):
+        raise Fail(
+            f"la línea de estado termina en '\\r' ({brief(status)}): separa las líneas por '\\r\\n', no por '\\n'"
+        )
     if not isinstance(headers, dict):
         raise Fail(f"las cabeceras deben ser un diccionario y son {type(headers).__name__}")
+    if any(not isinstance(k, str) or not isinstance(v, str) for k, v in headers.items()):
+        raise Fail(
+            "los nombres y valores de las cabeceras deben ser texto (str): decodifica la cabecera antes de partirla"
+        )
     return status, headers, body
+
+
+def _header(headers: dict, name: str, expected: str) -> None:
+    got = headers.get(name)
+    if got == expected:
+        return
+    if got is None:
+        others = [k for k in headers if k.lower() == name.lower()]
+        if others:
+            raise Fail(
+                f"falta la cabecera {name!r} tal como viene; tu diccionario la tiene como {others[0]!r}: "
+                "no cambies los nombres"
+            )
+        raise Fail(f"falta la cabecera {name!r} (tu diccionario tiene {brief(list(headers), 80)})")
+    if got.strip() == expected:
+        raise Fail(f"cabeceras[{name!r}] es {got!r}: quita los espacios de alrededor del valor (strip())")
+    raise Fail(f"cabeceras[{name!r}] debía ser {expected!r} y fue {brief(got)}")
 
 
 @separar.case(
@@ -102,12 +233,8 @@ def _(funcion, ctx):
     server = ctx.own(HttpServer())
     status, headers, body = _split(funcion, fetch(server.address, "/docs/texto.txt"))
     if status != "HTTP/1.1 200 OK":
-        raise Fail(f"la línea de estado debía ser 'HTTP/1.1 200 OK' y fue {status!r:.60}")
-    if headers.get("Content-Type") != "text/plain; charset=utf-8":
-        raise Fail(
-            f"cabeceras['Content-Type'] debía ser 'text/plain; charset=utf-8' y fue "
-            f"{headers.get('Content-Type')!r:.60} (¿quitaste el espacio tras los dos puntos?)"
-        )
+        raise Fail(f"la línea de estado debía ser 'HTTP/1.1 200 OK' y fue {brief(status)}")
+    _header(headers, "Content-Type", "text/plain; charset=utf-8")
     _same_bytes(body, (DEFAULT_DOCROOT / "texto.txt").read_bytes(), "cuerpo")
 
 
@@ -119,10 +246,8 @@ def _(funcion, ctx):
     server = ctx.own(HttpServer())
     response = fetch(server.address, "/get")
     date_line = next(line for line in response.split(b"\r\n") if line.startswith(b"Date:"))
-    expected = date_line.split(b":", 1)[1].strip().decode("ascii")
     _status, headers, _body = _split(funcion, response)
-    if headers.get("Date") != expected:
-        raise Fail(f"cabeceras['Date'] debía ser {expected!r} y fue {headers.get('Date')!r:.60}")
+    _header(headers, "Date", date_line.split(b":", 1)[1].strip().decode("ascii"))
 
 
 @separar.case(
@@ -133,8 +258,7 @@ def _(funcion, ctx):
     server = ctx.own(HttpServer())
     _status, headers, body = _split(funcion, fetch(server.address, "/docs/imagen.png"))
     _same_bytes(body, (DEFAULT_DOCROOT / "imagen.png").read_bytes(), "cuerpo de la imagen")
-    if headers.get("Content-Length") != str(len(body)):
-        raise Fail(f"Content-Length debía ser {len(body)} y fue {headers.get('Content-Length')!r:.40}")
+    _header(headers, "Content-Length", str(len(body)))
 
 
 @separar.case(
@@ -156,8 +280,26 @@ def _(funcion, ctx):
     server = ctx.own(HttpServer())
     status, _headers, body = _split(funcion, fetch(server.address, "/status/404"))
     if status != "HTTP/1.1 404 Not Found":
-        raise Fail(f"la línea de estado debía ser 'HTTP/1.1 404 Not Found' y fue {status!r:.60}")
+        raise Fail(f"la línea de estado debía ser 'HTTP/1.1 404 Not Found' y fue {brief(status)}")
     _same_bytes(body, b"", "cuerpo vacío")
+
+
+@separar.case(
+    "nombres en minúsculas y valores sin espacio o con espacios de más: tal como vienen, sin los espacios",
+    hint=(
+        "no cambies los nombres (ni .lower() ni .title()); parte por ':' (no por ': ') "
+        "y quita los espacios del valor con strip()."
+    ),
+)
+def _(funcion, ctx):
+    response = (
+        b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nX-Pegado:sin-espacio\r\nX-Holgado:   a  b   \r\n\r\nhola"
+    )
+    _status, headers, body = _split(funcion, response)
+    _header(headers, "content-type", "text/plain")
+    _header(headers, "X-Pegado", "sin-espacio")
+    _header(headers, "X-Holgado", "a  b")
+    _same_bytes(body, b"hola", "cuerpo")
 
 
 # -- 3.3 ---------------------------------------------------------------------------
@@ -174,19 +316,55 @@ class _TempDir:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-def _download(funcion, ctx, path: str, name: str) -> tuple[object, str]:
+def _download(funcion, ctx, path: str, name: str, *, sliced: bool = True) -> tuple[object, str]:
+    """Run the student's download of ``path`` (through a slicing proxy unless ``sliced=False``)."""
     server = ctx.own(HttpServer())
-    target = os.path.join(ctx.own(_TempDir()).path, name)
-    with no_unclosed_sockets():
-        status = funcion(server.host, server.port, path, target)
-    return status, target
+    target = ctx.own(Slicer(server)) if sliced else server
+    destination = os.path.join(ctx.own(_TempDir()).path, name)
+    with watch_unclosed():
+        status = funcion(target.host, target.port, path, destination)
+    return status, destination
 
 
-def _saved(target: str, expected: bytes, what: str) -> None:
-    if not os.path.exists(target):
+def _status(status: object, expected: int) -> None:
+    if status == expected and isinstance(status, int) and not isinstance(status, bool):
+        return
+    if isinstance(status, str) and status.strip() == str(expected):
+        raise Fail(f"devolvió el código como texto ({status!r}): devuelve un número, int(...)")
+    if status == 400:
+        raise Fail(
+            "devolvió 400: el servidor respondió 400 Bad Request, tu petición está mal formada "
+            "(¿falta la cabecera Host, o la línea en blanco final?)"
+        )
+    raise Fail(f"se esperaba que devolviera el código {expected} (un int) y devolvió {brief(status, 40)}")
+
+
+def _saved(destination: str, expected: bytes, what: str) -> None:
+    if not os.path.exists(destination):
         raise Fail(f"{what}: la descarga terminó pero no se creó el archivo")
-    with open(target, "rb") as f:
-        _same_bytes(f.read(), expected, f"{what} (contenido del archivo)")
+    with open(destination, "rb") as f:
+        got = f.read()
+    if got == expected:
+        return
+    if got.startswith(b"HTTP/"):
+        raise Fail(
+            f"{what}: el archivo empieza por la cabecera HTTP: guarda solo el cuerpo, lo que sigue a b'\\r\\n\\r\\n'"
+        )
+    if got and len(got) < len(expected) and expected.endswith(got):
+        raise Fail(
+            f"{what}: al archivo le faltan los primeros {len(expected) - len(got)} bytes del cuerpo, los que llegaron "
+            "en el mismo fragmento que la cabecera: guarda todo lo que sigue a b'\\r\\n\\r\\n', "
+            "no solo lo que llega después"
+        )
+    if expected.startswith(got):
+        raise Fail(
+            f"{what}: el archivo tiene solo los primeros {len(got)} de {len(expected)} bytes del cuerpo: "
+            "faltó seguir leyendo hasta b''"
+        )
+    raise Fail(
+        f"{what}: el archivo tiene {len(got)} bytes que no son los {len(expected)} del cuerpo "
+        f"(empieza por {brief(got[:24], 40)})"
+    )
 
 
 @descargar.case(
@@ -197,10 +375,9 @@ def _saved(target: str, expected: bytes, what: str) -> None:
     ),
 )
 def _(funcion, ctx):
-    status, target = _download(funcion, ctx, "/docs/texto.txt", "texto.txt")
-    if status != 200:
-        raise Fail(f"se esperaba que devolviera el código 200 (un int) y devolvió {status!r:.40}")
-    _saved(target, (DEFAULT_DOCROOT / "texto.txt").read_bytes(), "texto.txt")
+    status, destination = _download(funcion, ctx, "/docs/texto.txt", "texto.txt")
+    _status(status, 200)
+    _saved(destination, (DEFAULT_DOCROOT / "texto.txt").read_bytes(), "texto.txt")
 
 
 @descargar.case(
@@ -208,33 +385,48 @@ def _(funcion, ctx):
     hint="abre el archivo en modo binario ('wb') y escribe los bytes del cuerpo, sin decodificar.",
 )
 def _(funcion, ctx):
-    status, target = _download(funcion, ctx, "/docs/imagen.png", "imagen.png")
-    if status != 200:
-        raise Fail(f"se esperaba 200 y devolvió {status!r:.40}")
-    _saved(target, (DEFAULT_DOCROOT / "imagen.png").read_bytes(), "imagen.png")
+    status, destination = _download(funcion, ctx, "/docs/imagen.png", "imagen.png")
+    _status(status, 200)
+    _saved(destination, (DEFAULT_DOCROOT / "imagen.png").read_bytes(), "imagen.png")
 
 
 @descargar.case(
     "un 404 no se guarda como si fuera el archivo",
-    hint="lee el código de la línea de estado (int(linea.split()[1])) y escribe el archivo solo si es 200.",
+    hint="lee el código de la línea de estado (int(linea.split()[1])) y crea el archivo solo si es 200.",
 )
 def _(funcion, ctx):
-    status, target = _download(funcion, ctx, "/docs/no-existe.png", "no-existe.png")
-    if os.path.exists(target):
+    status, destination = _download(funcion, ctx, "/docs/no-existe.png", "no-existe.png")
+    if os.path.exists(destination):
+        with open(destination, "rb") as f:
+            empty = not f.read()
+        if empty:
+            raise Fail(
+                "el servidor respondió 404 y tu función creó el archivo (vacío): ábrelo solo después de ver que es 200"
+            )
         raise Fail("el servidor respondió 404 y tu función guardó la página de error como si fuera la imagen")
-    if status != 404:
-        raise Fail(f"se esperaba que devolviera 404 y devolvió {status!r:.40}")
+    _status(status, 404)
 
 
 @descargar.case(
-    "una respuesta que llega a trozos se guarda entera",
+    "una respuesta que llega en muchos fragmentos se guarda entera",
     hint="no basta un recv(): repite hasta b''. Y pide Connection: close, o el servidor no cerrará.",
 )
 def _(funcion, ctx):
-    status, target = _download(funcion, ctx, "/raw/slices?size=16&delay=0.002", "trozos.txt")
-    if status != 200:
-        raise Fail(f"se esperaba 200 y devolvió {status!r:.40}")
-    _saved(target, UTF8_DEMO, "trozos.txt")
+    status, destination = _download(funcion, ctx, "/raw/slices?size=64&delay=0.002", "fragmentos.txt", sliced=False)
+    _status(status, 200)
+    _saved(destination, UTF8_DEMO, "fragmentos.txt")
+
+
+@descargar.case(
+    "un archivo de 1 MiB (más que cualquier búfer de recv()) llega entero",
+    hint="lee en un bucle hasta b'' y junta los fragmentos (una lista y b''.join, o un bytearray).",
+)
+def _(funcion, ctx):
+    path = "/bytes/1048576?seed=33"
+    status, destination = _download(funcion, ctx, path, "datos.bin")
+    _status(status, 200)
+    reference = ctx.own(HttpServer())
+    _saved(destination, fetch(reference.address, path).split(b"\r\n\r\n", 1)[1], "datos.bin")
 
 
 # -- 3.4 ---------------------------------------------------------------------------
@@ -265,31 +457,73 @@ class _Sink(StreamServer):
 
 
 class _NoSendall(socket.socket):
-    """A real TCP socket whose sendall() is off limits: the exercise is to write it."""
+    """A real TCP socket whose sendall() is off limits (the exercise is to write it); it counts
+    the calls to send() that took fewer bytes than they were given."""
+
+    #: Largest number of bytes one send() takes (None: whatever the kernel takes).
+    cap: int | None = None
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.sends = 0
+        self.partial = 0
 
     def sendall(self, *args, **kwargs):
         raise Fail("usaste sendall(): el ejercicio es escribirlo tú con send() en un bucle")
 
+    def send(self, data, flags: int = 0) -> int:
+        view = memoryview(data)
+        n = super().send(view[: self.cap] if self.cap else view, flags)
+        self.sends += 1
+        self.partial += n < len(view)
+        return n
 
-def _send_through(funcion, ctx, data: bytes) -> None:
+
+def _send_through(funcion, ctx, *messages: bytes, cap: int | None = None) -> None:
+    """Call ``enviar_todo`` once per message on one connection; check what the far end got."""
     sink = ctx.own(_Sink())
     sock = ctx.own(_NoSendall(socket.AF_INET, socket.SOCK_STREAM))
+    sock.cap = cap
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SMALL_SNDBUF)
-    sock.settimeout(2)
+    sock.settimeout(PATIENT)  # with a timeout, a send() larger than the free buffer space is partial
     sock.connect(sink.address)
-    funcion(sock, data)
-    sock.shutdown(socket.SHUT_WR)  # EOF: the sink has everything that was sent
-    if not sink.done.wait(2):
+    for message in messages:
+        funcion(sock, message)
+        if sock.fileno() == -1:
+            raise Fail("tu función cerró el socket: enviar_todo solo envía; quien te pasó el socket lo sigue usando")
+    try:
+        sock.shutdown(socket.SHUT_WR)  # EOF: the sink has everything that was sent
+    except OSError as exc:  # the student's shutdown() already ended the connection
+        raise Fail(
+            f"después de tu función el socket ya no estaba conectado ({exc.strerror or exc}): "
+            "enviar_todo no debe cerrar el socket ni llamar a shutdown()"
+        ) from None
+    if not sink.done.wait(PATIENT):
         raise Fail("el servidor no recibió el final de los datos a tiempo")
-    if sink.total != len(data):
-        raise Fail(f"llegaron {sink.total} de {len(data)} bytes: send() envió solo una parte y faltó repetir")
+    data = b"".join(messages)
+    expected, got = len(data), sink.total
+    partial = f"send() aceptó menos de lo pedido en {sock.partial} de sus {sock.sends} llamadas"
+    if got < expected:
+        raise Fail(
+            f"llegaron {got} de {expected} bytes: {partial}, y faltó volver a llamar a send() con lo que quedaba"
+            if sock.partial
+            else f"llegaron {got} de {expected} bytes: tu función no llamó a send() con todos los datos"
+        )
+    if got > expected:
+        raise Fail(
+            f"llegaron {got} bytes y se enviaban {expected}: se repitieron datos (¿sigues con datos[enviados:]?)"
+        )
     if sink.sha256 != hashlib.sha256(data).hexdigest():
-        raise Fail("llegaron todos los bytes, pero no en el orden correcto (¿repetiste un trozo?)")
+        raise Fail(
+            "llegaron tantos bytes como se enviaban, pero no los mismos ni en el mismo orden "
+            "(¿repetiste una parte y te saltaste otra?)"
+        )
 
 
 @enviar.case(
     "un mensaje corto llega entero",
     hint="n = sock.send(datos) devuelve cuántos bytes salieron; sigue con datos[n:] hasta que no quede nada.",
+    time_limit=LIMIT,
 )
 def _(funcion, ctx):
     _send_through(funcion, ctx, "hola, año".encode())
@@ -297,15 +531,37 @@ def _(funcion, ctx):
 
 @enviar.case(
     "4 MiB con un búfer de envío pequeño llegan enteros y en orden",
-    hint="un send() con muchos datos envía solo lo que cabe en el búfer: repite con lo que falta.",
+    hint=(
+        "un send() con muchos datos envía solo lo que cabe en el búfer: mira lo que devuelve y repite con lo que falta."
+    ),
+    time_limit=LIMIT,
 )
 def _(funcion, ctx):
     _send_through(funcion, ctx, hashlib.shake_256(b"3.4").digest(4 * 1024 * 1024))
 
 
 @enviar.case(
+    "un send() que acepta solo una parte de cada envío (como el sistema con el búfer lleno)",
+    hint="no des por enviado lo que pediste: suma lo que devuelve cada send() y sigue desde ahí.",
+    time_limit=LIMIT,
+)
+def _(funcion, ctx):
+    _send_through(funcion, ctx, hashlib.shake_256(b"3.4 parcial").digest(300_000), cap=1000)
+
+
+@enviar.case(
     "sin datos no envía nada y termina",
     hint="con datos == b'' el bucle no debe dar ni una vuelta (while enviados < len(datos)).",
+    time_limit=LIMIT,
 )
 def _(funcion, ctx):
     _send_through(funcion, ctx, b"")
+
+
+@enviar.case(
+    "dos envíos seguidos por el mismo socket llegan los dos: no cierres el socket",
+    hint="enviar_todo no cierra el socket ni llama a shutdown(): solo envía; quien te lo pasó lo sigue usando.",
+    time_limit=LIMIT,
+)
+def _(funcion, ctx):
+    _send_through(funcion, ctx, b"primero, ", "y después el segundo, con eñe".encode())

@@ -18,6 +18,7 @@ from .keepalive import keep_alive
 from .latency import latency, percentile
 from .sequence import sequence
 from .server_cost import server_cost
+from .steps import client_steps
 
 __all__ = [
     "Anatomy",
@@ -27,6 +28,7 @@ __all__ = [
     "backlog",
     "chunk_records",
     "chunk_sizes",
+    "client_steps",
     "concat_cost",
     "keep_alive",
     "latency",
