@@ -80,11 +80,34 @@ class Clock:
         self.budget = seconds
         self.end = time.monotonic() + seconds
 
-    def ms(self, at_most: float) -> float:
+    def ms(self, at_most: float = float("inf")) -> float:
+        """What is left of the budget, in ms (every wait here must not run out: no tight caps)."""
         left = self.end - time.monotonic()
         if left <= 0:
             raise TimeoutError(f"la prueba de navegador pasó de {self.budget:.0f} s")
         return min(left, at_most) * 1000
+
+
+# Runs an async function in the page without awaiting it inside evaluate() (which has no
+# timeout of its own); its outcome lands in window.__jobs[id], which Playwright waits for.
+_JOB_JS = """([id, source, arg]) => {
+    window.__jobs = window.__jobs || {};
+    const job = window.__jobs[id] = {done: false};
+    Promise.resolve().then(() => (0, eval)('(' + source + ')')(arg)).then(
+        (value) => { job.value = value === undefined ? null : value; job.done = true; },
+        (error) => { job.error = String(error); job.done = true; });
+}"""
+
+
+def run_async(page, source: str, arg: object = None, *, timeout_ms: float) -> object:
+    """Await ``source`` (a JS async function of one argument) in the page, bounded; return its value."""
+    job = secrets.token_hex(4)
+    page.evaluate(_JOB_JS, [job, source, arg])
+    page.wait_for_function(f"() => window.__jobs['{job}'].done", timeout=timeout_ms, polling=100)
+    outcome = page.evaluate(f"() => window.__jobs['{job}']")
+    if "error" in outcome:
+        raise RuntimeError(f"en la página: {outcome['error']}")
+    return outcome.get("value")
 
 
 # Evaluates a Python expression in the current notebook's kernel, out of band (silent: no
@@ -116,9 +139,9 @@ RECORD_TEXTS_JS = """([selector, key]) => {
 }"""
 
 
-def kernel_repr(page, expr: str) -> str:
+def kernel_repr(page, expr: str, timeout_ms: float) -> str:
     """``repr(eval(expr))`` in the kernel of the notebook on screen (an error as ``Name: text``)."""
-    return page.evaluate(_KERNEL_EXPR_JS, expr)
+    return str(run_async(page, _KERNEL_EXPR_JS, expr, timeout_ms=timeout_ms))
 
 
 def wait_for_kernel(page, expr: str, expected: object, timeout: float) -> None:
@@ -129,9 +152,9 @@ def wait_for_kernel(page, expr: str, expected: object, timeout: float) -> None:
     """
     deadline = time.monotonic() + timeout
     want = repr(expected)
-    while (got := kernel_repr(page, expr)) != want:
+    while (got := kernel_repr(page, expr, max(deadline - time.monotonic(), 0.1) * 1000)) != want:
         if time.monotonic() >= deadline:
-            raise TimeoutError(f"el núcleo no llegó a {expr} == {want} en {timeout:.0f} s (tiene {got})")
+            raise TimeoutError(f"el kernel no llegó a {expr} == {want} en {timeout:.0f} s (tiene {got})")
         time.sleep(0.1)
 
 
@@ -253,6 +276,8 @@ def copy_fixture(notebook: Path, root: Path) -> Path:
 # -- a notebook driven through JupyterLab's own model (not the DOM, which is virtualised) --
 # Opens a notebook in this page (one Lab page for many notebooks) and waits for its context.
 OPEN_JS = """async (path) => {
+    await window.jupyterapp.started;
+    await window.jupyterapp.restored;
     const widget = await window.jupyterapp.commands.execute('docmanager:open', {path, factory: 'Notebook'});
     await widget.context.ready;
     window.jupyterapp.shell.activateById(widget.id);
@@ -261,27 +286,16 @@ OPEN_JS = """async (path) => {
 
 CURRENT_PATH_JS = "() => window.jupyterapp.shell.currentWidget?.context?.path ?? null"
 
-# Starts Run All without awaiting it here; its promise settles once every cell's execute
-# reply is back (or the run stopped at an error), and leaves the outcome in window.__runAll.
-RUN_ALL_JS = """() => {
-    window.__runAll = undefined;
-    window.jupyterapp.commands.execute('notebook:run-all-cells').then(
-        (ok) => { window.__runAll = ok === false ? 'detenida' : 'ok'; },
-        (err) => { window.__runAll = 'error: ' + err; });
-}"""
+# JupyterLab's own Run All. Its promise settles at the first error even in a cell tagged
+# raises-exception, while later cells are still queued in the kernel: wait with DRAIN_JS.
+RUN_ALL_JS = "async () => { await window.jupyterapp.commands.execute('notebook:run-all-cells'); }"
 
-RUN_ALL_DONE_JS = "() => window.__runAll !== undefined"
-
-# Run All's promise settles at the first error even in a cell tagged raises-exception, while
-# later cells are still queued in the kernel. The kernel handles its requests in order, so
-# an empty request sent now is answered only after every cell sent before it: then all ran.
-DRAIN_JS = """() => {
-    window.__drained = false;
+# The kernel handles its requests in order, so an empty request sent now is answered only
+# after every cell sent before it: then all of them have run (or been skipped after an error).
+DRAIN_JS = """async () => {
     const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-    kernel.requestExecute({code: '', silent: true, store_history: false}).done.then(
-        () => { window.__drained = true; }, () => { window.__drained = true; });
+    await kernel.requestExecute({code: '', silent: true, store_history: false}).done;
 }"""
-DRAINED_JS = "() => window.__drained === true"
 
 # Every cell as the notebook model holds it: type, source, tags, execution count, outputs.
 CELLS_JS = """() => {
