@@ -16,6 +16,11 @@ table (old socket with or without the option × new socket with or without it). 
 four trials makes its own TIME_WAIT and checks, in the system's own view (psutil), that it
 is really there when the new socket tries to bind: an experiment that only *assumed* the
 state is how the course once printed a result that contradicted its own prose.
+
+"The old socket" is the listening one, the program's, but the socket whose connection
+sits in TIME_WAIT is the one ``accept()`` returned: it inherits ``SO_REUSEADDR`` from the
+listener (Linux copies the listener's option into each accepted socket), and each trial
+records what the accepted socket had, so the notebook can show that too.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import dataclasses
 import errno
 import socket
 import time
+from typing import NamedTuple
 
 TIME_WAIT = "TIME_WAIT"
 #: What a successful bind is called in the table (the course's verb, GLOSARIO: enlazar).
@@ -57,11 +63,22 @@ def tcp_states(port: int, host: str = "127.0.0.1") -> list[str] | None:
     return sorted(c.status for c in connections if c.laddr and c.laddr.ip == host and c.laddr.port == port)
 
 
-def leave_time_wait(reuse: bool, host: str = "127.0.0.1") -> tuple[int, bool | None]:
+class Trial(NamedTuple):
+    """One old connection left in TIME_WAIT by :func:`leave_time_wait`."""
+
+    port: int
+    #: Whether the system showed the server's side in TIME_WAIT (None: it does not show it).
+    time_wait: bool | None
+    #: Whether the accepted socket (the one that went to TIME_WAIT) had ``SO_REUSEADDR`` on.
+    accepted_reuse: bool
+
+
+def leave_time_wait(reuse: bool, host: str = "127.0.0.1") -> Trial:
     """A server on port 0 (with ``SO_REUSEADDR`` or not) serves one client and closes first.
 
-    Returns the port and whether the system showed the server's side of that connection in
-    TIME_WAIT (None where the system does not show it). The client waits for the server's
+    Returns the port, whether the system showed the server's side of that connection in
+    TIME_WAIT (None where the system does not show it), and whether the accepted socket
+    had ``SO_REUSEADDR`` (inherited from the listener: nobody set it). The client waits for the server's
     FIN (``recv`` returns ``b""``) and then closes: its FIN is what moves the server's side
     from FIN_WAIT2 to TIME_WAIT. Nothing can be awaited for that last step, so the state is
     polled, for at most ``STATE_TIMEOUT`` seconds.
@@ -75,6 +92,7 @@ def leave_time_wait(reuse: bool, host: str = "127.0.0.1") -> tuple[int, bool | N
         port = server.getsockname()[1]
         with socket.create_connection((host, port), timeout=STATE_TIMEOUT) as client:
             conn, _ = server.accept()
+            accepted_reuse = conn.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR) != 0
             conn.close()  # the server closes first: its side will keep TIME_WAIT
             if client.recv(1) != b"":
                 raise RuntimeError("el cliente esperaba el FIN del servidor y recibió datos")
@@ -82,9 +100,9 @@ def leave_time_wait(reuse: bool, host: str = "127.0.0.1") -> tuple[int, bool | N
     while True:
         states = tcp_states(port, host)
         if states is None:
-            return port, None
+            return Trial(port, None, accepted_reuse)
         if TIME_WAIT in states or time.monotonic() > deadline:
-            return port, TIME_WAIT in states
+            return Trial(port, TIME_WAIT in states, accepted_reuse)
         time.sleep(0.001)
 
 
@@ -108,11 +126,18 @@ class ReuseMatrix:
     outcomes: dict[tuple[bool, bool], str]
     #: Whether the old connection was seen in TIME_WAIT in each trial (None: not visible).
     time_wait: dict[tuple[bool, bool], bool | None]
+    #: Whether each trial's accepted socket had SO_REUSEADDR (empty: not recorded).
+    accepted_reuse: dict[tuple[bool, bool], bool] = dataclasses.field(default_factory=dict)
 
     @property
     def all_time_wait(self) -> bool:
         """True only if the system showed TIME_WAIT in all four trials."""
         return all(seen is True for seen in self.time_wait.values())
+
+    @property
+    def accepted_inherit(self) -> bool:
+        """True if, in every trial, the accepted socket had SO_REUSEADDR exactly when the listener had it."""
+        return bool(self.accepted_reuse) and all(reuse == old for (old, _), reuse in self.accepted_reuse.items())
 
     @property
     def rule(self) -> str:
@@ -151,8 +176,10 @@ def reuseaddr_matrix(host: str = "127.0.0.1") -> ReuseMatrix:
     """Run the four trials (old socket × new socket, option off/on), each with its own TIME_WAIT."""
     outcomes: dict[tuple[bool, bool], str] = {}
     seen: dict[tuple[bool, bool], bool | None] = {}
+    accepted: dict[tuple[bool, bool], bool] = {}
     for old in (False, True):
         for new in (False, True):
-            port, seen[(old, new)] = leave_time_wait(old, host)
-            outcomes[(old, new)] = try_rebind(port, new, host)
-    return ReuseMatrix(outcomes, seen)
+            trial = leave_time_wait(old, host)
+            seen[(old, new)], accepted[(old, new)] = trial.time_wait, trial.accepted_reuse
+            outcomes[(old, new)] = try_rebind(trial.port, new, host)
+    return ReuseMatrix(outcomes, seen, accepted)

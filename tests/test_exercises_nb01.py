@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import gc
+import random
 import select
 import socket
 import threading
@@ -16,6 +17,7 @@ import threading
 import pytest
 
 import labsupport as lab
+from labsupport.exercises._binds import watch_binds
 from labsupport.reuseaddr import BINDS, ReuseMatrix, leave_time_wait, reuseaddr_matrix, tcp_states, try_rebind
 
 #: A hard bound on one lab.comprobar: the sum of the cases' limits is far below it.
@@ -71,6 +73,26 @@ def puerto_fijo_como_la_guia():
     return servidor
 
 
+def puerto_al_azar():
+    """A port of the student's own choosing, at random: it works most of the time, so only the
+    port asked of bind() can tell it apart, on every run."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", random.randint(20000, 30000)))
+    s.listen()
+    return s
+
+
+#: A port the suite keeps busy for the whole run: a fixed port that another program holds.
+BUSY = socket.create_server(("127.0.0.1", 0))
+
+
+def puerto_ya_ocupado():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", BUSY.getsockname()[1]))
+    s.listen()
+    return s
+
+
 def udp_en_vez_de_tcp():
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("127.0.0.1", 0))
@@ -102,6 +124,19 @@ def con_create_server():
     return socket.create_server(("127.0.0.1", 0))
 
 
+def crear_servidor_de_la_guia(host="127.0.0.1", puerto=0):
+    servidor = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    servidor.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    servidor.bind((host, puerto))
+    servidor.listen(5)
+    print(f"Servidor escuchando en {servidor.getsockname()}")
+    return servidor
+
+
+def como_la_guia_con_puerto_0():
+    return crear_servidor_de_la_guia()
+
+
 def con_valores_por_defecto():
     s = socket.socket()  # AF_INET y SOCK_STREAM son los valores por defecto
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -127,6 +162,13 @@ def conectado_recv_1024(direccion, mensaje, timeout):
         s.connect(direccion)
         s.send(mensaje)
         return s.recv(1024)
+
+
+def recvfrom_8192(direccion, mensaje, timeout):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(timeout)
+        s.sendto(mensaje, direccion)
+        return s.recvfrom(8192)[0]
 
 
 def decodifica(direccion, mensaje, timeout):
@@ -170,6 +212,45 @@ def sin_timeout(direccion, mensaje, timeout):
         return s.recvfrom(65535)[0]
 
 
+def timeout_por_defecto(direccion, mensaje, timeout):
+    socket.setdefaulttimeout(timeout)  # every socket created afterwards, anyone's
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.sendto(mensaje, direccion)
+        return s.recvfrom(65535)[0]
+
+
+def timeout_despues_de_recvfrom(direccion, mensaje, timeout):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.sendto(mensaje, direccion)
+        datos = s.recvfrom(65535)[0]
+        s.settimeout(timeout)  # too late: recvfrom() already waited without it
+        return datos
+
+
+def reenvia_tres_veces(direccion, mensaje, timeout):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(timeout)
+        for intento in range(3):
+            s.sendto(mensaje, direccion)
+            try:
+                return s.recvfrom(65535)[0]
+            except TimeoutError:
+                if intento == 2:
+                    raise
+    return b""
+
+
+def vuelve_a_esperar(direccion, mensaje, timeout):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(timeout)
+        s.sendto(mensaje, direccion)
+        while True:
+            try:
+                return s.recvfrom(65535)[0]
+            except TimeoutError:
+                continue
+
+
 def captura_el_timeout(direccion, mensaje, timeout):
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.settimeout(timeout)
@@ -207,6 +288,15 @@ def conectado_con_finally(direccion, mensaje, timeout):
         s.close()
 
 
+def timeout_despues_de_sendto(direccion, mensaje, timeout):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    with s:
+        s.sendto(mensaje, direccion)
+        s.settimeout(timeout)  # after sendto() and before recvfrom(): in effect while it waits
+        respuesta, _ = s.recvfrom(65507)
+    return respuesta
+
+
 def con_select(direccion, mensaje, timeout):
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.sendto(mensaje, direccion)
@@ -230,6 +320,35 @@ def enlaza_todas_las_direcciones(puerto):
     with socket.socket() as s:
         try:
             s.bind(("", puerto))
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                return True
+            raise
+        return False
+
+
+def cualquier_oserror_es_ocupado(puerto):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", puerto))
+        except OSError:
+            return True
+        return False
+
+
+def cualquier_otro_error_es_libre(puerto):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", puerto))
+        except OSError as e:
+            return e.errno == errno.EADDRINUSE
+        return False
+
+
+def prueba_con_udp(puerto):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.bind(("127.0.0.1", puerto))
         except OSError as e:
             if e.errno == errno.EADDRINUSE:
                 return True
@@ -308,6 +427,20 @@ def con_try_finally(puerto):
         s.close()
 
 
+def con_else_y_finally(puerto):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.bind(("127.0.0.1", puerto))
+    except OSError as e:
+        if e.errno != errno.EADDRINUSE:
+            raise
+        return True
+    else:
+        return False
+    finally:
+        s.close()
+
+
 def stub(*args):
     raise NotImplementedError("Escribe aquí tu solución")
 
@@ -319,39 +452,53 @@ WRONG = [
     ("1.1", sin_listen, "escuchando", "fallo", ["no escucha", "listen()"]),
     ("1.1", todas_las_interfaces, "127.0.0.1", "fallo", ["0.0.0.0", "todas las interfaces"]),
     ("1.1", listen_sin_bind, "127.0.0.1", "fallo", ["0.0.0.0", "listen() sin bind()"]),
-    ("1.1", puerto_fijo_como_la_guia, "dos servidores", "fallo", ["EADDRINUSE", "mismo puerto", "puerto 0"]),
+    ("1.1", puerto_fijo_como_la_guia, "puerto 0", "fallo", ["pidió el puerto", "pide el puerto 0"]),
+    ("1.1", puerto_al_azar, "puerto 0", "fallo", ["pidió el puerto", "aunque sea al azar", "pide el puerto 0"]),
+    ("1.1", puerto_ya_ocupado, "TCP sobre IPv4", "fallo", ["EADDRINUSE", "pide el puerto 0"]),
     ("1.1", udp_en_vez_de_tcp, "TCP sobre IPv4", "fallo", ["SOCK_DGRAM", "SOCK_STREAM"]),
     ("1.1", ipv6_en_vez_de_ipv4, "TCP sobre IPv4", "fallo", ["AF_INET6", "AF_INET"]),
     ("1.1", cerrado_por_with, "TCP sobre IPv4", "fallo", ["ya cerrado", "with"]),
     ("1.1", devuelve_la_direccion, "TCP sobre IPv4", "fallo", ["se esperaba socket", "tuple"]),
-    ("1.2", recvfrom_1024, "8006 bytes", "fallo", ["llegaron 1024 de los 8006", "recvfrom(n) corta"]),
-    ("1.2", conectado_recv_1024, "8006 bytes", "fallo", ["llegaron 1024 de los 8006", "65535"]),
+    ("1.2", recvfrom_1024, "60 000 bytes", "fallo", ["llegaron 1024 de los 60000", "recvfrom(n) corta"]),
+    ("1.2", recvfrom_8192, "60 000 bytes", "fallo", ["llegaron 8192 de los 60000", "65 507"]),
+    ("1.2", conectado_recv_1024, "60 000 bytes", "fallo", ["llegaron 1024 de los 60000", "65535"]),
     ("1.2", decodifica, "eco de un mensaje", "fallo", ["se esperaba bytes", "str"]),
     ("1.2", codifica_otra_vez, "«año»", "error", ["AttributeError", "sin encode()"]),
     ("1.2", devuelve_datos_y_remitente, "eco de un mensaje", "fallo", ["se esperaba bytes", "tuple"]),
     ("1.2", timeout_fijo_de_un_segundo, "timeout que le pasan", "fallo", ["tenía settimeout(1)", "timeout=4.5"]),
     ("1.2", timeout_fijo_corto, "timeout que le pasan", "fallo", ["tenía settimeout(0.2)", "parámetro timeout"]),
     ("1.2", sin_timeout, "timeout que le pasan", "fallo", ["esperó a la respuesta", "no tenía timeout"]),
+    ("1.2", timeout_por_defecto, "timeout que le pasan", "fallo", ["setdefaulttimeout(4.5)", "solo en tu socket"]),
+    ("1.2", timeout_despues_de_recvfrom, "timeout que le pasan", "fallo", ["después de recvfrom()", "antes de"]),
+    ("1.2", reenvia_tres_veces, "timeout que le pasan", "fallo", ["envió 3 datagramas", "una sola vez"]),
+    ("1.2", reenvia_tres_veces, "nadie responde", "fallo", ["envió 3 datagramas", "antes de lanzar TimeoutError"]),
+    ("1.2", vuelve_a_esperar, "timeout que le pasan", "fallo", ["settimeout(0.2) mientras esperaba", "recvfrom()"]),
     ("1.2", sin_timeout, "nadie responde", "tiempo", ["recvfrom", "settimeout(timeout)"]),
     ("1.2", captura_el_timeout, "nadie responde", "fallo", ["devolvió None", "no lo captures"]),
     ("1.2", cierra_solo_si_responden, "nadie responde", "fallo", ["dejó abierto su socket", "with"]),
     ("1.2", nunca_cierra, "cuando llega la respuesta", "fallo", ["ResourceWarning", "with"]),
     ("1.3", con_connect_ex, "sin escuchar", "fallo", ["no escucha", "devolvió False", "no con connect()"]),
     ("1.3", enlaza_todas_las_direcciones, "127.0.0.2", "fallo", ["solo está ocupado en 127.0.0.2", "'0.0.0.0'"]),
-    ("1.3", except_desnudo, "70000", "fallo", ["devolvió True", "except:"]),
+    ("1.3", except_desnudo, "otra razón", "fallo", ["70000", "devolvió True", "except:"]),
+    ("1.3", cualquier_oserror_es_ocupado, "otra razón", "fallo", ["PermissionError", "True", "except OSError:"]),
+    ("1.3", cualquier_otro_error_es_libre, "otra razón", "fallo", ["PermissionError", "devolvió False", "EADDRINUSE"]),
+    ("1.3", prueba_con_udp, "servidor TCP escuchando", "fallo", ["socket UDP", "los puertos UDP son otros"]),
     ("1.3", no_cierra_si_esta_ocupado, "cierra el socket", "fallo", ["con el puerto ocupado", "with"]),
     ("1.3", no_cierra_si_esta_libre, "cierra el socket", "fallo", ["con el puerto libre", "with"]),
-    ("1.3", al_reves, "servidor escuchando", "fallo", ["devolvió False", "EADDRINUSE"]),
-    ("1.3", devuelve_el_errno, "servidor escuchando", "fallo", ["se esperaba bool", "int"]),
+    ("1.3", al_reves, "servidor TCP escuchando", "fallo", ["devolvió False", "EADDRINUSE"]),
+    ("1.3", devuelve_el_errno, "servidor TCP escuchando", "fallo", ["se esperaba bool", "int"]),
 ]
 
 RIGHT = [
     ("1.1", con_create_server),
     ("1.1", con_valores_por_defecto),
+    ("1.1", como_la_guia_con_puerto_0),
     ("1.2", conectado_con_finally),
     ("1.2", con_select),
+    ("1.2", timeout_despues_de_sendto),
     ("1.3", con_create_server_y_finally),
     ("1.3", con_try_finally),
+    ("1.3", con_else_y_finally),
 ]
 
 
@@ -396,6 +543,14 @@ def test_stub_is_pending(exercise_id):
     assert len(result.cases) == 1
 
 
+def test_a_global_default_timeout_is_put_back():
+    """setdefaulttimeout() in a wrong answer must not outlive the check (it would hold for
+    every socket the notebook creates afterwards)."""
+    before = socket.getdefaulttimeout()
+    check("1.2", timeout_por_defecto)
+    assert socket.getdefaulttimeout() == before
+
+
 def test_a_hanging_answer_is_woken_and_leaves_no_thread_behind(no_leaks):
     """The mute server wakes a recvfrom() without timeout when the case gives up on it."""
     result = check("1.2", sin_timeout)
@@ -406,12 +561,19 @@ def test_a_hanging_answer_is_woken_and_leaves_no_thread_behind(no_leaks):
 
 
 def test_a_connection_closed_first_by_the_server_is_seen_in_time_wait():
-    port, seen = leave_time_wait(reuse=False)
-    if seen is None:
+    trial = leave_time_wait(reuse=False)
+    if trial.time_wait is None:
         pytest.skip("este sistema no muestra los sockets en TIME_WAIT sin privilegios")
-    assert seen is True
-    assert "TIME_WAIT" in tcp_states(port)
-    assert try_rebind(port, reuse=True) == "EADDRINUSE"  # the old socket did not set it
+    assert trial.time_wait is True
+    assert trial.accepted_reuse is False
+    assert "TIME_WAIT" in tcp_states(trial.port)
+    assert try_rebind(trial.port, reuse=True) == "EADDRINUSE"  # the old socket did not set it
+
+
+@pytest.mark.skipif(not socket.sys.platform.startswith("linux"), reason="Linux copia la opción al aceptar")
+def test_the_accepted_socket_inherits_so_reuseaddr_from_the_listener():
+    assert leave_time_wait(reuse=True).accepted_reuse is True
+    assert leave_time_wait(reuse=False).accepted_reuse is False
 
 
 def test_a_listening_socket_is_seen_as_listen():
@@ -430,6 +592,7 @@ def test_on_linux_both_sockets_must_set_so_reuseaddr():
         (True, True): BINDS,
     }
     assert matrix.rule == "both"
+    assert matrix.accepted_inherit
     assert "los dos sockets" in matrix.rule_text
     lines = matrix.table().splitlines()
     assert len(lines) == 3 and lines[2].split()[-1] == BINDS
@@ -449,3 +612,44 @@ def test_the_rule_is_read_from_the_table():
     assert rule(ok, bad, bad, bad) == "other"
     unseen = ReuseMatrix(dict.fromkeys(cells, ok), {**dict.fromkeys(cells, True), (True, True): None})
     assert not unseen.all_time_wait
+    assert not unseen.accepted_inherit  # nothing recorded: nothing shown
+    binds, seen = dict.fromkeys(cells, ok), dict.fromkeys(cells, True)
+    assert ReuseMatrix(binds, seen, {cell: cell[0] for cell in cells}).accepted_inherit  # as the listener
+    assert not ReuseMatrix(binds, seen, dict.fromkeys(cells, True)).accepted_inherit
+
+
+# == labsupport.exercises._binds: what the student's code asked of bind() ==============
+
+
+def test_binds_are_seen_only_inside_the_block_and_only_in_its_thread():
+    other: list = []
+
+    def bind_elsewhere():
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            other.append(s.getsockname())
+
+    with socket.socket() as before:
+        before.bind(("127.0.0.1", 0))  # not watched: before the block
+    with watch_binds() as seen, socket.socket(type=socket.SOCK_DGRAM) as udp, socket.create_server(("127.0.0.1", 0)):
+        udp.bind(("127.0.0.1", 0))
+        worker = threading.Thread(target=bind_elsewhere)
+        worker.start()
+        worker.join(10)
+    assert other, "the other thread bound its socket"
+    assert [(b.type, b.address) for b in seen.binds] == [
+        (socket.SOCK_STREAM, ("127.0.0.1", 0)),  # create_server: the address as given, port 0
+        (socket.SOCK_DGRAM, ("127.0.0.1", 0)),
+    ]
+    assert seen.udp and not seen.refused
+
+
+def test_the_refused_port_fails_with_permission_error_before_the_system_binds():
+    with watch_binds(refuse_port=80) as seen, socket.socket() as s:
+        with pytest.raises(PermissionError) as raised:
+            s.bind(("127.0.0.1", 80))
+        assert s.getsockname()[1] == 0  # never bound
+        s.bind(("127.0.0.1", 0))  # any other port binds as usual
+    assert raised.value.errno == errno.EACCES
+    assert seen.refused and [b.port for b in seen.binds] == [80, 0]
+    assert seen.last_on(s) is None  # closed: its descriptor is no longer that number

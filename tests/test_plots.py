@@ -244,6 +244,7 @@ def test_backlog_bars(tmp_path):
     assert [b.get_height() for b in ax.patches] == [1, 2, 6]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["listen(0)", "listen(1)", "listen(5)"]
     assert texts(ax) == ["1", "2", "6"]
+    assert "cola sin accept()" in ax.get_title()  # the kernel queued them: nobody accepted them
     render(ax, tmp_path, "backlog")
     with pytest.raises(TypeError, match="diccionario"):
         plots.backlog({})

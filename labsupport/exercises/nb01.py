@@ -2,26 +2,36 @@
 
 Each requirement of a statement has a case that fails without it, and the inputs are the
 ones beginners get wrong: a socket closed by ``with`` before it is returned, ``0.0.0.0``
-instead of ``127.0.0.1``, a fixed port, ``recvfrom(1024)`` on a larger datagram, a fixed
-timeout instead of the one given, a port that is bound but not listening (``connect`` says
-"free", ``bind`` says "in use"), a bare ``except``. Waiting is kept to what a lesson needs:
-the timeouts that must fire are 0.2 s.
+instead of ``127.0.0.1``, a port of their own choosing instead of port 0, ``recvfrom(1024)``
+(or 8192) on a 60 000-byte datagram, a fixed timeout instead of the one given, a global
+``socket.setdefaulttimeout``, a datagram sent again on each time-out, a port that is bound but
+not listening (``connect`` says "free", ``bind`` says "in use"), a UDP probe for a TCP port,
+an ``except`` that turns every error into an answer.
+
+What only the call shows (the port asked of ``bind()``, the socket type of a probe) is read
+with an audit hook (:mod:`._binds`); how many datagrams were sent is counted by the checker's
+own server up to a marker of its own, so no verdict depends on timing. Waiting is kept to
+what a lesson needs: the timeouts that must fire are 0.2 s.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import gc
 import socket
 import sys
 import threading
+from collections.abc import Iterator
 from types import TracebackType
 
 from .._server import DatagramServer
+from .._wording import count, seconds
 from ..echo import PREFIX, EchoServer, UdpEchoServer
 from ..faults import ClosedPort
 from . import Fail, brief, exercise, expect_type
-from ._checks import no_unclosed_sockets
+from ._binds import Watch, watch_binds
+from ._checks import PATIENT, no_unclosed_sockets
 
 
 def _unclosed_by(what: str):
@@ -34,25 +44,33 @@ def _unclosed_by(what: str):
 # -- 1.1 ---------------------------------------------------------------------------
 servidor_local = exercise("1.1", "Un servidor TCP en un puerto libre", "crear_servidor_local")
 
+#: Said wherever a port of the student's own choosing shows: in every case, whatever it checks.
+ASK_PORT_0 = "pide el puerto 0 y el sistema te da uno libre"
 
-def _server_socket(funcion, ctx, *, other_port: int | None = None) -> socket.socket:
-    """Call ``crear_servidor_local()`` once: an open socket, owned by the case, or Fail saying why not."""
+
+def _created(funcion, ctx, *, other_port: int | None = None) -> tuple[socket.socket, Watch]:
+    """Call ``crear_servidor_local()`` once: an open socket, owned by the case, and the binds it made."""
     try:
-        sock = funcion()
+        with watch_binds() as seen:
+            sock = funcion()
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
             raise
         if other_port is not None:
             raise Fail(
                 "la segunda llamada falló con EADDRINUSE mientras el servidor de la primera (puerto "
-                f"{other_port}) seguía abierto: tu función usa siempre el mismo puerto"
+                f"{other_port}) seguía abierto: tu función usa siempre el mismo puerto; {ASK_PORT_0}"
             ) from None
-        raise Fail("bind() falló con EADDRINUSE: el puerto que pides ya está ocupado (¿un puerto fijo?)") from None
+        raise Fail(f"bind() falló con EADDRINUSE: el puerto que pides ya está ocupado; {ASK_PORT_0}") from None
     if isinstance(sock, socket.socket):
         ctx.own(sock)
         if sock.fileno() == -1:
             raise Fail("devolvió un socket ya cerrado (¿lo creaste con `with`? al salir del bloque se cierra)")
-    return expect_type(sock, socket.socket)
+    return expect_type(sock, socket.socket), seen
+
+
+def _server_socket(funcion, ctx) -> socket.socket:
+    return _created(funcion, ctx)[0]
 
 
 @servidor_local.case(
@@ -86,13 +104,19 @@ def _(funcion, ctx):
 
 
 @servidor_local.case(
-    "en un puerto que eligió el sistema: dos servidores a la vez",
-    hint="el puerto 0 pide al sistema uno libre; léelo después con getsockname().",
+    "pide el puerto 0 (el sistema elige uno libre): dos servidores a la vez",
+    hint="bind(('127.0.0.1', 0)): el puerto 0 pide al sistema uno libre; léelo después con getsockname().",
 )
 def _(funcion, ctx):
-    first = _server_socket(funcion, ctx)
+    first, seen = _created(funcion, ctx)
+    bind = seen.last_on(first)
+    if bind is not None and bind.port != 0:
+        raise Fail(
+            f"tu función pidió el puerto {bind.port} (bind({bind.address!r})): un puerto que eliges tú, "
+            f"aunque sea al azar, puede estar ocupado por otro programa; {ASK_PORT_0}"
+        )
     port = first.getsockname()[1]
-    second = _server_socket(funcion, ctx, other_port=port)
+    second, _ = _created(funcion, ctx, other_port=port)
     if second.getsockname()[1] == port:
         raise Fail(f"las dos llamadas dieron el mismo puerto ({port})")
 
@@ -104,10 +128,10 @@ def _(funcion, ctx):
 def _(funcion, ctx):
     sock = _server_socket(funcion, ctx)
     try:
-        client = ctx.own(socket.create_connection(sock.getsockname()[:2], timeout=5))
+        client = ctx.own(socket.create_connection(sock.getsockname()[:2], timeout=PATIENT))
     except ConnectionRefusedError:
         raise Fail("un cliente que conecta recibe ConnectionRefusedError: el socket no escucha") from None
-    sock.settimeout(5)
+    sock.settimeout(PATIENT)
     conn, _ = sock.accept()
     ctx.own(conn)
     if conn.getpeername() != client.getsockname():
@@ -118,10 +142,14 @@ def _(funcion, ctx):
 udp = exercise("1.2", "Enviar un datagrama UDP y esperar la respuesta", "enviar_udp")
 
 #: The timeout given where it must fire (short, it always fires) and where it must not (generous).
-SHORT, LONG = 0.2, 5.0
-#: The late server answers this long after the datagram: well after SHORT, well before a fixed 1 s.
-LATE = 0.6
-BIG = 8000
+SHORT, LONG = 0.2, PATIENT
+#: The late server answers this long after the datagram: far after SHORT (a stalled thread on a
+#: loaded machine still times out first), and it costs a right answer nothing: its case ends at
+#: SHORT and stopping the server cuts the wait.
+LATE = 1.0
+#: The big answer: more than any buffer a student would pick (1024, 4096, 8192), less than the
+#: 65 507 bytes a UDP datagram can carry over IPv4.
+BIG = 60_000
 
 
 def _student_socket(thread: int | None, port: int) -> socket.socket | None:
@@ -139,70 +167,110 @@ def _student_socket(thread: int | None, port: int) -> socket.socket | None:
     return None
 
 
-class _Spy(UdpEchoServer):
-    """A UDP echo that finds the student's socket when a datagram arrives, to read its timeout later.
+def _timeout_words(sock: socket.socket | None) -> str:
+    """A socket's timeout in words: "tenía settimeout(1)", "no tenía timeout" (``gettimeout()``
+    works on a closed socket too)."""
+    if sock is None:
+        return "no encontrado"
+    value = sock.gettimeout()
+    return "no tenía timeout" if value is None else f"tenía settimeout({value:g})"
 
-    Created in the case's thread, which then calls the student's function: the socket is
-    looked for in that thread's frames only (the sender's port names it).
 
-    The timeout is read after the student's function returned (``gettimeout()`` works on a
-    closed socket too): it may be set after ``sendto()``, and only what was in effect for
-    ``recvfrom()`` counts. ``delay`` makes the answer late (the server's own pause).
+class _Udp(DatagramServer):
+    """The checker's UDP server: it counts every datagram and answers ``prefix + data`` (or
+    ``reply``) at once (``delay=0``), the first one ``delay`` seconds late, or never (``None``).
+
+    Created in the case's thread, which then calls the student's function: when a datagram
+    arrives, the student's socket is looked for in that thread's frames (the sender's port
+    names it), so that its timeout can be read when it matters: just before a late answer
+    leaves (the timeout in effect while ``recvfrom`` waits) and after the function returned.
     """
 
-    name = "servidor de eco UDP del corrector"
+    name = "servidor UDP del corrector"
 
-    def __init__(self, delay: float = 0.0) -> None:
+    def __init__(self, delay: float | None = 0.0, reply: bytes | None = None) -> None:
         self.delay = delay
+        self.reply = reply
         #: The thread that calls the student's function: the only one whose frames are read.
         self.client_thread = threading.get_ident()
-        self.sockets: list[socket.socket | None] = []
+        self.peers: list[tuple] = []
+        self.sockets: list[socket.socket] = []
+        #: The student's timeout while ``recvfrom`` waited, read as the late answer left.
+        self.timeout_while_waiting = "no encontrado"
+        self._marker = f"(marca del corrector {id(self)})".encode()
+        self._marker_seen = threading.Event()
+        self._late: threading.Thread | None = None
         super().__init__()
 
+    def _bind(self, port: int) -> socket.socket:
+        sock = super()._bind(port)
+        if self.reply is not None:  # macOS sends at most 9216 bytes per datagram unless told
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 2 * len(self.reply))
+        return sock
+
     def handle_datagram(self, data: bytes, addr: tuple) -> bytes | None:
-        self.sockets.append(_student_socket(self.client_thread, addr[1]))
-        if self.delay and not self.sleep(self.delay):
+        if data == self._marker:
+            self._marker_seen.set()
             return None
-        return super().handle_datagram(data, addr)
+        self.peers.append(addr)
+        found = _student_socket(self.client_thread, addr[1])
+        if found is not None:
+            self.sockets.append(found)
+        reply = self.reply if self.reply is not None else PREFIX + data
+        if self.delay == 0:
+            return reply
+        if self.delay is not None and self._late is None:
+            self._late = threading.Thread(target=self._answer_late, args=(reply, addr, found), daemon=True)
+            self._late.start()
+        return None
+
+    def _answer_late(self, reply: bytes, addr: tuple, student: socket.socket | None) -> None:
+        if not self.sleep(self.delay or 0.0):
+            return
+        self.timeout_while_waiting = _timeout_words(student)
+        try:
+            self._sock.sendto(reply, addr)
+        except OSError:
+            pass
+
+    def sent(self) -> int:
+        """How many datagrams the student sent. The checker's own marker, sent now, is queued
+        behind all of them (they left before the function returned): once the server has read
+        it, it has counted every one, however loaded the machine."""
+        with socket.socket(self.family, socket.SOCK_DGRAM) as marker:
+            marker.sendto(self._marker, self.address)
+        if not self._marker_seen.wait(PATIENT):
+            raise RuntimeError("la marca del corrector no llegó a su propio servidor UDP")
+        return len(self.peers)
 
     def timeout_seen(self) -> str:
-        """How the student's last socket was set up, in words: "tenía settimeout(1)", "no tenía timeout"…
+        """How the student's last socket ended up: "tenía settimeout(1)", "no tenía timeout"…
 
         Call it once the student's function returned; it closes what the student left open,
         which this server kept alive (closing is checked by another case, not this one).
         """
-        sock = self.sockets[-1] if self.sockets else None
-        self.release()
-        if sock is None:
-            return "no encontrado"
-        value = sock.gettimeout()
-        return "no tenía timeout" if value is None else f"tenía settimeout({value:g})"
+        words = _timeout_words(self.sockets[-1] if self.sockets else None)
+        self._release()
+        return words
 
-    def release(self) -> None:
+    def _release(self) -> None:
         for sock in self.sockets:
-            if sock is not None and sock.fileno() != -1:
+            if sock.fileno() != -1:
                 sock.close()
-
-
-class _Mute(DatagramServer):
-    """Receives and never answers. When stopped (after a time-out), it wakes the student's
-    ``recvfrom`` with one datagram, so a thread without timeout does not stay blocked forever."""
-
-    name = "servidor UDP mudo"
-
-    def __init__(self) -> None:
-        self.peers: list[tuple] = []
-        super().__init__()
-
-    def handle_datagram(self, data: bytes, addr: tuple) -> None:
-        self.peers.append(addr)
+        self.sockets.clear()
 
     def _close_clients(self) -> None:
-        for addr in self.peers:
-            try:
-                self._sock.sendto(b"(el corrector deja de esperar)", addr)
-            except OSError:
-                pass
+        """On stop: end the late answer's wait, and wake a ``recvfrom`` without timeout with one
+        datagram, so a student's thread does not stay blocked forever."""
+        if self._late is not None:
+            self._late.join(PATIENT)
+        if self.delay != 0:
+            for addr in self.peers:
+                try:
+                    self._sock.sendto(b"(el corrector deja de esperar)", addr)
+                except OSError:
+                    pass
+        self._release()
 
 
 def _open_sockets(tb: TracebackType | None) -> list[socket.socket]:
@@ -216,13 +284,41 @@ def _open_sockets(tb: TracebackType | None) -> list[socket.socket]:
     return found
 
 
-def _prose(seconds: float) -> str:
-    """Seconds as prose writes them, with a decimal comma: 0,6."""
-    return f"{seconds:g}".replace(".", ",")
+@contextlib.contextmanager
+def _default_timeout_kept(strict: bool) -> Iterator[None]:
+    """Put back the default timeout of new sockets if the student's function changed it. In the
+    case about the timeout (``strict``) that is a wrong answer: ``socket.setdefaulttimeout``
+    holds for every socket the kernel creates afterwards, the student's and everyone else's."""
+    before = socket.getdefaulttimeout()
+    try:
+        yield
+    finally:
+        after = socket.getdefaulttimeout()
+        if after != before:
+            socket.setdefaulttimeout(before)
+            if strict:
+                raise Fail(
+                    f"tu función cambió el timeout por defecto de todos los sockets "
+                    f"(socket.setdefaulttimeout({after if after is None else format(after, 'g')})): vale "
+                    "para cada socket que se cree después en el kernel de Jupyter, también los que no son tuyos; pon "
+                    "el timeout solo en tu socket, con settimeout(timeout)"
+                )
 
 
-def _reply(funcion, address, message: bytes, timeout: float) -> bytes:
-    return expect_type(funcion(address, message, timeout), bytes)
+def _call(funcion, address, message: bytes, timeout: float, *, strict: bool = False):
+    with _default_timeout_kept(strict):
+        return funcion(address, message, timeout)
+
+
+def _reply(funcion, address, message: bytes, timeout: float, *, strict: bool = False) -> bytes:
+    return expect_type(_call(funcion, address, message, timeout, strict=strict), bytes)
+
+
+def _retries(sent: int, outcome: str, what: str) -> Fail:
+    return Fail(
+        f"{what} tu función envió {count(sent, 'datagrama')} {outcome}: cada reintento vuelve a "
+        "esperar y la espera total pasa del timeout; envía uno y espera timeout una sola vez"
+    )
 
 
 @udp.case(
@@ -249,51 +345,65 @@ def _(funcion, ctx):
 
 
 @udp.case(
-    f"un datagrama de {BIG + len(PREFIX)} bytes llega entero",
-    hint="recvfrom(n) corta el datagrama a n bytes y el resto se pierde: pide 65535, más que cualquier datagrama UDP.",
+    "una respuesta de 60 000 bytes llega entera",
+    hint="recvfrom(n) corta el datagrama a n bytes y el resto se pierde: pide 65535, más que cualquier "
+    "datagrama UDP (sobre IPv4 llevan 65 507 bytes como mucho).",
 )
 def _(funcion, ctx):
-    server = ctx.own(UdpEchoServer())
-    message = bytes(i % 251 for i in range(BIG))
-    expected = PREFIX + message
-    answer = _reply(funcion, server.address, message, LONG)
+    expected = ctx.rng.randbytes(BIG)
+    server = ctx.own(_Udp(reply=expected))
+    answer = _reply(funcion, server.address, b"dame muchos bytes", LONG)
     if len(answer) < len(expected) and expected.startswith(answer):
         raise Fail(
             f"llegaron {len(answer)} de los {len(expected)} bytes del datagrama: "
             "un recvfrom más pequeño que el datagrama lo corta"
         )
     if answer != expected:
-        raise Fail(f"se esperaban {len(expected)} bytes (el eco del mensaje) y devolvió otros {len(answer)}")
+        raise Fail(f"se esperaban los {len(expected)} bytes del datagrama y devolvió otros {len(answer)}")
 
 
 @udp.case(
-    "usa el timeout que le pasan, no uno fijo",
-    hint="socket.settimeout(timeout), con el parámetro timeout, antes de recvfrom().",
+    "usa el timeout que le pasan, con un solo datagrama",
+    hint="settimeout(timeout) en tu socket, con el parámetro timeout, antes de recvfrom(); un sendto() y un "
+    "recvfrom(): si salta el timeout, deja salir el TimeoutError.",
 )
 def _(funcion, ctx):
-    spy = ctx.own(_Spy())
+    spy = ctx.own(_Udp())
     for timeout in (4.5, 2.5):
-        _reply(funcion, spy.address, b"hola", timeout)
+        _reply(funcion, spy.address, b"hola", timeout, strict=True)
         seen = spy.timeout_seen()
         if seen.startswith("tenía settimeout(") and seen != f"tenía settimeout({timeout:g})":
             raise Fail(f"con timeout={timeout:g} tu socket {seen}: usa el valor que te pasan")
     # Whatever the style (settimeout, select…), a late answer must not be waited for.
-    late = ctx.own(_Spy(delay=LATE))
+    late = ctx.own(_Udp(delay=LATE))
     try:
-        answer = funcion(late.address, b"hola", SHORT)
+        answer = _call(funcion, late.address, b"hola", SHORT, strict=True)
     except TimeoutError:
-        late.release()
+        answer = None
+    sent, waiting, seen = late.sent(), late.timeout_while_waiting, late.timeout_seen()
+    echo, given = PREFIX + b"hola", f"tenía settimeout({SHORT:g})"
+    if sent > 1:
+        outcome = {None: "y al final lanzó TimeoutError", echo: "y devolvió la respuesta que llegó tarde"}
+        raise _retries(sent, outcome.get(answer, f"y devolvió {brief(answer)}"), f"con timeout={SHORT:g}")
+    if answer is None:
         return
-    seen = late.timeout_seen()
-    how = f" (tu socket {seen})" if seen != "no encontrado" else ""
-    if answer == PREFIX + b"hola":
+    if answer != echo:
         raise Fail(
-            f"con timeout={SHORT:g} debía lanzar TimeoutError, pero esperó a la respuesta que el servidor "
-            f"mandó a los {_prose(LATE)} s{how}"
+            f"con timeout={SHORT:g} y una respuesta que tarda {seconds(LATE)} debía lanzar TimeoutError y "
+            f"devolvió {brief(answer)}"
         )
+    if waiting == given:
+        why = f"tu socket {given} mientras esperaba: ¿vuelves a llamar a recvfrom() cuando salta el timeout?"
+    elif waiting == "no tenía timeout" and seen == given:
+        why = (
+            f"recvfrom() esperó sin timeout y tu socket {given} solo después: ¿pusiste settimeout() "
+            "después de recvfrom()?"
+        )
+    else:
+        why = f"tu socket {seen}" if seen != "no encontrado" else "¿usaste el timeout?"
     raise Fail(
-        f"con timeout={SHORT:g} y una respuesta que tarda {_prose(LATE)} s debía lanzar TimeoutError y "
-        f"devolvió {brief(answer)}"
+        f"con timeout={SHORT:g} debía lanzar TimeoutError, pero esperó a la respuesta que el servidor mandó "
+        f"al cabo de {seconds(LATE)}: {why}"
     )
 
 
@@ -304,15 +414,17 @@ def _(funcion, ctx):
     time_limit=3.0,
 )
 def _(funcion, ctx):
-    mute = ctx.own(_Mute())
+    mute = ctx.own(_Udp(delay=None))
     try:
-        answer = funcion(mute.address, b"hola?", SHORT)
+        answer = _call(funcion, mute.address, b"hola?", SHORT)
     except TimeoutError as exc:
         left = _open_sockets(exc.__traceback__)
         for sock in left:
             sock.close()
         if left:
             raise Fail("lanzó TimeoutError, bien, pero dejó abierto su socket") from None
+        if (sent := mute.sent()) > 1:
+            raise _retries(sent, "antes de lanzar TimeoutError", "nadie respondía y") from None
         return
     raise Fail(f"nadie respondía: se esperaba TimeoutError y devolvió {brief(answer)}")
 
@@ -324,15 +436,27 @@ def _(funcion, ctx):
 def _(funcion, ctx):
     server = ctx.own(UdpEchoServer())
     with _unclosed_by("tu función"):
-        funcion(server.address, b"hola", LONG)
+        _call(funcion, server.address, b"hola", LONG)
 
 
 # -- 1.3 ---------------------------------------------------------------------------
-ocupado = exercise("1.3", "¿Está ocupado este puerto?", "puerto_ocupado")
+ocupado = exercise("1.3", "¿Está ocupado este puerto TCP?", "puerto_ocupado")
+
+#: The port whose bind() the checker makes fail with PermissionError: the web's port, reserved
+#: (below 1024) on Linux for programs without privileges, which is where that error is met.
+RESERVED = 80
+#: Said wherever a probe used UDP for a TCP port.
+UDP_IS_OTHER = "los puertos UDP son otros que los TCP: prueba con un socket SOCK_STREAM"
 
 
-def _answer(funcion, port: int) -> bool:
-    return expect_type(funcion(port), bool)
+def _answer(funcion, port: int, *, busy: bool = False) -> bool:
+    """The student's answer for ``port``; when the port is busy in TCP and the answer is False
+    because the probe was a UDP socket, say so (the bind the audit hook saw tells)."""
+    with watch_binds() as seen:
+        answer = expect_type(funcion(port), bool)
+    if busy and answer is False and seen.udp:
+        raise Fail(f"tu función probó el puerto {port} con un socket UDP (SOCK_DGRAM): {UDP_IS_OTHER}")
+    return answer
 
 
 def _free_port(host: str = "127.0.0.1") -> int:
@@ -351,12 +475,13 @@ def _still_free(port: int) -> None:
 
 
 @ocupado.case(
-    "un puerto con un servidor escuchando está ocupado",
-    hint="intenta bind(('127.0.0.1', puerto)) y captura OSError con errno EADDRINUSE: devuelve True.",
+    "un puerto con un servidor TCP escuchando está ocupado",
+    hint="con un socket TCP (SOCK_STREAM: los puertos UDP son otros), intenta bind(('127.0.0.1', puerto)) "
+    "y captura OSError con errno EADDRINUSE: devuelve True.",
 )
 def _(funcion, ctx):
     server = ctx.own(EchoServer())
-    if _answer(funcion, server.port) is not True:
+    if _answer(funcion, server.port, busy=True) is not True:
         raise Fail(f"el puerto {server.port} tiene un servidor escuchando y tu función devolvió False")
 
 
@@ -367,7 +492,7 @@ def _(funcion, ctx):
 )
 def _(funcion, ctx):
     closed = ctx.own(ClosedPort())
-    if _answer(funcion, closed.port) is not True:
+    if _answer(funcion, closed.port, busy=True) is not True:
         raise Fail(
             f"el puerto {closed.port} está enlazado por un socket que no escucha (bind() falla con "
             "EADDRINUSE) y tu función devolvió False"
@@ -421,8 +546,9 @@ def _(funcion, ctx):
 
 
 @ocupado.case(
-    "un puerto que no existe (70000) no es «ocupado» ni «libre»: deja salir la excepción",
-    hint="captura solo OSError con errno EADDRINUSE; un `except:` o `except Exception:` esconde otros errores.",
+    "si bind() falla por otra razón (puerto 70000, PermissionError), deja salir la excepción",
+    hint="captura solo el OSError con errno EADDRINUSE y vuelve a lanzar los demás con `raise`; un `except:`, "
+    "`except Exception:` o `except OSError:` sin mirar el errno convierte cualquier error en una respuesta.",
 )
 def _(funcion, ctx):
     try:
@@ -430,5 +556,26 @@ def _(funcion, ctx):
     except NotImplementedError:
         raise
     except Exception:
-        return
-    raise Fail(f"con el puerto 70000, que no existe (van de 0 a 65535), tu función devolvió {brief(answer)}")
+        pass
+    else:
+        raise Fail(f"con el puerto 70000, que no existe (van de 0 a 65535), tu función devolvió {brief(answer)}")
+    with watch_binds(refuse_port=RESERVED) as seen:
+        try:
+            answer = funcion(RESERVED)
+        except NotImplementedError:
+            raise
+        except Exception:
+            if seen.refused:
+                return  # the checker's PermissionError (or what the student made of it) came out
+            raise
+    if not seen.refused:
+        raise Fail(
+            f"con el puerto {RESERVED} tu función devolvió {brief(answer)} sin llamar a bind() con ese puerto: "
+            "la respuesta tiene que salir de bind()"
+        )
+    raise Fail(
+        f"el corrector hizo que bind() en el puerto {RESERVED} fallara con PermissionError (errno EACCES, lo que "
+        "pasa en Linux con un puerto por debajo de 1024 sin permisos de administrador) y tu función devolvió "
+        f"{brief(answer)}: ese puerto no está ocupado y tampoco sabes si está libre; solo EADDRINUSE quiere "
+        "decir «ocupado»"
+    )

@@ -27,7 +27,7 @@ def backlog(results: Mapping[int, int], ax: Any = None) -> Any:
     ax.set_ylabel("conexiones en cola")
     ax.set_xlabel("backlog pedido")
     ax.set_ylim(0, max(q for _, q in items) * 1.2 + 1)
-    ax.set_title("Conexiones aceptadas por el sistema antes de que la siguiente esperase", fontsize=11)
+    ax.set_title("Conexiones que entraron en la cola sin accept() antes de que la siguiente esperase", fontsize=11)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return ax
