@@ -10,8 +10,10 @@ socket (with its timeout), like the ``makefile("rb")`` of ``BaseHTTPRequestHandl
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from collections.abc import Callable
+from typing import Any
 
 RECV_SIZE = 65536
 
@@ -20,7 +22,7 @@ class Connection:
     """A socket with its read buffer; ``eof`` once the client has closed its side."""
 
     __slots__ = (
-        "_scanned", "addr", "before_wait", "buf", "deadline", "eof", "head_started", "peer", "pos", "sock", "state"
+        "_scanned", "addr", "buf", "deadline", "eof", "head_started", "peer", "pos", "sock", "state", "waiting"
     )
 
     def __init__(self, sock: socket.socket, addr: tuple, peer: str) -> None:
@@ -36,7 +38,8 @@ class Connection:
         self.deadline = 0.0  # when the selector gives up on it (time.perf_counter)
         self.head_started: float | None = None  # first byte of the request being read
         self._scanned = 0  # where the search for the end of the head goes on
-        self.before_wait: Callable[[], None] | None = None  # called before a read that may block
+        #: wraps a read that may block (the worker pool's ``waiting``)
+        self.waiting: Callable[[], contextlib.AbstractContextManager[Any]] = contextlib.nullcontext
 
     # -- the selector's side: non-blocking ------------------------------------------------
     def feed(self) -> int:
@@ -82,12 +85,11 @@ class Connection:
     def _fill(self) -> bool:
         if self.eof:
             return False
-        if self.before_wait is not None:
-            self.before_wait()
         if self.pos > RECV_SIZE and self.pos * 2 > len(self.buf):
             del self.buf[: self.pos]
             self.pos = 0
-        return self.feed() > 0
+        with self.waiting():
+            return self.feed() > 0
 
     def readline(self, limit: int) -> bytes:
         """Up to and including ``\\n``, at most ``limit`` bytes; less only at EOF."""

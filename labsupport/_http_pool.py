@@ -2,25 +2,31 @@
 
 The HTTP server's selector thread reads request heads; a complete one becomes a job here.
 
-Why so few threads compute at once: CPython's GIL is not handed over in arrival order (a
-thread coming back from ``send``/``recv`` grabs it ahead of those already waiting). With a
-thread per connection, ``py-spy dump --native`` of the server at 200 clients showed 94 % of
-the threads queued for the GIL and a p99 of 0.8-2.4 s for a median of 10-20 ms. Here jobs
-wait in one FIFO queue instead, and at most ``max_active`` of them compute at once: a job
-computes from its start until it calls :meth:`leave` (the server calls it before anything
-that may block for long: reading a body still on its way, the first write of a response, a
-sleep) or it ends. So under a load of quick requests ``max_active`` threads share the GIL,
-in arrival order; requests that wait (an upload, /delay, a download to a slow reader) keep
-a thread each but no turn, and new threads are started for the others, up to
-``max_workers``. Idle threads end after ``idle`` seconds.
+Why few threads: CPython's GIL is not handed over in arrival order (a thread coming back
+from ``send``/``recv`` grabs it ahead of those already waiting). With a thread per
+connection, ``py-spy dump --native`` of the server at 200 clients showed 94 % of the threads
+queued for the GIL and a p99 of 0.8-2.4 s for a median of 10-20 ms. Here jobs wait in one
+FIFO queue, and a worker that ends a job takes the next one itself (no hand-over to another
+thread, which on a busy machine waits for the scheduler). A new thread starts only when a
+job is queued, no worker is free and fewer than ``max_active`` are computing: a worker inside
+``with pool.waiting():`` (a sleep, a body still on its way) does not count, so requests that
+wait keep a thread each and the others still get new threads, up to ``max_workers``. A write
+that blocks (a download to a slow reader) cannot be told apart in advance: :meth:`unstall`,
+called by the selector's sweep, starts one more thread when queued jobs have not moved for
+``STALL`` seconds. Idle threads end after ``idle`` seconds.
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
+
+#: Seconds without a job starting, while jobs wait, after which one more thread is started.
+STALL = 0.1
 
 
 class WorkerPool:
@@ -35,10 +41,11 @@ class WorkerPool:
         self._jobs: collections.deque[tuple[Callable[..., Any], tuple]] = collections.deque()
         self._threads: set[threading.Thread] = set()
         self._idle = 0
-        self._computing = 0
-        self._wakeups = 0  # idle workers notified that have not run yet
+        self._wakeups = 0  # idle workers notified that have not taken their job yet
+        self._computing = 0  # workers in a job and not in waiting()
         self._stopping = False
         self._started = 0
+        self._last_start = time.monotonic()
         self._local = threading.local()
 
     def submit(self, job: Callable[..., Any], *args: Any) -> bool:
@@ -47,33 +54,52 @@ class WorkerPool:
             if self._stopping:
                 return False
             self._jobs.append((job, args))
-            self._wake_or_start()
+            if self._idle > self._wakeups:
+                self._wakeups += 1
+                self._cv.notify()
+            elif self._computing + self._wakeups < self.max_active:
+                self._start_thread()
         return True
 
-    def _wake_or_start(self) -> None:
-        """With the lock held: if a turn is free, an idle worker takes the next job, or a new one starts."""
-        if self._computing + self._wakeups >= self.max_active:
-            return  # the next leave() comes back here
-        if self._idle > self._wakeups:
-            self._wakeups += 1  # counted until that worker runs: no second thread for the same turn
-            self._cv.notify()
-        elif len(self._threads) < self.max_workers:
+    def _start_thread(self) -> None:
+        """With the lock held and jobs queued: one more worker for the oldest, if the cap allows.
+
+        The job is handed over at once (and counted as computing), so a second ``submit`` in
+        the same instant never starts a second thread for a turn already taken.
+        """
+        if len(self._threads) < self.max_workers:
             self._started += 1
-            self._computing += 1  # the new thread starts with the oldest job
+            self._computing += 1
+            self._last_start = time.monotonic()
             job = self._jobs.popleft()
             thread = threading.Thread(target=self._work, args=(job,), name=f"{self.name}-{self._started}", daemon=True)
             self._threads.add(thread)
             thread.start()
 
-    def leave(self) -> None:
-        """This worker's job will wait (write, sleep): it stops counting as computing. Idempotent."""
-        if not getattr(self._local, "computing", False):
-            return  # not a worker of this pool, or already left
-        self._local.computing = False
+    @contextlib.contextmanager
+    def waiting(self) -> Iterator[None]:
+        """Around a wait inside a job (sleep, slow read): the worker stops counting as computing."""
+        mine = getattr(self._local, "computing", False) and not getattr(self._local, "waiting", False)
+        if mine:
+            self._local.waiting = True
+            with self._cv:
+                self._computing -= 1
+                if self._jobs and self._idle <= self._wakeups and self._computing + self._wakeups < self.max_active:
+                    self._start_thread()
+        try:
+            yield
+        finally:
+            if mine:
+                self._local.waiting = False
+                with self._cv:
+                    self._computing += 1
+
+    def unstall(self) -> None:
+        """Start one more worker if queued jobs have not moved for ``STALL`` s (every worker blocked)."""
         with self._cv:
-            self._computing -= 1
-            if self._jobs:
-                self._wake_or_start()
+            if self._jobs and not self._idle and time.monotonic() - self._last_start > STALL:
+                self._last_start = time.monotonic()
+                self._start_thread()
 
     @property
     def threads(self) -> int:
@@ -88,7 +114,7 @@ class WorkerPool:
 
     @property
     def computing(self) -> int:
-        """Workers in the computing part of a job (before its first write or sleep)."""
+        """Workers in a job and not inside ``waiting()``."""
         with self._cv:
             return self._computing
 
@@ -106,9 +132,11 @@ class WorkerPool:
                 try:
                     job[0](*job[1])  # the job handles its own errors: the caller's policy, not the pool's
                 finally:
-                    self.leave()
+                    self._local.computing = False
+                    with self._cv:
+                        self._computing -= 1
             with self._cv:
-                while not (self._jobs and self._computing < self.max_active) and not self._stopping:
+                while not self._jobs and not self._stopping:
                     self._idle += 1
                     woken = self._cv.wait(self._idle_exit)
                     self._idle -= 1
@@ -122,6 +150,7 @@ class WorkerPool:
                     return
                 job = self._jobs.popleft()
                 self._computing += 1
+                self._last_start = time.monotonic()
 
     def stop(self, timeout: float = 2.0) -> list[tuple[Callable[..., Any], tuple]]:
         """Start no more jobs, wait (bounded) for the running ones; return those never started."""

@@ -32,7 +32,6 @@ class ResponseWriter:
             )
 
     def _write(self, data: bytes) -> None:
-        self.server._pool.leave()  # a write may block: never while holding a turn (labsupport._http_pool)
         self.connection.sendall(data)
         self.bytes_sent += len(data)
 

@@ -9,12 +9,16 @@ idle and half-sent connection with ``selectors`` (epoll, kqueue...), as notebook
 2. each time it is readable, append what arrived to its buffer; once the buffer holds a
    whole head (or more bytes than a head may have), unregister it and hand it to the
    bounded worker pool (``_http_pool``), which parses and answers;
-3. after the answer the worker gives a keep-alive connection back (``give_back``, through
-   the wake-up socket: a selector is used from its own thread only); a closing connection
-   comes back to be drained (lingering close) without holding a worker either;
-4. a periodic sweep enforces the deadlines: ``timeout`` seconds of silence close an idle
-   connection; a half-sent head gets ``408`` after ``timeout`` seconds of silence or
-   ``2 * timeout`` in all; a lingering close ends after ``LINGER`` seconds.
+3. after the answer the worker gives a keep-alive connection back (``give_back``): with
+   epoll (Linux) or kqueue (macOS, BSD) it registers it itself, as the kernel lets several
+   threads change one epoll or kqueue set at once (one wake-up of this thread less per
+   request); with poll or select (Windows), whose set the loop only reads when it calls
+   them, through a queue and the wake-up socket. A closing connection comes back to be
+   drained (lingering close) without holding a worker either;
+4. a sweep, every ``TICK`` seconds while connections are open, enforces the deadlines:
+   ``timeout`` seconds of silence close an idle connection; a half-sent head gets ``408``
+   after ``timeout`` seconds of silence or ``2 * timeout`` in all; a lingering close ends
+   after ``LINGER`` seconds.
 
 A held connection thus costs a descriptor and a buffer, never a thread; the threads are the
 selector and at most ``max_workers`` workers.
@@ -49,7 +53,9 @@ class ConnectionLoop:
         self.selector = selectors.DefaultSelector()
         self._returned: collections.deque[Connection] = collections.deque()
         self._closed = False  # set under server._lock when the loop ends: give_back then closes
-        self._next_sweep = float("inf")
+        self._next_sweep = 0.0
+        #: epoll and kqueue sets may be changed from a worker while this thread waits in them
+        self._shared = type(self.selector).__name__ in ("EpollSelector", "KqueueSelector", "DevpollSelector")
         srv = server
         self._max_line = srv.max_request_line
         self._max_head = srv.max_request_line + srv.max_header_bytes + srv.max_header_line + 2
@@ -62,7 +68,9 @@ class ConnectionLoop:
         sel.register(srv._wake_r, selectors.EVENT_READ, "wake")
         try:
             while not srv._stopping.is_set():
-                wait = None if self._next_sweep == float("inf") else max(0.0, self._next_sweep - time.perf_counter())
+                if srv._pool.queued:  # requests wait for a worker: check that the pool is not stuck
+                    srv._pool.unstall()
+                wait = TICK if srv._conns else None  # deadlines to watch: wake up at least every TICK
                 for key, _ in sel.select(wait):
                     if key.data == "accept":
                         self._accept()
@@ -77,7 +85,6 @@ class ConnectionLoop:
 
     def _watch(self, conn: Connection, deadline: float) -> None:
         conn.deadline = deadline
-        self._next_sweep = min(self._next_sweep, deadline)
         self.selector.register(conn.sock, selectors.EVENT_READ, conn)
 
     # -- 1. accept ------------------------------------------------------------------------------
@@ -148,6 +155,17 @@ class ConnectionLoop:
     def give_back(self, conn: Connection) -> None:
         """From a worker: watch ``conn`` again (its state says for what). Thread-safe."""
         srv = self.server
+        conn.state = "drain" if conn.state == "drain" else "head"
+        conn.sock.setblocking(False)
+        deadline = conn.deadline if conn.state == "drain" else time.perf_counter() + srv.timeout
+        if self._shared:
+            with srv._lock:  # the loop takes it to end and to sweep: never a half-registered view
+                if not self._closed:
+                    self._watch(conn, deadline)
+                    return
+            srv._close(conn)
+            return
+        conn.deadline = deadline
         with srv._lock:
             closed = self._closed
             if not closed:
@@ -170,25 +188,19 @@ class ConnectionLoop:
         with srv._lock:
             returned = list(self._returned)
             self._returned.clear()
-        now = time.perf_counter()
         for conn in returned:
-            conn.state = "drain" if conn.state == "drain" else "head"
-            conn.sock.setblocking(False)
-            self._watch(conn, conn.deadline if conn.state == "drain" else now + srv.timeout)
+            self._watch(conn, conn.deadline)
 
     # -- 4. deadlines ---------------------------------------------------------------------------------
     def _sweep(self) -> None:
         now = time.perf_counter()
-        soonest = float("inf")
-        for key in list(self.selector.get_map().values()):
+        self._next_sweep = now + TICK
+        with self.server._lock:  # workers register under it (give_back): a consistent snapshot
+            keys = list(self.selector.get_map().values())
+        for key in keys:
             conn = key.data
-            if not isinstance(conn, Connection):
-                continue
-            if conn.deadline <= now:
+            if isinstance(conn, Connection) and conn.deadline <= now:
                 self._expired(conn, now)
-            else:
-                soonest = min(soonest, conn.deadline)
-        self._next_sweep = max(soonest, now + TICK)
 
     def _expired(self, conn: Connection, now: float) -> None:
         srv = self.server
@@ -215,7 +227,6 @@ class ConnectionLoop:
             explain = f"la petición no llegó completa en {srv.timeout} s."
         Handler(conn, srv).head_timed_out(explain, conn.head_started or now)
         self.linger(conn)
-        self._next_sweep = min(self._next_sweep, conn.deadline)
 
     @staticmethod
     def linger(conn: Connection, seconds: float = LINGER, shut: bool = True) -> None:

@@ -199,9 +199,9 @@ class HttpServer(StreamServer):
             self._requests.append(record)
 
     def sleep(self, seconds: float) -> bool:
-        """Wait in a route (giving up the request's turn first); False early if stopping."""
-        self._pool.leave()
-        return super().sleep(seconds)
+        """Wait in a route (not counted as computing: labsupport._http_pool); False early if stopping."""
+        with self._pool.waiting():
+            return super().sleep(seconds)
 
     # -- connections: a selector thread and a pool of workers (labsupport._http_selector) --------
     def _thread_per_connection(self) -> bool:
@@ -222,7 +222,7 @@ class HttpServer(StreamServer):
         """A worker: answer the request whose head is in ``conn``, then give the connection back."""
         try:
             conn.sock.settimeout(self.timeout)
-            conn.before_wait = self._pool.leave  # a body still on its way: wait without a turn
+            conn.waiting = self._pool.waiting  # a body still on its way: not counted as computing
             handler = Handler(conn, self)
             handler.handle_one_request()
         except TimeoutError:

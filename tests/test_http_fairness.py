@@ -1,9 +1,9 @@
 """HttpServer's worker pool (labsupport._http_pool): order, turns, bounds, liveness.
 
 The pool exists for latency under load (measured in benchmarks/, never here). What is
-tested is behaviour: jobs start in arrival order, at most ``max_active`` compute at once, a
-job that waits gives its turn to the next, threads stay within ``max_workers`` and end when
-idle, and a slow or silent request holds no turn while the server answers others.
+tested is behaviour: jobs start in arrival order, threads grow past ``max_active`` only for
+jobs that wait, never past ``max_workers``, end when idle, a stalled queue gets one more,
+and a slow or silent request holds no computing worker while the server answers others.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ PATIENT = 5.0
 
 
 def test_jobs_start_in_arrival_order() -> None:
-    pool = WorkerPool("prueba", max_workers=4, max_active=1)
+    pool = WorkerPool("prueba", max_workers=1)
     gate = threading.Event()
     order: list[int] = []
-    pool.submit(gate.wait, PATIENT)  # holds the only turn: the others queue
+    pool.submit(gate.wait, PATIENT)  # the only worker is busy: the others queue
     for i in range(6):
         pool.submit(order.append, i)
     assert settle(lambda: pool.computing == 1 and pool.queued == 6, timeout=PATIENT)
@@ -33,30 +33,29 @@ def test_jobs_start_in_arrival_order() -> None:
     pool.stop()
 
 
-def test_at_most_max_active_compute_and_a_waiting_job_gives_its_turn() -> None:
+def test_threads_grow_only_for_jobs_that_wait() -> None:
     pool = WorkerPool("prueba", max_workers=8, max_active=2)
     gate = threading.Event()
     for _ in range(5):
-        pool.submit(gate.wait, PATIENT)  # computing, never leaves: holds a turn
+        pool.submit(gate.wait, PATIENT)  # computing: no new thread past max_active
     assert settle(lambda: pool.computing == 2 and pool.queued == 3, timeout=PATIENT)
     assert pool.threads == 2
     gate.set()
     assert settle(lambda: pool.computing == 0 and pool.queued == 0, timeout=PATIENT)
 
-    waiting = threading.Event()
+    release = threading.Event()
 
     def waits() -> None:
-        pool.leave()  # what the server calls before a write or a sleep
-        pool.leave()  # twice is harmless
-        waiting.wait(PATIENT)
+        with pool.waiting(), pool.waiting():  # what the server does around a sleep; nesting is harmless
+            release.wait(PATIENT)
 
     done = threading.Event()
-    pool.submit(waits)
-    pool.submit(waits)
-    pool.submit(done.set)  # runs although two jobs are still busy: they gave their turns
+    for _ in range(3):
+        pool.submit(waits)
+    pool.submit(done.set)  # runs although three jobs are still busy: they wait, they do not compute
     assert done.wait(PATIENT)
-    assert pool.busy >= 2
-    waiting.set()
+    assert settle(lambda: pool.busy == 3 and pool.computing == 0, timeout=PATIENT)
+    release.set()
     pool.stop()
 
 
@@ -65,8 +64,8 @@ def test_threads_stay_within_max_workers_and_end_when_idle() -> None:
     gate = threading.Event()
 
     def waits() -> None:
-        pool.leave()
-        gate.wait(PATIENT)
+        with pool.waiting():
+            gate.wait(PATIENT)
 
     for _ in range(5):
         pool.submit(waits)
@@ -75,11 +74,25 @@ def test_threads_stay_within_max_workers_and_end_when_idle() -> None:
     gate.set()
     assert settle(lambda: pool.queued == 0 and pool.busy == 0, timeout=PATIENT)
     assert settle(lambda: pool.threads == 0, timeout=PATIENT)  # idle threads end by themselves
-    pool.leave()  # not a worker: nothing happens
+    with pool.waiting():  # not a worker: nothing happens
+        pass
+
+
+def test_a_stalled_queue_gets_one_more_thread() -> None:
+    pool = WorkerPool("prueba", max_workers=4, max_active=1)
+    gate = threading.Event()
+    done = threading.Event()
+    pool.submit(gate.wait, PATIENT)  # blocked without saying so (a write to a client that never reads)
+    pool.submit(done.set)
+    assert settle(lambda: pool.threads == 1 and pool.queued == 1, timeout=PATIENT)
+    assert settle(lambda: (pool.unstall(), done.is_set())[1], timeout=PATIENT)  # what the sweep calls
+    assert pool.threads == 2
+    gate.set()
+    pool.stop()
 
 
 def test_stop_returns_the_jobs_never_started() -> None:
-    pool = WorkerPool("prueba", max_workers=1, max_active=1)
+    pool = WorkerPool("prueba", max_workers=1)
     gate = threading.Event()
     pool.submit(gate.wait, PATIENT)
     pool.submit(print, "nunca")
