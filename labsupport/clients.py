@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import socket
 import threading
+import time
 
 from ._address import format_address
 
@@ -22,9 +23,12 @@ PREFIX = b"Echo: "
 #: Larger than what the socket buffers of both sides hold together (about 3 MiB measured on
 #: Linux loopback with the client's buffers at 64 KiB): so the server has to wait for the client.
 SIZE = 6 * 1024 * 1024
-#: How long the slow client does not read: longer than the 0.2 s a server waits in a send
-#: that must fail, with room for filling the buffers on a loaded machine.
-PAUSE = 0.4
+#: How long the slow client keeps not reading *after* the server stopped reading from it:
+#: longer than the 0.2 s a server waits in a send that must fail, counted from the moment the
+#: buffers are full (not from the start: filling them can take any time on a loaded machine).
+PAUSE = 0.5
+#: The sending made no progress for this long: the buffers are full, the server stopped reading.
+STALL = 0.05
 #: The client's own buffers (the system may double it): small, so that they fill at once.
 BUFFER = 64 * 1024
 #: Waits that must not run out when the server works (a reply that comes): generous.
@@ -42,7 +46,7 @@ class EchoOutcome:
     """What the slow client saw: what it sent, what came back, and whether the connection broke."""
 
     size: int  #: bytes the client meant to send
-    pause: float  #: seconds it did not read
+    pause: float  #: seconds it kept not reading after the server stopped reading from it
     sent: int  #: bytes it did send (fewer if the connection broke)
     returned: int  #: bytes of echo that came back, without the servers' prefixes
     intact: bool  #: the echo (without prefixes) is exactly the payload, in order
@@ -64,7 +68,8 @@ class EchoOutcome:
     def lines(self) -> list[str]:
         mib = self.size / 1024 / 1024
         out = [
-            f"un cliente envía {mib:g} MiB y no lee nada durante {self.pause:g} s; después lo lee todo",
+            f"un cliente envía {mib:g} MiB y no lee nada hasta que el servidor deja de leerle,"
+            f" y {self.pause:g} s más; después lo lee todo",
             f"bytes enviados: {self.size} · bytes de eco recibidos (sin los «Echo: »): {self.comparison()}",
         ]
         if self.broken:
@@ -93,18 +98,21 @@ def _client(address: tuple) -> socket.socket:
 def slow_reader(
     address: tuple, *, size: int = SIZE, pause: float = PAUSE, check_other: bool = True
 ) -> EchoOutcome:
-    """Send ``size`` bytes without reading for ``pause`` seconds, then read the echo to the end.
+    """Send ``size`` bytes without reading until the server stops reading, ``pause`` s more, then read.
 
     The sending runs in a thread of this client; when it has sent everything it half-closes
-    (``shutdown(SHUT_WR)``), so a correct echo server answers the rest and closes. The pause
-    ends early only if the sending ends (the connection broke). At the end of the pause, if
-    ``check_other``, a second client checks that the server still answers someone else.
-    Every wait that must not run out (the echo, the EOF) has a generous timeout.
+    (``shutdown(SHUT_WR)``), so a correct echo server answers the rest and closes. The client
+    does not read until the sending has made no progress for :data:`STALL` seconds (the buffers
+    of both sides are full: the server is waiting for us), and then for ``pause`` seconds more,
+    so a server's send with a 0.2 s timeout waits a full ``pause`` however long filling took.
+    The wait for the stall is bounded by :data:`PATIENCE`, and it ends early if the sending ends
+    (the connection broke). Then, if ``check_other``, a second client checks that the server
+    still answers someone else. Every wait that must not run out has a generous timeout.
     """
     data = payload(size)
     sock = _client(address)
     sent, errors = [0], []
-    done = threading.Event()
+    done, moved = threading.Event(), threading.Event()
 
     def send() -> None:
         view = memoryview(data)
@@ -113,16 +121,19 @@ def slow_reader(
                 n = sock.send(view[:BUFFER])
                 sent[0] += n
                 view = view[n:]
+                moved.set()
             sock.shutdown(socket.SHUT_WR)
         except OSError as exc:  # the server died or cut the connection: that is the result
             errors.append(type(exc).__name__)
         finally:
             done.set()
+            moved.set()
 
     sender = threading.Thread(target=send, name=f"cliente-lento-{format_address(address)}", daemon=True)
     parts: list[bytes] = []
     try:
         sender.start()
+        _wait_for_stall(moved, done)
         done.wait(pause)
         sent_while_paused = sent[0]
         other = echo_once(address) if check_other else None
@@ -147,6 +158,15 @@ def slow_reader(
         other_served=other,
         errors=tuple(errors),
     )
+
+
+def _wait_for_stall(moved: threading.Event, done: threading.Event) -> None:
+    """Return once the sender made no progress for :data:`STALL` s, or ended (bounded by PATIENCE)."""
+    deadline = time.monotonic() + PATIENCE
+    while not done.is_set() and time.monotonic() < deadline:
+        moved.clear()
+        if not moved.wait(STALL):  # no send() returned for STALL seconds: the server stopped reading
+            return
 
 
 def echo_once(address: tuple, message: bytes = b"hola", *, prefix: bytes = PREFIX, timeout: float = 2.0) -> bool:
