@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 import labsupport as lab
 
 FAILED = ("fallo", "error", "tiempo")
@@ -65,3 +67,35 @@ def assert_passes(exercise_id: str, function, limit: float):
     assert result, repr(result)
     assert result.passed == result.total >= 4, repr(result)
     return result
+
+
+def suite(exercise_ids: tuple[str, ...], right: list, wrong: list, limit: float) -> tuple:
+    """The three tests of a notebook's mutation suite, to bind to module-level names.
+
+    ``right``: ``(id, function)``; ``wrong``: ``(id, function, words of its hint or message)``.
+    The suite itself is checked: every exercise has at least 4 cases, 6 wrong answers and the
+    master's style plus 2 other right ones, and is "pendiente" for the student edition's stub.
+    """
+
+    @pytest.mark.parametrize(("exercise_id", "function"), right, ids=[f.__name__ for _, f in right])
+    def test_right_answers_in_any_style_pass(exercise_id, function):
+        assert_passes(exercise_id, function, limit)
+
+    @pytest.mark.parametrize(("exercise_id", "function", "words"), wrong, ids=[f.__name__ for _, f, _ in wrong])
+    def test_classic_mistakes_get_a_cross_and_the_hint_that_names_them(exercise_id, function, words):
+        assert_caught(exercise_id, function, words, limit)
+
+    def test_every_exercise_has_four_cases_six_mistakes_and_three_right_styles():
+        from labsupport.exercises import _REGISTRY
+
+        for exercise_id in exercise_ids:
+            assert sum(e == exercise_id for e, _, _ in wrong) >= 6
+            assert sum(e == exercise_id for e, _ in right) >= 3
+            assert run(exercise_id, stub, limit).status == "pendiente"
+            assert len(_REGISTRY[exercise_id].cases) >= 4
+
+    return (
+        test_right_answers_in_any_style_pass,
+        test_classic_mistakes_get_a_cross_and_the_hint_that_names_them,
+        test_every_exercise_has_four_cases_six_mistakes_and_three_right_styles,
+    )

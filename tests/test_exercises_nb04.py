@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import socket
 
-import pytest
-from mutation_kit import assert_caught, assert_passes, read_all, run, stub
+from mutation_kit import read_all, run, stub, suite
 
 import labsupport as lab
 
@@ -328,24 +327,11 @@ WRONG = [
 ]
 
 
-@pytest.mark.parametrize(("exercise_id", "function"), RIGHT, ids=[f.__name__ for _, f in RIGHT])
-def test_right_answers_in_any_style_pass(exercise_id, function):
-    assert_passes(exercise_id, function, LIMIT)
-
-
-@pytest.mark.parametrize(("exercise_id", "function", "words"), WRONG, ids=[f.__name__ for _, f, _ in WRONG])
-def test_classic_mistakes_get_a_cross_and_the_hint_that_names_them(exercise_id, function, words):
-    assert_caught(exercise_id, function, words, LIMIT)
-
-
-def test_every_exercise_has_four_cases_six_mistakes_and_two_other_right_styles():
-    for exercise_id in ("4.1", "4.2", "4.3"):
-        assert sum(e == exercise_id for e, _, _ in WRONG) >= 6
-        assert sum(e == exercise_id for e, _ in RIGHT) >= 3  # the master's style and two others
-        assert run(exercise_id, stub, LIMIT).status == "pendiente"
-    from labsupport.exercises import _REGISTRY
-
-    assert all(len(_REGISTRY[i].cases) >= 4 for i in ("4.1", "4.2", "4.3"))
+(
+    test_right_answers_in_any_style_pass,
+    test_classic_mistakes_get_a_cross_and_the_hint_that_names_them,
+    test_every_exercise_has_four_cases_six_mistakes_and_three_right_styles,
+) = suite(("4.1", "4.2", "4.3"), RIGHT, WRONG, LIMIT)
 
 
 def test_a_timed_out_answer_is_told_what_waited():
