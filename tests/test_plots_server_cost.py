@@ -21,7 +21,7 @@ def _close_figures():
 def test_three_panels_one_line_per_server():
     axes = plots.server_cost({"hilos": THREADS, "selectors": SELECTORS})
     assert len(axes) == 3
-    for attribute, panel in zip(("threads", "memory_mib", "p50_ms"), axes, strict=True):
+    for attribute, panel in zip(("threads", "memory_mib", "min_ms"), axes, strict=True):
         lines = {line.get_gid(): (list(line.get_xdata()), list(line.get_ydata())) for line in panel.lines}
         assert lines == {
             f"{attribute}:hilos": ([10, 100, 500], [getattr(c, attribute) for c in THREADS]),
