@@ -3,7 +3,8 @@
 Some functions of the guide (``guia/sockets-en-python.md``) run to 40 lines and more; a cell
 that long is hard to read next to its explanation. Such a block lives here exactly as the guide
 has it (its Spanish names, its comments, its mistakes: they are the lesson), and the notebook
-imports it and prints it with :func:`show`, so the reader sees every line that runs. Where the
+imports it and shows it with :func:`show` (highlighted in Jupyter, plain text for nbval, as
+:mod:`labsupport.guide_http` does for section 5), so the reader sees every line that runs. Where the
 course adapts a block to run offline, each changed line says so in a comment ("la guía: ...").
 
 The blocks, by section of the guide:
@@ -24,16 +25,14 @@ import socket
 from collections.abc import Callable
 
 from . import faults
+from .guide_http import Source
 
 __all__ = ["ejemplo_parseo", "manejar_excepciones_socket", "parsear_respuesta_http", "show"]
 
 
-def show(*functions: Callable) -> None:
-    """Print the source of each function, as it runs (the guide's code, or the course's adaptation)."""
-    for i, function in enumerate(functions):
-        if i:
-            print()
-        print(inspect.getsource(function).rstrip("\n"))
+def show(*functions: Callable) -> Source:
+    """The source of each function, as it runs, ready to display in a cell (like :func:`guide_http.show`)."""
+    return Source("\n\n\n".join(inspect.getsource(f).rstrip("\n") for f in functions))
 
 
 # -- section 6 -------------------------------------------------------------------------------------

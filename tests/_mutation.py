@@ -1,9 +1,11 @@
-"""The mutation suite's two tools: run a checker under a hard time limit, and say what it must catch.
+"""The mutation suites of notebooks 06 and 07: :mod:`mutation_kit`'s run, alone, and one case at a time.
 
-A wrong answer must get ✘ (or ◷) on the case that tests its mistake, with words in the
-message or the hint that name *that* mistake; a right answer written in another style must
-pass. ``lab.comprobar`` runs in a thread joined with a hard limit, so a checker that hangs
-fails its test instead of freezing the suite.
+On top of :func:`mutation_kit.run` (``lab.comprobar`` under a hard time limit):
+
+- each check first lets the case workers of the previous one end (a wrong answer cut at its
+  limit may sleep on and drop sockets later, which the next leak check would blame);
+- :func:`assert_caught` names the *case* that must catch the mistake, not only words
+  somewhere in the report: the right case, with the right words, and no checker error.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import gc
 import threading
 import time
 
-import labsupport as lab
+import mutation_kit
 
 #: No answer may keep ``lab.comprobar`` busier than this (every case has its own limit too).
 HARD_LIMIT = 60.0
@@ -38,23 +40,9 @@ def _let_leftovers_end() -> None:
 
 
 def check(exercise_id: str, function, limit: float = HARD_LIMIT):
-    """``lab.comprobar(exercise_id, function)``, failing the test if it runs longer than ``limit``."""
+    """``lab.comprobar(exercise_id, function)`` under a hard limit (:func:`mutation_kit.run`), alone."""
     _let_leftovers_end()
-    box: dict = {}
-
-    def run() -> None:
-        try:
-            box["result"] = lab.comprobar(exercise_id, function)
-        except BaseException as exc:  # a crash of the checker itself fails the test below
-            box["error"] = exc
-
-    worker = threading.Thread(target=run, name=f"mutacion-{exercise_id}", daemon=True)
-    worker.start()
-    worker.join(limit)
-    assert not worker.is_alive(), f"lab.comprobar({exercise_id!r}, …) no terminó en {limit} s"
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
+    return mutation_kit.run(exercise_id, function, limit)
 
 
 def assert_caught(result, case: str, *words: str) -> None:
@@ -65,6 +53,7 @@ def assert_caught(result, case: str, *words: str) -> None:
     assert matches, f"ningún caso contiene {case!r}:\n{report}"
     (c,) = matches
     assert c.status in NOT_PASSED, f"{c.name}: {c.status}\n{report}"
+    assert all(other.status != "error del corrector" for other in result.cases), report
     said = f"{c.message} {c.hint}"
     missing = [w for w in words if w not in said]
     assert not missing, f"{c.name}: faltan {missing} en «{said}»\n{report}"

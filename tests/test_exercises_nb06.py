@@ -520,6 +520,7 @@ WRONG_64 = [
     (_reader_variant(drop_rest=True), "junto con las cabeceras", ["junto con las cabeceras"]),
     (_reader_variant(no_cut=True), "junto con las cabeceras", ["te sobran bytes"]),
     (_reader_variant(body_always=True), "204 y 304", ["nunca llevan cuerpo"]),
+    (respuesta_un_recv, "204 y 304", ["la longitud del tercer cuerpo"]),
 ]
 
 

@@ -9,9 +9,11 @@ returns at most one piece, on every run, whatever the load.
 
 How the far end knows (Linux): the student's socket is in this process, so the kernel can be
 asked about it. ``TCP_INFO`` gives ``tcpi_bytes_received`` (everything delivered to it) and
-``FIONREAD`` what is still unread. Elsewhere it falls back to a pause (``gap``), the best a
-portable program can do. Waits are bounded (``patience``): a student who stops reading
-leaves the far end waiting only until the case ends.
+``FIONREAD`` what is still unread (:mod:`._pacing` sends pieces the same way from a case's own
+thread; this module adds a thread of its own, the delivered count, and :meth:`Paced.read_rest`).
+Elsewhere it falls back to a pause (``gap``), the best a portable program can do. Waits are
+bounded (``patience``): a student who stops reading leaves the far end waiting only until the
+case ends.
 """
 
 from __future__ import annotations
@@ -22,30 +24,31 @@ import sys
 import threading
 import time
 
-try:  # POSIX only; elsewhere the far end paces itself with pauses
-    import fcntl
-    import termios
-except ImportError:  # pragma: no cover - Windows
-    fcntl = termios = None  # type: ignore[assignment]
-
 from .._faults_base import read_until
 from .._sockopts import close_gracefully
+from ._pacing import unread
 
 #: Offset of ``tcpi_bytes_received`` (u64) in Linux's ``struct tcp_info`` (since Linux 4.1).
 _BYTES_RECEIVED = 128
 
 
 def _delivered_and_read(sock: socket.socket) -> tuple[int, int] | None:
-    """(bytes delivered to ``sock``, bytes still unread in it), or None where the system cannot tell."""
-    if not sys.platform.startswith("linux") or fcntl is None:
+    """(bytes delivered to ``sock``, bytes still unread in it), or None where the system cannot tell.
+
+    ``FIONREAD`` alone (:func:`._pacing.unread`) can say 0 for a piece that is still on its way:
+    while the reader's thread is inside ``recv`` the kernel parks arriving segments in the
+    socket's backlog, which neither count sees yet. The delivered count closes that gap: the
+    next piece goes only when everything sent so far has been received *and* read.
+    """
+    if not sys.platform.startswith("linux"):
         return None
+    unread_now = unread(sock)
     try:
         info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, _BYTES_RECEIVED + 8)
         (received,) = struct.unpack_from("Q", info, _BYTES_RECEIVED)
-        unread = struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.FIONREAD, b"\0\0\0\0"))[0]
-    except (OSError, struct.error, ValueError):
+    except (OSError, struct.error):
         return None
-    return received, unread
+    return (received, unread_now) if unread_now is not None else None
 
 
 def slices(data: bytes, size: int) -> list[bytes]:

@@ -24,8 +24,8 @@ from .. import faults
 from .._wording import seconds
 from ..echo import EchoServer
 from . import Fail, exercise
-from ._checks import no_unclosed_sockets
 from ._framework import brief
+from ._leaks import watch_unclosed
 
 
 def _capture(action) -> BaseException:
@@ -251,7 +251,7 @@ def _(funcion, ctx):
 )
 def _(funcion, ctx):
     servers = [ctx.own(EchoServer()), ctx.own(faults.ClosedPort()), ctx.own(faults.NeverAccepts())]
-    with no_unclosed_sockets():
+    with watch_unclosed():
         for server in servers:
             funcion(server.address, SHORT)
 
@@ -364,7 +364,7 @@ def _(funcion, ctx):
 )
 def _(funcion, ctx):
     server = ctx.own(faults.ClosedPort())
-    with no_unclosed_sockets():
+    with watch_unclosed():
         got = _outcome(ctx, lambda: funcion(server.address, 4, 0.01, 5.0))
     if got != ("raised", "ConnectionRefusedError"):
         raise Fail(f"se esperaba que lanzara ConnectionRefusedError y tu función {_said(got)}")
@@ -381,7 +381,7 @@ def _(funcion, ctx):
     if server.client_exception is not TimeoutError:  # Windows refuses a full queue: nothing to time out
         return
     attempts, wait = 3, SHORT
-    with no_unclosed_sockets():  # its collection at the end is not the student's time
+    with watch_unclosed():  # its collection at the end is not the student's time
         start = time.monotonic()
         got = _outcome(ctx, lambda: funcion(server.address, attempts, 0.01, wait))
         elapsed = time.monotonic() - start
