@@ -72,14 +72,60 @@ def _send_and_read(address: tuple[str, int], request: bytes) -> tuple[int, bytes
 texto_post = exercise("5.1", "Un POST de texto con la longitud en bytes", "enviar_texto")
 
 _BYTES_HINT = (
-    "Content-Length es el número de bytes del cuerpo: cuerpo = texto.encode('utf-8') y len(cuerpo), no len(texto)."
+    "el cuerpo son los bytes de cuerpo = texto.encode('utf-8'), y Content-Length es len(cuerpo) (bytes), "
+    "no len(texto) (caracteres)."
 )
+
+
+class _AskClose:
+    """Stands for the server's socket in :meth:`_ClosingTap._forward`: puts ``Connection: close``
+    first among the request's headers on its way to the server (the tap records the request as
+    the student sent it; the server reads the first Connection header)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock, self.seen, self.done = sock, b"", False
+
+    def sendall(self, data: bytes) -> None:
+        if not self.done:
+            self.seen += data
+            end = self.seen.find(b"\r\n")  # the end of the request line
+            if end >= 0:
+                at = end + 2 - (len(self.seen) - len(data))  # where the first header starts, in ``data``
+                data = data[:at] + b"Connection: close\r\n" + data[at:]
+            self.done = end >= 0 or len(self.seen) > 65536
+        self.sock.sendall(data)
+
+    def shutdown(self, how: int) -> None:
+        self.sock.shutdown(how)
+
+
+class _ClosingTap(Slicer):
+    """A :class:`Slicer` after which the server always closes once it has answered.
+
+    A request without ``Connection: close`` keeps an HTTP/1.1 connection open, and a client
+    that reads until ``b''`` would wait for the server's idle timeout; through this tap it
+    finishes at once and the case names the missing header (:func:`_asks_close`).
+    """
+
+    def _forward(self, conn: socket.socket, upstream: socket.socket, fresh) -> None:
+        super()._forward(conn, _AskClose(upstream), fresh)  # type: ignore[arg-type]
+
+
+def _asks_close(head: bytes) -> None:
+    value = _header(head, "Connection")
+    if "close" not in (value or "").lower():
+        said = "no había cabecera Connection" if value is None else f"decía Connection: {value}"
+        raise Fail(
+            f"la petición no llevaba Connection: close ({said}): en HTTP/1.1 "
+            "el servidor deja la conexión abierta (keep-alive) y un bucle hasta b'' espera a que la cierre por "
+            "inactividad; el corrector la ha cortado tras la respuesta para no hacerte esperar"
+        )
 
 
 def _post_text(funcion, ctx, texto: str, ruta: str = "/post", closes: bool = False) -> tuple[Slicer, bytes]:
     """Call the student's POST through a slicer; return it (it recorded both ways) and what came back."""
     server = ctx.own(HttpServer(timeout=GENEROUS))
-    tap = ctx.own(Slicer(server))
+    tap = ctx.own(_ClosingTap(server))
     with watching(closes):
         result, error = call(funcion, tap.address, ruta, texto)
     body = texto.encode("utf-8")
@@ -106,10 +152,17 @@ def _understood(tap: Slicer, texto: str) -> None:
     data = json.loads(body)["data"]
     if data == texto:
         return
-    request_head, _ = _head_and_body(tap.sent())
+    request_head, sent_body = _head_and_body(tap.sent())
     declared = _header(request_head, "Content-Length")
-    size, chars = len(texto.encode("utf-8")), len(texto)
-    note = " (los caracteres, no los bytes)" if declared == str(chars) else ""
+    utf8 = texto.encode("utf-8")
+    if declared == str(len(sent_body)) and sent_body != utf8:
+        raise Fail(
+            f"el servidor entendió el cuerpo {brief(data, 40)} y se envió {brief(texto, 40)}: Content-Length "
+            f"({declared}) cuadra con los bytes enviados, pero el cuerpo no está en UTF-8: llegó "
+            f"{brief(sent_body, 40)} y en UTF-8 es {brief(utf8, 40)}"
+        )
+    size, chars = len(sent_body), len(texto)
+    note = " (los caracteres, no los bytes)" if declared == str(chars) and size != chars else ""
     raise Fail(
         f"el servidor entendió el cuerpo {brief(data, 40)} y se envió {brief(texto, 40)}: Content-Length decía "
         f"{declared}{note} y el cuerpo mide {size} bytes ({chars} caracteres)"
@@ -145,13 +198,16 @@ def _(funcion, ctx):
 
 
 @texto_post.case(
-    "las cabeceras: Host con el puerto y Content-Type: text/plain; charset=utf-8; y el socket se cierra",
-    hint="el servidor no está en el puerto 80: Host: 127.0.0.1:PUERTO; y di qué mandas: "
-    "Content-Type: text/plain; charset=utf-8. Un `with` cierra el socket al salir.",
+    "las cabeceras: Host con el puerto, Content-Type: text/plain; charset=utf-8 y Connection: close; "
+    "y el socket se cierra",
+    hint="el servidor no está en el puerto 80: Host: 127.0.0.1:PUERTO; di qué mandas: "
+    "Content-Type: text/plain; charset=utf-8; pide que cierre al responder: Connection: close. "
+    "Un `with` cierra el socket al salir.",
 )
 def _(funcion, ctx):
     tap, _ = _post_text(funcion, ctx, "x", closes=True)
     head, _ = _head_and_body(tap.sent())
+    _asks_close(head)
     expected = format_address(tap.address)
     if _header(head, "Host") != expected:
         raise Fail(f"la cabecera Host decía {_header(head, 'Host')!r} y se esperaba {expected!r}")
@@ -165,7 +221,8 @@ def _(funcion, ctx):
 
 @texto_post.case(
     "un texto de 9 MB llega entero, más de lo que cabe en un send()",
-    hint="send() envía solo lo que cabe en el búfer y devuelve cuántos bytes salieron: usa sendall().",
+    hint="el cuerpo entero tiene que salir (sendall(), no send()) y tu función devuelve la respuesta entera, "
+    "desde la línea de estado.",
     time_limit=10.0,
 )
 def _(funcion, ctx):
