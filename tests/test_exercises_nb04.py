@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import socket
 
-from mutation_kit import read_all, run, stub, suite
+import pytest
+from mutation_kit import failed_text, read_all, run, stub, suite
 
 import labsupport as lab
 
@@ -345,3 +346,12 @@ def test_stubs_are_pending_and_name_the_function():
         result = lab.comprobar(exercise_id, stub)
         assert result.status == "pendiente"
         assert name in repr(result)
+
+
+@pytest.mark.parametrize("function", [medio_una_lectura, pedir_una_lectura])
+def test_a_single_read_is_not_told_to_use_sendall(function):
+    """It sent everything: the 9 MB case's report must not suggest sendall() to it."""
+    exercise_id = "4.1" if function is medio_una_lectura else "4.2"
+    text = failed_text(run(exercise_id, function, LIMIT)).lower()
+    assert "faltó seguir leyendo" in text, text
+    assert "usa sendall" not in text, text

@@ -136,7 +136,8 @@ def _(funcion, ctx):
 
 @medio.case(
     "envía enteros 9 MB, más de lo que cabe en un send()",
-    hint="send() devuelve cuántos bytes salieron y puede ser menos que todos: usa sendall(datos).",
+    hint="los 9 MB tienen que salir enteros (sendall(datos), no send()) y la respuesta se lee entera, con "
+    "recv() en un bucle hasta b''.",
     time_limit=8.0,
 )
 def _(funcion, ctx):
@@ -215,7 +216,8 @@ def _(funcion, ctx):
 
 @pedir.case(
     "una petición de 9 MB llega entera al servidor",
-    hint="send() envía solo lo que cabe en el búfer y devuelve cuántos bytes salieron: usa sendall(peticion).",
+    hint="la petición tiene que salir entera (sendall(peticion), no send()) y lo que devuelves es la respuesta "
+    "entera, desde la línea de estado.",
     time_limit=8.0,
 )
 def _(funcion, ctx):
