@@ -355,6 +355,37 @@ def diagnosticar_timeout_tras_connect(direccion, timeout):
         s.close()
 
 
+def diagnosticar_oserror_al_leer(direccion, timeout):
+    try:
+        s = socket.create_connection(direccion, timeout=timeout)
+    except ConnectionRefusedError:
+        return "rechazada"
+    except TimeoutError:
+        return "timeout al conectar"
+    with s:
+        s.sendall(b"hola")
+        try:
+            return "responde" if s.recv(1024) else "cerrada"
+        except OSError:  # también atrapa ConnectionResetError
+            return "timeout al leer"
+
+
+def diagnosticar_leyendo_antes_de_enviar(direccion, timeout):
+    try:
+        s = socket.create_connection(direccion, timeout=timeout)
+    except ConnectionRefusedError:
+        return "rechazada"
+    except TimeoutError:
+        return "timeout al conectar"
+    with s:
+        try:
+            datos = s.recv(1024)
+        except TimeoutError:
+            return "timeout al leer"
+        s.sendall(b"hola")
+        return "responde" if datos else "cerrada"
+
+
 @pytest.mark.parametrize("function", [diagnosticar, diagnosticar_a_mano, diagnosticar_por_pasos])
 def test_2_2_right_answers_pass(function, no_leaks):
     passes("2.2", function)
@@ -371,6 +402,8 @@ def test_2_2_right_answers_pass(function, no_leaks):
         (diagnosticar_devuelve_none, ("devolvió None", "sin devolver nada")),
         (diagnosticar_sin_cerrar_al_leer, ("ResourceWarning",)),
         (diagnosticar_timeout_tras_connect, ("ANTES de connect()",)),
+        (diagnosticar_oserror_al_leer, ("recv() lanzó ConnectionResetError", "deja que salga", "except OSError")),
+        (diagnosticar_leyendo_antes_de_enviar, ("¿enviaste b'hola' antes de recv()?",)),
     ],
 )
 def test_2_2_wrong_answers_are_caught(function, words):
@@ -379,8 +412,21 @@ def test_2_2_wrong_answers_are_caught(function, words):
 
 def test_2_2_one_try_fails_only_where_it_cannot_tell():
     result = run("2.2", diagnosticar_un_solo_try, HARD_LIMIT["2.2"])
-    assert [c.status for c in result.cases] == ["ok", "ok", "ok", "fallo", "ok"]
+    assert [c.status for c in result.cases] == ["ok", "ok", "ok", "fallo", "ok", "ok"]
     assert "se esperaba 'timeout al leer' y tu función dijo 'timeout al conectar'" in result.cases[3].message
+
+
+def test_2_2_reading_before_sending_is_told_so_wherever_the_server_waits_for_the_request():
+    result = run("2.2", diagnosticar_leyendo_antes_de_enviar, HARD_LIMIT["2.2"])
+    failed = [c for c in result.cases if c.status != "ok"]
+    assert len(failed) == 3, repr(result)  # the echo server, the one that closes, the one that resets
+    assert all("¿enviaste b'hola' antes de recv()?" in c.message for c in failed), repr(result)
+
+
+def test_2_2_a_reset_that_comes_out_passes_and_only_it():
+    result = run("2.2", diagnosticar_oserror_al_leer, HARD_LIMIT["2.2"])
+    assert [c.status for c in result.cases] == ["ok"] * 5 + ["fallo"], repr(result)
+    assert "lo convirtió en 'timeout al leer'" in result.cases[5].message
 
 
 def test_2_2_an_answer_outside_the_words_is_explained():

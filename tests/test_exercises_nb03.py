@@ -501,7 +501,34 @@ def enviar_con_menor_o_igual(sock, datos):
         enviados += sock.send(datos[enviados:])
 
 
-@pytest.mark.parametrize("function", [enviar_todo, enviar_con_memoryview, enviar_recortando])
+def enviar_tragando_el_timeout(sock, datos):
+    enviados = 0
+    while enviados < len(datos):
+        try:
+            enviados += sock.send(datos[enviados:])
+        except TimeoutError:
+            continue  # un bucle sin fin si el otro lado no lee nunca
+
+
+def enviar_rindiendose_en_silencio(sock, datos):
+    enviados = 0
+    while enviados < len(datos):
+        try:
+            enviados += sock.send(datos[enviados:])
+        except OSError:
+            return
+
+
+def enviar_y_relanzar(sock, datos):
+    enviados = 0
+    try:
+        while enviados < len(datos):
+            enviados += sock.send(datos[enviados:])
+    except TimeoutError:
+        raise
+
+
+@pytest.mark.parametrize("function", [enviar_todo, enviar_con_memoryview, enviar_recortando, enviar_y_relanzar])
 def test_3_4_right_answers_pass(function, no_leaks):
     passes("3.4", function)
 
@@ -516,6 +543,8 @@ def test_3_4_right_answers_pass(function, no_leaks):
         (enviar_y_cerrar, ("cerró el socket",)),
         (enviar_y_shutdown, ("BrokenPipeError", "ni llama a shutdown()")),
         (enviar_con_menor_o_igual, ("while enviados < len(datos)",)),
+        (enviar_tragando_el_timeout, ("lanzó TimeoutError", "lo atrapó y volvió a llamar a send()", "deja que")),
+        (enviar_rindiendose_en_silencio, ("lanzó TimeoutError y tu función terminó sin error", "deja que")),
     ],
 )
 def test_3_4_wrong_answers_are_caught(function, words):
@@ -528,6 +557,12 @@ def test_3_4_a_single_send_is_fine_only_for_short_data():
     assert by_name["un mensaje corto llega entero"].status == "ok"  # small data fits in one send
     big = by_name["4 MiB con un búfer de envío pequeño llegan enteros y en orden"]
     assert big.status == "fallo" and "de 4194304 bytes" in big.message
+
+
+def test_3_4_a_swallowed_timeout_fails_only_the_case_of_the_server_that_never_reads():
+    result = run("3.4", enviar_tragando_el_timeout, HARD_LIMIT["3.4"])
+    assert [c.status for c in result.cases] == ["ok"] * 5 + ["fallo"], repr(result)
+    assert "así el bucle no acaba nunca" in result.cases[5].message
 
 
 # == all =================================================================================

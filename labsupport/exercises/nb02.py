@@ -18,7 +18,7 @@ import socket
 import time
 
 from ..echo import EchoServer
-from ..faults import ClosedPort, NeverAccepts, Silent, Truncate
+from ..faults import ClosedPort, NeverAccepts, Reset, Silent, Truncate
 from . import Fail, exercise
 from ._framework import brief
 from ._leaks import watch_unclosed
@@ -30,6 +30,8 @@ PATIENT = 5.0
 #: How long the silent server of 2.2 stays silent before it closes: a read timeout of
 #: ``SHORT`` fires long before; a timeout fixed at 1 s or more in the student's code does not.
 SILENCE = 1.0
+#: A read timeout that must not fire, well below the 5 s a fault server waits for a request.
+READ = 2.0
 #: Bound on a case whose right answer waits one ``SHORT`` timeout (or two).
 LIMIT_SHORT = 3.0
 
@@ -145,6 +147,16 @@ diagnostico = exercise("2.2", "¿Qué le pasa a este servidor?", "diagnosticar")
 RESPUESTAS = ("rechazada", "timeout al conectar", "timeout al leer", "cerrada", "responde")
 
 
+#: What a server that never got the request says about the student's code.
+NOTHING_SENT = "¿enviaste b'hola' antes de recv()?"
+
+
+def _heard(server: object) -> bool:
+    """Whether a fault server got some of the client's bytes: it logs the request's size before it acts."""
+    log = getattr(server, "log", None)
+    return log is not None and any(e.kind == "request" and e.detail != "0 bytes" for e in log())
+
+
 def _why(expected: str, answer: str, *, elapsed: float, timeout: float, server: object) -> str:
     """What the mismatch says about the student's code, from what actually happened."""
     if expected == "timeout al leer" and answer == "timeout al conectar":
@@ -159,6 +171,8 @@ def _why(expected: str, answer: str, *, elapsed: float, timeout: float, server: 
             "connect() agotó el tiempo, nadie rechazó nada: TimeoutError también es un OSError, así que "
             "`except OSError` lo atrapa; para 'rechazada' captura ConnectionRefusedError"
         )
+    if isinstance(server, (Truncate, Reset)) and not _heard(server):
+        return f"el servidor esperaba tu petición y no recibió nada: {NOTHING_SENT}"
     if expected == "cerrada" and answer == "responde":
         return "recv() devolvió b'': el servidor cerró sin enviar nada, y b'' no son datos"
     if expected == "timeout al leer" and answer in ("cerrada", "responde") and elapsed >= SILENCE:
@@ -172,9 +186,7 @@ def _why(expected: str, answer: str, *, elapsed: float, timeout: float, server: 
         and isinstance(server, EchoServer)
         and not server.received
     ):
-        return (
-            "el servidor de eco no recibió nada, así que no tenía nada que devolver: ¿enviaste b'hola' antes de recv()?"
-        )
+        return f"el servidor de eco no recibió nada, así que no tenía nada que devolver: {NOTHING_SENT}"
     return ""
 
 
@@ -240,7 +252,38 @@ def _(funcion, ctx):
     hint="si recv() devuelve b'' el otro extremo cerró sin enviar nada: eso es 'cerrada', no 'responde'.",
 )
 def _(funcion, ctx):
-    _diagnose(funcion, ctx.own(Truncate(payload=b"", keep=0, wait_for=b"")), "cerrada", PATIENT)
+    # The client's timeout (READ) is far shorter than the server's own (5 s): a recv() before
+    # sending runs out first on every run, and the report says why.
+    _diagnose(funcion, ctx.own(Truncate(payload=b"", keep=0, wait_for=b"")), "cerrada", READ)
+
+
+@diagnostico.case(
+    "un servidor que lee y corta la conexión (RST): el ConnectionResetError sale de tu función",
+    hint=(
+        "los cinco diagnósticos son cinco casos concretos; cualquier otro error (p. ej. ConnectionResetError) "
+        "no es un 'timeout al leer': captura solo TimeoutError alrededor de recv() y deja que salga lo demás."
+    ),
+)
+def _(funcion, ctx):
+    server = ctx.own(Reset())
+    answer, raised = None, False
+    with watch_unclosed():
+        try:
+            answer = funcion(server.address, READ)
+        except ConnectionResetError:
+            raised = True
+    if raised:
+        return
+    if not _heard(server):
+        raise Fail(
+            f"tu función dijo {brief(answer)}, y el servidor no recibió nada, así que no llegó a cortar la "
+            f"conexión: {NOTHING_SENT}"
+        )
+    raise Fail(
+        f"el servidor cortó la conexión con RST, así que recv() lanzó ConnectionResetError, y tu función lo "
+        f"convirtió en {brief(answer)}: ese error no es ninguno de los cinco diagnósticos; deja que salga "
+        "(¿un except OSError alrededor de recv()? captura solo TimeoutError)"
+    )
 
 
 # -- 2.3 ---------------------------------------------------------------------------

@@ -25,6 +25,7 @@ import threading
 
 from .._http_content import UTF8_DEMO
 from .._server import StreamServer
+from ..faults import NeverReads
 from ..http import DEFAULT_DOCROOT, HttpServer
 from . import Fail, exercise
 from ._checks import fetch
@@ -456,6 +457,15 @@ class _Sink(StreamServer):
         self.done.set()
 
 
+#: A timeout that must fire: the peer never reads, so the send buffer never empties.
+SHORT = 0.2
+#: What a function that caught send()'s TimeoutError and called send() again is told.
+SWALLOWED = (
+    "send() lanzó TimeoutError (el servidor no lee y el búfer no se vacía) y tu función lo atrapó y volvió "
+    "a llamar a send(): así el bucle no acaba nunca; deja que la excepción salga"
+)
+
+
 class _NoSendall(socket.socket):
     """A real TCP socket whose sendall() is off limits (the exercise is to write it); it counts
     the calls to send() that took fewer bytes than they were given."""
@@ -467,13 +477,20 @@ class _NoSendall(socket.socket):
         super().__init__(*args, **kwargs)
         self.sends = 0
         self.partial = 0
+        self.timed_out = False
 
     def sendall(self, *args, **kwargs):
         raise Fail("usaste sendall(): el ejercicio es escribirlo tú con send() en un bucle")
 
     def send(self, data, flags: int = 0) -> int:
+        if self.timed_out:  # the student caught the TimeoutError and tries again: a loop without end
+            raise Fail(SWALLOWED)
         view = memoryview(data)
-        n = super().send(view[: self.cap] if self.cap else view, flags)
+        try:
+            n = super().send(view[: self.cap] if self.cap else view, flags)
+        except TimeoutError:
+            self.timed_out = True
+            raise
         self.sends += 1
         self.partial += n < len(view)
         return n
@@ -565,3 +582,30 @@ def _(funcion, ctx):
 )
 def _(funcion, ctx):
     _send_through(funcion, ctx, b"primero, ", "y después el segundo, con eñe".encode())
+
+
+@enviar.case(
+    f"un servidor que nunca lee, con un timeout de {SHORT:g} s: el TimeoutError de send() sale de tu función",
+    hint="no atrapes las excepciones de send(): si lanza TimeoutError, deja que salga, como hace sendall().",
+    time_limit=LIMIT,
+)
+def _(funcion, ctx):
+    server = ctx.own(NeverReads())
+    sock = ctx.own(_NoSendall(socket.AF_INET, socket.SOCK_STREAM))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SMALL_SNDBUF)
+    sock.settimeout(PATIENT)
+    sock.connect(server.address)
+    sock.settimeout(SHORT)  # 4 MiB never fit: once the buffers are full, a send() waits SHORT s and raises
+    try:
+        funcion(sock, hashlib.shake_256(b"3.4 nadie lee").digest(4 * 1024 * 1024))
+    except TimeoutError:
+        return
+    if sock.timed_out:
+        raise Fail(
+            "send() lanzó TimeoutError y tu función terminó sin error: quien la llamó creerá que se envió todo; "
+            "deja que la excepción salga"
+        )
+    raise Fail(
+        f"tu función terminó sin error tras {sock.sends} send(), y el servidor no lee: no pudo enviarlo todo "
+        "(¿miras lo que devuelve send() y sigues con lo que falta?)"
+    )
