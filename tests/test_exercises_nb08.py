@@ -76,6 +76,46 @@ def lineas_con_partition(conexion):
         conexion.sendall(b"Echo: %s\n" % pendiente)
 
 
+def traga_el_timeout(conexion):  # notebook 08's first handler: a short timeout, the TimeoutError swallowed
+    conexion.settimeout(0.2)
+    bufer = bytearray()
+    while True:
+        try:
+            datos = conexion.recv(4096)
+            if not datos:
+                break
+            bufer += datos
+            while (fin := bufer.find(b"\n")) != -1:
+                conexion.sendall(b"Echo: " + bufer[: fin + 1])
+                del bufer[: fin + 1]
+        except TimeoutError:
+            continue
+    if bufer:
+        conexion.sendall(b"Echo: " + bufer + b"\n")
+
+
+def resto_sin_salto(conexion):  # the fragment left at the end answered without its b"\n"
+    bufer = bytearray()
+    while datos := conexion.recv(4096):
+        bufer += datos
+        while (fin := bufer.find(b"\n")) != -1:
+            conexion.sendall(b"Echo: " + bufer[: fin + 1])
+            del bufer[: fin + 1]
+    if bufer:
+        conexion.sendall(b"Echo: " + bufer)
+
+
+def byte_a_byte(conexion):  # right answers, but one recv(1) per byte
+    linea = bytearray()
+    while c := conexion.recv(1):
+        linea += c
+        if c == b"\n":
+            conexion.sendall(b"Echo: " + linea)
+            linea.clear()
+    if linea:
+        conexion.sendall(b"Echo: " + linea + b"\n")
+
+
 def eco_de_la_guia(conexion):  # one answer per recv
     while datos := conexion.recv(1024):
         conexion.sendall(b"Echo: " + datos)
@@ -337,6 +377,12 @@ WRONG = [
     ("8.1", cierra_la_conexion, "no cierra la conexión (lo hace quien te llama)",
      ["la cerró tu función", "no cierres la conexión"]),
     ("8.1", sin_salto_de_linea, "dos mensajes que llegan en un solo recv", ["le falta el b'\\n' final"]),
+    ("8.1", traga_el_timeout, "un cliente que lee despacio y una línea de 1 MiB",
+     ["en 1 respuesta", "timeout de 0.2 s", "sendall() lanza TimeoutError", "except TimeoutError: continue"]),
+    ("8.1", resto_sin_salto, "al cerrar el cliente, responde lo que quede sin '\\n'",
+     ["a la respuesta de b'dos'", "le falta el b'\\n' final"]),
+    ("8.1", byte_a_byte, "lee en bloques, no byte a byte", ["el eco es correcto", "pidiendo como mucho 1",
+                                                            "lee en bloques"]),
     ("8.1", lee_una_vez, "un mensaje partido en varios recv", ["b'Echo: ho\\n'", "guarda lo que llega en un búfer"]),
     ("8.2", un_solo_recv, "junta los fragmentos hasta tener n bytes",
      ["se pidieron 40 bytes y devolvió 7", "repite hasta reunir n bytes"]),

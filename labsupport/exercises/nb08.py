@@ -33,6 +33,10 @@ SLOW_START = 0.2
 #: The echo peer of 8.3 gives up on a message after this long without a byte (a part was never sent).
 IDLE = 2.0
 BIG = 1024 * 1024
+#: A timeout this short on the handler's socket makes its ``sendall`` give up on the slow reader.
+SHORT_TIMEOUT = 1.0
+#: Reads no larger than this are "byte by byte": far too many calls for a line of 1 MiB.
+TINY_READ = 16
 
 
 def _connected_pair(ctx, *, small_buffers: bool = False) -> tuple[socket.socket, socket.socket]:
@@ -53,6 +57,36 @@ def _connected_pair(ctx, *, small_buffers: bool = False) -> tuple[socket.socket,
         server_side.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, BUFFER)
     server_side.settimeout(STUDENT_TIMEOUT)
     return client, server_side
+
+
+class _CountingSocket(socket.socket):
+    """A real socket that remembers how much the student's code asked for in each read.
+
+    Only to tell "reads byte by byte" from "reads in blocks": nothing is changed in what is read.
+    """
+
+    largest_read = 0
+    reads = 0
+
+    def _note(self, size: int) -> None:
+        self.reads += 1
+        self.largest_read = max(self.largest_read, size)
+
+    def recv(self, bufsize: int, *args) -> bytes:
+        self._note(bufsize)
+        return super().recv(bufsize, *args)
+
+    def recv_into(self, buffer, nbytes: int = 0, *args) -> int:
+        self._note(nbytes or memoryview(buffer).nbytes)
+        return super().recv_into(buffer, nbytes, *args)
+
+
+def _counting(ctx, sock: socket.socket) -> _CountingSocket:
+    """The same connection as ``sock``, as a :class:`_CountingSocket` (same timeout), owned by ``ctx``."""
+    timeout = sock.gettimeout()
+    counted = _CountingSocket(sock.family, sock.type, sock.proto, fileno=sock.detach())
+    counted.settimeout(timeout)
+    return ctx.own(counted)
 
 
 def _in_thread(target, name: str) -> threading.Thread:
@@ -125,6 +159,9 @@ def _explain_lines(got: bytes, pieces: list[bytes]) -> str | None:
                 "había que esperar al resto)")
     if not b"".join(pieces).endswith(b"\n") and got == expected[: expected.rindex(PREFIX)]:
         return f"{said}: falta la respuesta a {brief(lines[-1])}, lo que quedaba sin '\\n' cuando el cliente cerró"
+    if not b"".join(pieces).endswith(b"\n") and got + b"\n" == expected:
+        return (f"{said}: a la respuesta de {brief(lines[-1])}, lo que quedaba sin '\\n' al cerrar, le falta el "
+                "b'\\n' final (responde b\"Echo: \" + fragmento + b\"\\n\")")
     if len(got) < len(expected) and expected.startswith(got):
         return (f"el cliente recibió solo los primeros {len(got)} de {len(expected)} bytes de la respuesta: "
                 "se perdió el resto")
@@ -136,9 +173,16 @@ def _explain_lines(got: bytes, pieces: list[bytes]) -> str | None:
     return f"{said} y esperaba {brief(expected)}"
 
 
-def _serve_lines(funcion, ctx, pieces: list[bytes], *, slow: bool = False) -> tuple[bytes, bool]:
-    """Run the handler on a real connection fed with ``pieces``; return (answers, closed it?)."""
+def _serve_lines(
+    funcion, ctx, pieces: list[bytes], *, slow: bool = False
+) -> tuple[bytes, bool, _CountingSocket, float | None]:
+    """Run the handler on a real connection fed with ``pieces``.
+
+    Returns the answers, whether the handler closed the connection, the connection (its count
+    of reads) and the timeout the handler left on it.
+    """
     client, conn = _connected_pair(ctx, small_buffers=slow)
+    conn = _counting(ctx, conn)
     finished = student_finished(funcion)
     reader = _Reader(client, slow)
 
@@ -152,17 +196,29 @@ def _serve_lines(funcion, ctx, pieces: list[bytes], *, slow: bool = False) -> tu
     feeder = _in_thread(feed, "comprobar-cliente")
     funcion(conn)
     closed = conn.fileno() == -1
+    timeout = conn.gettimeout()
     conn.close()  # the end of the conversation, as the caller of the handler would do
     feeder.join(PATIENCE)
-    return reader.result(), closed
+    return reader.result(), closed, conn, timeout
 
 
-def _check_lines(funcion, ctx, pieces: list[bytes], *, slow: bool = False) -> bool:
-    got, closed = _serve_lines(funcion, ctx, pieces, slow=slow)
+def _check_lines(funcion, ctx, pieces: list[bytes], *, slow: bool = False) -> tuple[bool, _CountingSocket]:
+    """Fail with what the client received if it is not the answer; return (closed it?, the connection)."""
+    got, closed, conn, timeout = _serve_lines(funcion, ctx, pieces, slow=slow)
     problem = _explain_lines(got, pieces)
+    if problem and timeout is not None and timeout <= SHORT_TIMEOUT:
+        expected = _expected_lines(b"".join(pieces))[0]
+        raise Fail(
+            f"el cliente recibió {len(got)} bytes en {_count(got.count(PREFIX), 'respuesta', 'respuestas')} y "
+            f"esperaba {len(expected)} en {_count(expected.count(PREFIX), 'respuesta', 'respuestas')}. "
+            f"Tu conexión tenía un timeout de {timeout:g} s (settimeout): con un cliente que lee despacio, "
+            "sendall() lanza TimeoutError después de enviar solo una parte del eco; si tu código lo atrapa y "
+            "sigue (except TimeoutError: continue), lo que faltaba se pierde y la línea se responde a medias "
+            "o dos veces. Para enviar no pongas un timeout corto."
+        )
     if problem:
         raise Fail(problem)
-    return closed
+    return closed, conn
 
 
 @lineas.case(
@@ -203,9 +259,25 @@ def _(funcion, ctx):
 
 
 @lineas.case(
+    "lee en bloques, no byte a byte",
+    hint="lee en bloques, por ejemplo recv(4096), y busca los b'\\n' en el búfer: byte a byte, una línea "
+    "de 1 MiB son un millón de llamadas a recv.",
+    time_limit=3.0,
+)
+def _(funcion, ctx):
+    line = b"y" * 20_000 + b"\n"
+    _closed, conn = _check_lines(funcion, ctx, [line])
+    if conn.reads > 100 and conn.largest_read <= TINY_READ:
+        raise Fail(
+            f"el eco es correcto, pero tu función llamó {conn.reads} veces a recv para {len(line)} bytes, "
+            f"pidiendo como mucho {conn.largest_read} cada vez: lee en bloques"
+        )
+
+
+@lineas.case(
     "un cliente que lee despacio y una línea de 1 MiB",
-    hint="send() envía solo lo que cabe cuando el cliente lee despacio: usa sendall(). Y la línea llega en "
-    "muchos recv: júntalos en el búfer.",
+    hint="send() envía solo lo que cabe cuando el cliente lee despacio: usa sendall(), sin un timeout corto. "
+    "Y la línea llega en muchos recv: júntalos en el búfer.",
 )
 def _(funcion, ctx):
     _check_lines(funcion, ctx, [b"x" * BIG + b"\n"], slow=True)
@@ -217,7 +289,7 @@ def _(funcion, ctx):
     time_limit=3.0,
 )
 def _(funcion, ctx):
-    if _check_lines(funcion, ctx, [b"hola\n"]):
+    if _check_lines(funcion, ctx, [b"hola\n"])[0]:
         raise Fail("al volver de tu función la conexión ya estaba cerrada: la cerró tu función")
 
 
