@@ -9,6 +9,7 @@ solution, must pass. Each check runs under a hard time limit, so a checker that 
 from __future__ import annotations
 
 import codecs
+import socket
 import threading
 
 import pytest
@@ -114,6 +115,20 @@ def byte_a_byte(conexion):  # right answers, but one recv(1) per byte
             linea.clear()
     if linea:
         conexion.sendall(b"Echo: " + linea + b"\n")
+
+
+def cierra_el_socket(sock, mensaje):  # right answer, but the socket does not survive it
+    with sock:
+        return enviar_mensaje(sock, mensaje)
+
+
+def shutdown_y_lee(sock, mensaje):  # half-closes, then waits for the server to close
+    sock.sendall(mensaje.encode("utf-8"))
+    sock.shutdown(socket.SHUT_WR)
+    partes = []
+    while datos := sock.recv(4096):
+        partes.append(datos)
+    return b"".join(partes).decode("utf-8")
 
 
 def eco_de_la_guia(conexion):  # one answer per recv
@@ -411,6 +426,10 @@ WRONG = [
     ("8.3", devuelve_bytes, "un mensaje corto", ["se esperaba str y tu función devolvió bytes", "decodifica"]),
     ("8.3", codifica_en_latin1, "acentos: cuenta bytes, no caracteres", ["no es el mensaje codificado en UTF-8"]),
     ("8.3", no_usa_la_red, "un mensaje corto", ["el servidor no recibió nada"]),
+    ("8.3", cierra_el_socket, "dos mensajes seguidos por el mismo socket",
+     ["el socket estaba cerrado: lo cerró tu función", "no lo cierres ni hagas shutdown"]),
+    ("8.3", shutdown_y_lee, "dos mensajes seguidos por el mismo socket",
+     ["no esperes a que el servidor cierre"]),
 ]
 
 

@@ -525,3 +525,32 @@ def _(funcion, ctx):
 )
 def _(funcion, ctx):
     _echo_case(funcion, ctx, "abcdefghij" * (BIG // 10), slow=True)
+
+
+def _returned_times(funcion, k: int):
+    """A predicate: the student's function has been called ``k`` times and has returned."""
+    return lambda: getattr(funcion, "calls", 0) >= k and not getattr(funcion, "running", False)
+
+
+@cliente.case(
+    "dos mensajes seguidos por el mismo socket",
+    hint="el socket sigue abierto para el mensaje siguiente: no lo cierres ni hagas shutdown, y no esperes a "
+    "que el servidor cierre (no lo hará): lee tantos bytes como enviaste.",
+    time_limit=3.0,
+)
+def _(funcion, ctx):
+    sock, conn = _connected_pair(ctx)
+    for k, message in enumerate(("primero", "segundo"), start=1):
+        expected = message.encode("utf-8")
+        peer = _EchoPeer(conn, sock, expected, (), False, _returned_times(funcion, k))
+        answer = funcion(sock, message)
+        _check_server_got(peer, expected, None)
+        if expect_type(answer, str) != message:
+            raise Fail(f"el mensaje número {k} ({message!r}) devolvió {brief(answer)}")
+        if k == 2:
+            return
+        if sock.fileno() == -1:
+            raise Fail("tras el primer mensaje el socket estaba cerrado: lo cerró tu función (¿un `with sock:`?)")
+        if select.select([conn], [], [], 0)[0] and conn.recv(1, socket.MSG_PEEK) == b"":
+            raise Fail("tras el primer mensaje tu función cerró su lado del socket (shutdown): el servidor ya no "
+                       "puede recibir el segundo")
