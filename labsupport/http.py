@@ -62,6 +62,8 @@ __all__ = [
 ]
 
 MiB = 1024 * 1024
+#: Seconds a worker waits for the next request of its keep-alive connection when nobody else waits.
+KEEP_ALIVE_GRACE = 0.005
 
 
 @dataclasses.dataclass(frozen=True)
@@ -219,7 +221,29 @@ class HttpServer(StreamServer):
             self._record_error(exc)
 
     def _work(self, conn: Connection) -> None:
-        """A worker: answer the request whose head is in ``conn``, then give the connection back."""
+        """A worker: answer the requests whose heads are in ``conn``, then give the connection back.
+
+        While no other request waits for a worker, the worker waits ``KEEP_ALIVE_GRACE``
+        seconds for the client's next request on the same connection (a client in a loop
+        sends it at once): keep-alive then skips the trip through the selector, and stays
+        faster than a new connection per request, as notebook 05 shows.
+        """
+        while self._serve_one(conn):
+            loop = self._loop
+            ready = conn.head_ready(loop._max_line, loop._max_head) or conn.eof
+            if not ready and not self._pool.queued:
+                ready = self._next_request_soon(conn)
+            if not ready:
+                loop.give_back(conn)
+                return
+            conn.head_started = time.perf_counter()
+            if self._pool.queued:  # others wait: this connection's next request queues behind them
+                if not self._pool.submit(self._work, conn):
+                    self._close(conn)
+                return
+
+    def _serve_one(self, conn: Connection) -> bool:
+        """One request; True if the connection stays open for another (keep-alive)."""
         try:
             conn.sock.settimeout(self.timeout)
             conn.waiting = self._pool.waiting  # a body still on its way: not counted as computing
@@ -228,16 +252,16 @@ class HttpServer(StreamServer):
         except TimeoutError:
             self._log("timeout", conn.peer, f"sin datos en {self.timeout} s")
             self._close(conn)
-            return
+            return False
         except OSError as exc:  # the client reset, or stop() shut the socket down
             if not self._stopping.is_set():
                 self._log("network-error", conn.peer, f"{type(exc).__name__}: {exc}")
             self._close(conn)
-            return
+            return False
         except BaseException as exc:
             self._record_error(exc)
             self._close(conn)
-            return
+            return False
         loop = self._loop
         if handler._reset or self._stopping.is_set() or loop is None:
             self._close(conn)
@@ -250,14 +274,27 @@ class HttpServer(StreamServer):
         else:
             conn.reset_head()
             conn.skip_empty_lines()
-            if conn.eof and not conn.pending():
-                self._close(conn)
-            elif conn.head_ready(loop._max_line, loop._max_head) or conn.eof:  # pipelined: queue it
-                conn.head_started = time.perf_counter()
-                if not self._pool.submit(self._work, conn):
-                    self._close(conn)
-            else:
-                loop.give_back(conn)
+            if not (conn.eof and not conn.pending()):
+                return True
+            self._close(conn)
+        return False
+
+    def _next_request_soon(self, conn: Connection) -> bool:
+        """Wait up to ``KEEP_ALIVE_GRACE`` s for a whole head (not computing); False: give it back."""
+        loop = self._loop
+        deadline = time.perf_counter() + KEEP_ALIVE_GRACE
+        with self._pool.waiting():
+            while (left := deadline - time.perf_counter()) > 0:
+                conn.sock.settimeout(left)
+                try:
+                    conn.feed()
+                except TimeoutError:
+                    return False
+                except OSError:
+                    return conn.eof or conn.pending()  # let the worker see the reset as any other
+                if conn.eof or conn.head_ready(loop._max_line, loop._max_head):
+                    return True
+        return False
 
     def _close(self, conn: Connection) -> None:
         conn.state = "closed"
