@@ -25,8 +25,10 @@ PREFIX = b"Echo: "
 SIZE = 6 * 1024 * 1024
 #: How long the slow client keeps not reading *after* the server stopped reading from it:
 #: longer than the 0.2 s a server waits in a send that must fail, counted from the moment the
-#: buffers are full (not from the start: filling them can take any time on a loaded machine).
-PAUSE = 0.5
+#: buffers are full (not from the start: filling them can take any time on a loaded machine),
+#: or from the moment all was sent (the server's receive buffer took the rest: it may not have
+#: reached its blocked ``sendall`` yet, so the pause leaves it time to get there and wait there).
+PAUSE = 1.0
 #: The sending made no progress for this long: the buffers are full, the server stopped reading.
 STALL = 0.05
 #: The client's own buffers (the system may double it): small, so that they fill at once.
@@ -105,14 +107,16 @@ def slow_reader(
     does not read until the sending has made no progress for :data:`STALL` seconds (the buffers
     of both sides are full: the server is waiting for us), and then for ``pause`` seconds more,
     so a server's send with a 0.2 s timeout waits a full ``pause`` however long filling took.
-    The wait for the stall is bounded by :data:`PATIENCE`, and it ends early if the sending ends
-    (the connection broke). Then, if ``check_other``, a second client checks that the server
+    The wait for the stall is bounded by :data:`PATIENCE`; it ends when the sending ends too, and
+    the pause then still runs (the server's receive buffer may have taken the rest while the
+    server itself is still echoing towards a full send buffer); only a broken connection ends it.
+    Then, if ``check_other``, a second client checks that the server
     still answers someone else. Every wait that must not run out has a generous timeout.
     """
     data = payload(size)
     sock = _client(address)
     sent, errors = [0], []
-    done, moved = threading.Event(), threading.Event()
+    done, moved, broke = threading.Event(), threading.Event(), threading.Event()
 
     def send() -> None:
         view = memoryview(data)
@@ -125,6 +129,7 @@ def slow_reader(
             sock.shutdown(socket.SHUT_WR)
         except OSError as exc:  # the server died or cut the connection: that is the result
             errors.append(type(exc).__name__)
+            broke.set()
         finally:
             done.set()
             moved.set()
@@ -134,7 +139,7 @@ def slow_reader(
     try:
         sender.start()
         _wait_for_stall(moved, done)
-        done.wait(pause)
+        broke.wait(pause)  # even if all was sent: the server may still be on its way to a blocked send
         sent_while_paused = sent[0]
         other = echo_once(address) if check_other else None
         try:

@@ -36,7 +36,7 @@ def test_slow_reader_gets_the_whole_echo_from_a_right_server(no_leaks):
     assert outcome.sent == outcome.returned == clients.SIZE
     assert outcome.held_back  # the buffers hold less than the payload: the server made it wait
     assert outcome.lines() == [
-        "un cliente envía 6 MiB y no lee nada hasta que el servidor deja de leerle, y 0.5 s más;"
+        "un cliente envía 6 MiB y no lee nada hasta que el servidor deja de leerle, y 1 s más;"
         " después lo lee todo",
         "bytes enviados: 6291456 · bytes de eco recibidos (sin los «Echo: »): todos, en orden",
         "¿el eco llegó entero? True",
