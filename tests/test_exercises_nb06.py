@@ -49,7 +49,9 @@ def decodificar_chunked(cuerpo):
     while True:
         fin_linea = cuerpo.index(b"\r\n", pos)
         tamano = int(cuerpo[pos:fin_linea].split(b";")[0], 16)
-        if tamano == 0:
+        if tamano == 0:  # then the trailers, if any, and the empty line that ends the message
+            if b"\r\n\r\n" not in cuerpo[fin_linea:]:
+                raise ValueError("falta la línea vacía final")
             return b"".join(trozos)
         inicio = fin_linea + 2
         if cuerpo[inicio + tamano : inicio + tamano + 2] != b"\r\n":
@@ -133,6 +135,9 @@ def chunked_con_bytesio(cuerpo):
             raise ValueError("falta una línea de tamaño")
         tam = int(linea.split(b";")[0].strip(), 16)
         if tam == 0:
+            while (linea := f.readline()) != b"\r\n":
+                if not linea.endswith(b"\r\n"):
+                    raise ValueError("falta la línea vacía final")
             return b"".join(partes)
         datos = f.read(tam)
         if len(datos) < tam or f.read(2) != b"\r\n":
@@ -146,6 +151,8 @@ def chunked_recursivo(cuerpo):
         raise ValueError("incompleto")
     tam = int(linea.partition(b";")[0], 16)
     if tam == 0:
+        if b"\r\n\r\n" not in b"\r\n" + resto:
+            raise ValueError("falta la línea vacía final")
         return b""
     if resto[tam : tam + 2] != b"\r\n":
         raise ValueError("incompleto")
@@ -360,11 +367,12 @@ WRONG_62 = [
     (_chunked_variant(ignore_extension=True), "extensión", ["«;extensión»"]),
     (_chunked_variant(forget_crlf=True), "el \\r\\n que cierra", ["salta también su \\r\\n"]),
     (_chunked_variant(decimal=True), "hexadecimal", ["hexadecimal", "int(texto, 16)"]),
-    (_chunked_variant(no_stop=True), "el trozo 0 termina", ["tamaño 0, termina"]),
+    (_chunked_variant(no_stop=True), "el trozo 0 termina", ["tamaño 0 ya no vienen datos"]),
     (_chunked_variant(as_text=True), "/stream-bytes", ["texto (str)"]),
     (_chunked_variant(keep_size_lines=True), "extensión", ["incluye la línea de tamaño"]),
     (_chunked_variant(first_only=True), "/stream-bytes", ["primer trozo"]),
     (_chunked_variant(stop_at_end=True), "le falta el final", ["en vez de lanzar ValueError"]),
+    (_chunked_variant(), "le falta el final", ["le falta la línea vacía que cierra el mensaje", "RFC 9112"]),
 ]
 
 

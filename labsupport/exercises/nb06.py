@@ -245,8 +245,8 @@ def _(funcion, ctx):
 
 @chunked.case(
     "el trozo 0 termina: un cuerpo vacío, y las cabeceras finales (trailers) no son datos",
-    hint="al leer un tamaño 0, termina y devuelve lo acumulado (b'' si no hay nada): lo que venga detrás no "
-    "es parte del cuerpo.",
+    hint="al leer un tamaño 0 ya no vienen datos: devuelve lo acumulado (b'' si no hay nada); las cabeceras "
+    "finales que vengan detrás, hasta la línea vacía, no son parte de los datos.",
     time_limit=3.0,
 )
 def _(funcion, ctx):
@@ -256,22 +256,29 @@ def _(funcion, ctx):
 
 
 @chunked.case(
-    "un cuerpo al que le falta el final (sin el trozo 0) lanza ValueError",
-    hint="si se acaban los bytes antes del trozo 0, o un trozo trae menos datos de los que anuncia, el cuerpo "
-    "está incompleto: lanza ValueError en vez de devolver lo que hay.",
+    "un cuerpo al que le falta el final (el trozo 0, o la línea vacía que lo cierra) lanza ValueError",
+    hint="si se acaban los bytes antes del trozo 0, o un trozo trae menos datos de los que anuncia, o tras el "
+    "trozo 0 (y sus cabeceras finales) falta la línea vacía b'\\r\\n', el cuerpo está incompleto: lanza "
+    "ValueError en vez de devolver lo que hay.",
     time_limit=3.0,
 )
 def _(funcion, ctx):
     whole = b"5\r\nhola \r\n6\r\nmundo!\r\n0\r\n\r\n"
-    for cut in (len(b"5\r\nhol"), len(b"5\r\nhola \r\n"), len(b"5\r\nhola \r\n6\r\nmundo!\r\n")):
+    cuts = [whole[:len(b"5\r\nhol")], whole[:len(b"5\r\nhola \r\n")], whole[:len(b"5\r\nhola \r\n6\r\nmundo!\r\n")]]
+    for body in [*cuts, whole[:-2], b"3\r\nabc\r\n0\r\nX-Suma: 1234\r\n"]:
         try:
-            got = funcion(whole[:cut])
+            got = funcion(body)
         except ValueError:
             continue
         except Exception as exc:
-            raise Fail(f"con el cuerpo cortado en {whole[:cut]!r} tu función lanzó {type(exc).__name__}; "
+            raise Fail(f"con el cuerpo cortado en {body!r} tu función lanzó {type(exc).__name__}; "
                        "se pide ValueError") from None
-        raise Fail(f"con el cuerpo cortado en {whole[:cut]!r} (le falta el final) tu función devolvió "
+        missing = "le falta el final"
+        if body not in cuts:  # the last chunk came, the empty line that closes the message did not
+            missing = ("llegó el trozo 0, pero le falta la línea vacía que cierra el mensaje tras las cabeceras "
+                       "finales (RFC 9112 §7.1): en una conexión que sigue abierta, esos bytes estropearían la "
+                       "respuesta siguiente")
+        raise Fail(f"con el cuerpo cortado en {body!r} ({missing}) tu función devolvió "
                    f"{brief(got, 40)} en vez de lanzar ValueError")
 
 
