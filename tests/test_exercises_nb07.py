@@ -291,6 +291,8 @@ WRONG_72 = [
     (_probe_variant(timeout_after=True), "no llega respuesta", ["ANTES de connect()"]),
     (_probe_variant(fixed_timeout=0.3), "no llega respuesta", ["usa el timeout que te pasan"]),
     (_probe_variant(fixed_timeout=10), "no llega respuesta", ["no uno fijo"]),  # the guide's 10 s
+    (_probe_variant(fixed_timeout=1), "no llega respuesta", ["se rindió a los", "usa el timeout que te pasan"]),
+    (_probe_variant(fixed_timeout=2), "no llega respuesta", ["usaste un timeout fijo, no el que te pasan"]),
     (probar_con_oserror_para_cerrado, "no llega respuesta", ["TimeoutError también cae ahí"]),
     (_probe_variant(swapped=True), "nadie escucha", ["eso es 'cerrado'"]),
     (probar_con_booleanos, "un servidor que acepta", ["devuelve uno de"]),
@@ -326,6 +328,7 @@ def _wait_variant(**mistake):
     """esperar_servidor with one classic mistake; ``mistake`` picks it."""
     retried = (Exception,) if mistake.get("retry_all") else (
         (ConnectionRefusedError,) if mistake.get("refused_only") else (ConnectionRefusedError, TimeoutError))
+    first = 1 if mistake.get("first_doubled") else 0
 
     def esperar(direccion, intentos=6, espera=0.05, timeout=0.5):
         for intento in range(intentos):
@@ -337,12 +340,26 @@ def _wait_variant(**mistake):
             except retried:
                 if not mistake.get("leak"):
                     s.close()
-                if intento == intentos - 1 and not mistake.get("return_none"):
+                last = intento == intentos - 1
+                if last and mistake.get("sleep_after_last"):
+                    time.sleep(espera * 2**intento)
+                if last and not mistake.get("return_none"):
                     raise
-                time.sleep(espera if mistake.get("fixed_pause") else espera * 2**intento)
+                time.sleep(espera if mistake.get("fixed_pause") else espera * 2 ** (intento + first))
         return None
 
     return esperar
+
+
+def esperar_reintentando_oserror(direccion, intentos=6, espera=0.05, timeout=0.5):
+    """Retries every OSError: a gaierror (a service name that does not exist) is retried too."""
+    for intento in range(intentos):
+        try:
+            return socket.create_connection(direccion, timeout=timeout)
+        except OSError:
+            if intento == intentos - 1:
+                raise
+            time.sleep(espera * 2**intento)
 
 
 def esperar_con_timeout_fijo(direccion, intentos=6, espera=0.05, timeout=0.5):
@@ -367,6 +384,9 @@ WRONG_73 = [
     (_wait_variant(return_none=True), "nunca arranca", ["devolvió None", "raise"]),
     (_wait_variant(leak=True), "nunca arranca", ["ResourceWarning", "cierra el socket de cada intento"]),
     (_wait_variant(retry_all=True), "no es de red", ["except Exception"]),
+    (esperar_reintentando_oserror, "gaierror", ["no OSError", "(gaierror) no se arreglan esperando"]),
+    (_wait_variant(first_doubled=True), "la primera pausa", ["¿la primera pausa es espera * 2", "tardó"]),
+    (_wait_variant(sleep_after_last=True), "la primera pausa", ["duermes también tras el último intento"]),
     (_wait_variant(refused_only=True), "nunca acepta", ["TimeoutError también se reintenta"]),
     (esperar_con_timeout_fijo, "nunca acepta", ["¿no reintentas TimeoutError, o no usas el timeout?"]),
     (esperar_que_cierra_el_bueno, "ya está en marcha", ["no lo cierres"]),

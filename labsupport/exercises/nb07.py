@@ -227,20 +227,26 @@ def _(funcion, ctx):
 
 
 @probar.case(
-    "no llega respuesta (TimeoutError) → 'filtrado', esperando el timeout que le pasas (0,6 s)",
+    "no llega respuesta (TimeoutError) → 'filtrado', esperando el timeout que le pasas (0,2 s y 1,5 s)",
     hint="pon settimeout(timeout) ANTES de connect(), con el timeout que te pasan (no uno fijo), y captura "
     "TimeoutError: sin timeout, connect() espera más de un minuto.",
-    time_limit=2.5,
+    time_limit=6.0,
 )
 def _(funcion, ctx):
     server = ctx.own(faults.NeverAccepts())
     if server.client_exception is not TimeoutError:  # Windows: a full queue is refused
         _expect_state(funcion, server.address, "cerrado")
         return
-    wait = 0.6
-    elapsed = _expect_state(funcion, server.address, "filtrado", wait)
-    if elapsed < 0.9 * wait:  # a timeout never fires early: a shorter wait is a timeout of its own
-        raise Fail(f"con timeout={wait:g} tu función se rindió a los {seconds(elapsed, 1)}: usa el timeout que "
+    # No fixed timeout passes both: it would have to be >= 1.35 s (a timeout never fires early)
+    # and <= 1.2 s (the short wait plus a whole second of margin for a loaded machine).
+    short, long_ = SHORT, 1.5
+    elapsed = _expect_state(funcion, server.address, "filtrado", short)
+    if elapsed > short + 1.0:
+        raise Fail(f"con timeout={short:g} tu función tardó {seconds(elapsed, 1)} en rendirse: usaste un timeout "
+                   "fijo, no el que te pasan")
+    elapsed = _expect_state(funcion, server.address, "filtrado", long_)
+    if elapsed < 0.9 * long_:  # a timeout never fires early: a shorter wait is a timeout of its own
+        raise Fail(f"con timeout={long_:g} tu función se rindió a los {seconds(elapsed, 1)}: usa el timeout que "
                    "te pasan, no uno fijo")
 
 
@@ -426,3 +432,40 @@ def _(funcion, ctx):
         return
     raise Fail(f"con direccion=None (un fallo del programa) se esperaba que la excepción saliera al momento, "
                f"y tu función {_said(got)}")
+
+
+@esperar.case(
+    "otro OSError (socket.gaierror) no se reintenta: sale tras un solo intento",
+    hint="captura solo ConnectionRefusedError y TimeoutError, no OSError: un nombre o un puerto que no se "
+    "resuelven (gaierror) no se arreglan esperando.",
+    time_limit=2.5,
+)
+def _(funcion, ctx):
+    # A service name that does not exist: getaddrinfo fails at once (EAI_SERVICE, no DNS query, the
+    # host is numeric); a bare socket.connect() gives TypeError instead, also not to be retried.
+    # espera=5: one pause already goes past the time limit.
+    got = _outcome(ctx, lambda: funcion(("127.0.0.1", "puerto-inexistente"), 3, 5.0, 5.0))
+    if got[0] == "raised" and got[1] not in ("ConnectionRefusedError", "TimeoutError"):
+        return
+    raise Fail(f"con el puerto 'puerto-inexistente' (socket.gaierror) se esperaba que la excepción saliera al "
+               f"momento, y tu función {_said(got)}")
+
+
+@esperar.case(
+    "la primera pausa es espera, y no hay pausa tras el último intento",
+    hint="pausa espera * 2**intento con intento = 0, 1, 2...: la primera es espera; y tras el último intento "
+    "fallido lanza la excepción sin dormir (nadie va a reintentar).",
+    time_limit=6.0,
+)
+def _(funcion, ctx):
+    server = ctx.own(faults.ClosedPort())
+    start = time.monotonic()
+    got = _outcome(ctx, lambda: funcion(server.address, 3, 0.4, 5.0))
+    elapsed = time.monotonic() - start
+    if got != ("raised", "ConnectionRefusedError"):
+        raise Fail(f"se esperaba ConnectionRefusedError tras 3 intentos y tu función {_said(got)}")
+    # Right: 0.4 + 0.8 = 1.2 s. First pause doubled: 2.4 s; a pause after the last attempt too: 2.8 s.
+    if elapsed > 2.0:
+        raise Fail(f"con 3 intentos y espera=0.4 las pausas suman 1,2 s (0,4 s + 0,8 s), y tu función tardó "
+                   f"{seconds(elapsed, 1)}: ¿la primera pausa es espera * 2 en vez de espera, o duermes también "
+                   "tras el último intento?")
