@@ -11,6 +11,7 @@ SANEAR := tests/sanitize.cfg
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps 'httpbin==0.10.4'
 	$(BIN)/python -m labsupport preparar-lab
 	touch $(STAMP)
 
