@@ -400,18 +400,24 @@ def _(funcion, ctx):
                    "timeout?")
 
 
+def _refused_after(funcion, ctx, attempts: int, espera: float) -> float:
+    """Run ``esperar_servidor`` on a port that always refuses; it must raise ConnectionRefusedError. Its duration."""
+    server = ctx.own(faults.ClosedPort())
+    start = time.monotonic()
+    got = _outcome(ctx, lambda: funcion(server.address, attempts, espera, 5.0))
+    elapsed = time.monotonic() - start
+    if got != ("raised", "ConnectionRefusedError"):
+        raise Fail(f"se esperaba ConnectionRefusedError tras {attempts} intentos y tu función {_said(got)}")
+    return elapsed
+
+
 @esperar.case(
     "espera cada vez el doble (espera exponencial)",
     hint="espera espera * 2**intento: 0,03 s, 0,06 s, 0,12 s... (time.sleep).",
     time_limit=4.0,
 )
 def _(funcion, ctx):
-    server = ctx.own(faults.ClosedPort())
-    start = time.monotonic()
-    got = _outcome(ctx, lambda: funcion(server.address, 5, 0.03, 5.0))
-    elapsed = time.monotonic() - start
-    if got != ("raised", "ConnectionRefusedError"):
-        raise Fail(f"se esperaba ConnectionRefusedError tras 5 intentos y tu función {_said(got)}")
+    elapsed = _refused_after(funcion, ctx, 5, 0.03)
     minimum = 0.03 * (1 + 2 + 4 + 8)  # sleeping can only make it longer, never shorter
     if elapsed < 0.9 * minimum:
         raise Fail(f"con 5 intentos y espera=0.03 las pausas suman al menos {seconds(minimum, 1)}, y tu función "
@@ -458,12 +464,7 @@ def _(funcion, ctx):
     time_limit=6.0,
 )
 def _(funcion, ctx):
-    server = ctx.own(faults.ClosedPort())
-    start = time.monotonic()
-    got = _outcome(ctx, lambda: funcion(server.address, 3, 0.4, 5.0))
-    elapsed = time.monotonic() - start
-    if got != ("raised", "ConnectionRefusedError"):
-        raise Fail(f"se esperaba ConnectionRefusedError tras 3 intentos y tu función {_said(got)}")
+    elapsed = _refused_after(funcion, ctx, 3, 0.4)
     # Right: 0.4 + 0.8 = 1.2 s. First pause doubled: 2.4 s; a pause after the last attempt too: 2.8 s.
     if elapsed > 2.0:
         raise Fail(f"con 3 intentos y espera=0.4 las pausas suman 1,2 s (0,4 s + 0,8 s), y tu función tardó "
