@@ -12,8 +12,8 @@ import time
 from typing import Any
 
 from ._address import format_address
+from ._closing import arm_reset, close_gracefully
 from ._faults_base import FaultParameterError, FaultServer, check_bytes, check_number
-from ._sockopts import arm_reset, close_gracefully
 from .echo import PREFIX
 
 

@@ -22,8 +22,8 @@ import socket
 from typing import Any
 
 from ._address import format_address
+from ._closing import arm_reset, close_gracefully
 from ._faults_base import FaultServer, check_number
-from ._sockopts import arm_reset, close_gracefully
 
 
 @dataclasses.dataclass(frozen=True)

@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from ._address import format_address
+from ._closing import arm_reset, close_gracefully
 from ._faults_base import (
     MAX_DELAY,
     MAX_PAYLOAD,
@@ -20,7 +21,6 @@ from ._faults_base import (
     check_bytes,
     check_number,
 )
-from ._sockopts import arm_reset, close_gracefully
 
 DEFAULT_TEXT = (
     "Los sockets entregan bytes, no mensajes: este texto llega en fragmentos y tu programa "

@@ -11,8 +11,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from ._closing import arm_reset
 from ._http_common import NO_BODY_STATUSES, PHRASES, HttpError, dumps, error_body, error_page, http_date
-from ._sockopts import arm_reset
 
 
 class ResponseWriter:

@@ -40,6 +40,7 @@ from typing import Any
 
 from . import _http_routes
 from ._address import format_address
+from ._closing import close_gracefully
 from ._errors import LabError
 from ._http_common import error_body, http_date
 from ._http_conn import Connection
@@ -49,7 +50,6 @@ from ._http_pool import WorkerPool
 from ._http_raw import SILENT_CAP
 from ._http_selector import ConnectionLoop
 from ._server import StreamServer
-from ._sockopts import close_gracefully
 
 __all__ = [
     "BIG_FILE_NAME",

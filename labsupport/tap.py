@@ -33,9 +33,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from ._address import format_address, resolve_host
+from ._closing import arm_reset
 from ._errors import LabError
 from ._server import StreamServer
-from ._sockopts import arm_reset
 
 __all__ = [
     "Direction",

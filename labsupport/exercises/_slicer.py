@@ -24,8 +24,8 @@ import threading
 from typing import Any
 
 from .._address import format_address
+from .._closing import arm_reset
 from .._server import StreamServer
-from .._sockopts import arm_reset
 from ._wire import PeerView, wait_consumed
 
 #: Where an HTTP head ends; the second cut falls a few bytes after it (body bytes that
