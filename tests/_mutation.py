@@ -2,17 +2,11 @@
 
 On top of :func:`mutation_kit.run` (``lab.comprobar`` under a hard time limit):
 
-- each check first lets the case workers of the previous one end (a wrong answer cut at its
-  limit may sleep on and drop sockets later, which the next leak check would blame);
 - :func:`assert_caught` names the *case* that must catch the mistake, not only words
   somewhere in the report: the right case, with the right words, and no checker error.
 """
 
 from __future__ import annotations
-
-import gc
-import threading
-import time
 
 import mutation_kit
 
@@ -21,27 +15,13 @@ HARD_LIMIT = 60.0
 NOT_PASSED = ("fallo", "error", "tiempo")
 
 
-#: How long a check waits for the workers an earlier check abandoned (a wrong answer asleep).
-LEFTOVERS = 15.0
-
-
-def _let_leftovers_end() -> None:
-    """Wait (bounded) for case workers that an earlier check left running, then collect their garbage.
-
-    A wrong answer cut at its time limit may go on for a while (a ``sleep`` cannot be
-    interrupted) and drop unclosed sockets later; their ``ResourceWarning`` must not land in
-    the next answer's leak check and be blamed on it.
-    """
-    deadline = time.monotonic() + LEFTOVERS
-    for thread in threading.enumerate():
-        if thread.name.startswith("comprobar-") and thread is not threading.current_thread():
-            thread.join(max(0.0, deadline - time.monotonic()))
-    gc.collect()
-
-
 def check(exercise_id: str, function, limit: float = HARD_LIMIT):
-    """``lab.comprobar(exercise_id, function)`` under a hard limit (:func:`mutation_kit.run`), alone."""
-    _let_leftovers_end()
+    """``lab.comprobar(exercise_id, function)`` under a hard limit (:func:`mutation_kit.run`).
+
+    A wrong answer cut at its limit may go on in the background and drop unclosed sockets
+    later; the leak watch only blames sockets born in its own block and thread, so the next
+    check needs no wait for it.
+    """
     return mutation_kit.run(exercise_id, function, limit)
 
 

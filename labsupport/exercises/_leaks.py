@@ -1,72 +1,90 @@
 """Watch for sockets a student's function leaves unclosed, and only for those.
 
 Python reports a socket destroyed without ``close()`` with a ``ResourceWarning`` when it is
-collected. Recording every such warning while a case runs (as
-:func:`~labsupport.exercises._checks.no_unclosed_sockets` does) can blame a right answer: a
-socket left by an *earlier* case (in a traceback's reference cycle, after an error or a
-time-out, or in a report that was dropped) may be collected during this one. Collecting
-first would clear them, but a full collection in a notebook's kernel costs a tenth of a
-second, twice per case.
+collected. Recording every such warning while a case runs can blame a right answer: a socket
+left by an *earlier* case or cell (in a traceback's reference cycle, after an error or a
+time-out), or by another thread (a server of the checker, another test in the same process),
+may be collected during this one. Collecting first would clear some of them, but not the
+other threads', and a full collection in a notebook's kernel costs a tenth of a second.
 
-So this watch tells the sockets apart by their file descriptor instead: the warning names it
-(``unclosed <socket.socket fd=12 …>``), and a socket born inside the block has a descriptor
-that was not open when the block began. Where the open descriptors cannot be listed (no
-``/proc/self/fd``: macOS, Windows), it falls back to collecting before the block.
-
-Meant to replace ``no_unclosed_sockets`` in ``_checks`` (same message, same use).
+So the watch tells the sockets apart by who made them. CPython raises the audit event
+``socket.__new__`` for every socket object, however it is made (``socket.socket``,
+``create_connection``, ``create_server``, ``accept``, TLS), with the object itself; and the
+warning names its ``source``, the very socket being destroyed. A warning counts only if its
+source was born inside the block, in the thread that runs it (where the checker calls the
+student's function). An audit hook cannot be removed, so one is installed on first use and
+does nothing for threads that are not watching.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
-import os
-import re
+import sys
+import threading
 import warnings
+import weakref
 from collections.abc import Iterator
 
 from ._framework import Fail
 
-_FD = re.compile(r"\bfd=(\d+)")
+_installed = False
+_install_lock = threading.Lock()
+#: Per watching thread (by ident): id of each socket born there inside the block -> a weak reference to it.
+_born: dict[int, dict[int, weakref.ref]] = {}
 
 
-def open_fds() -> set[int] | None:
-    """The file descriptors open in this process, or None where the system cannot list them."""
-    try:
-        listed = {int(name) for name in os.listdir("/proc/self/fd")}
-    except (OSError, ValueError):
-        return None
-    return {fd for fd in listed if _is_open(fd)}  # minus the one listdir itself opened and closed
+def _hook(event: str, args: tuple) -> None:
+    if event != "socket.__new__":
+        return
+    born = _born.get(threading.get_ident())
+    if born is not None:
+        sock = args[0]
+        born[id(sock)] = weakref.ref(sock)
 
 
-def _is_open(fd: int) -> bool:
-    try:
-        os.fstat(fd)
-    except OSError:
+def _install() -> None:
+    global _installed
+    with _install_lock:
+        if not _installed:
+            sys.addaudithook(_hook)
+            _installed = True
+
+
+def _ours(warning: warnings.WarningMessage, born: dict[int, weakref.ref]) -> bool:
+    """Whether the warning is about a socket born in the block (its weak reference points to it,
+    or was already cleared, as the collector does for a cycle before destroying it)."""
+    if not issubclass(warning.category, ResourceWarning) or warning.source is None:
         return False
-    return True
-
-
-def _born_inside(warning: warnings.WarningMessage, before: set[int] | None) -> bool:
-    if before is None:
-        return True
-    found = _FD.search(str(warning.message))
-    return found is None or int(found[1]) not in before
+    ref = born.get(id(warning.source))
+    return ref is not None and ref() in (warning.source, None)
 
 
 @contextlib.contextmanager
 def watch_unclosed(what: str = "tu función") -> Iterator[None]:
-    """Fail if a socket created while the block runs is garbage-collected without ``close()``.
+    """Fail if a socket created by this thread while the block runs is destroyed without ``close()``.
 
     The collection at the end catches sockets kept alive only by reference cycles (a
-    traceback that points back to the frame that held the socket).
+    traceback that points back to the frame that held the socket). A socket still referenced
+    when the block ends (one the function returned, on purpose) is not judged.
     """
-    before = open_fds()
-    if before is None:  # old sockets cannot be told from new ones: collect the old ones first
-        gc.collect()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ResourceWarning)
-        yield
-        gc.collect()
-    if any(issubclass(w.category, ResourceWarning) and _born_inside(w, before) for w in caught):
+    _install()
+    me = threading.get_ident()
+    outer = _born.get(me)
+    born: dict[int, weakref.ref] = {}
+    _born[me] = born
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ResourceWarning)
+            yield
+            gc.collect()
+    finally:
+        if outer is None:
+            del _born[me]
+        else:
+            _born[me] = outer
+            outer.update(born)  # an outer watch also saw these sockets born
+    leaked = any(_ours(w, born) for w in caught)
+    caught.clear()  # the warnings hold the dead sockets (their ``source``)
+    if leaked:
         raise Fail(f"Python avisó de un socket sin cerrar (ResourceWarning): {what} no cerró un socket")

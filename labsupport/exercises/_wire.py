@@ -35,8 +35,8 @@ try:  # POSIX only; elsewhere pieces are paced with pauses
 except ImportError:  # pragma: no cover - Windows
     fcntl = termios = None  # type: ignore[assignment]
 
-from ._checks import no_unclosed_sockets
 from ._framework import brief
+from ._leaks import watch_unclosed
 
 
 def call(funcion: Callable, *args: Any) -> tuple[Any, Exception | None]:
@@ -55,7 +55,7 @@ def watching(closes: bool, what: str = "tu función") -> contextlib.AbstractCont
     a kernel that has imported matplotlib and ipywidgets: one case per path (answer, timeout,
     reset) is enough to check "close the socket" on that path.
     """
-    return no_unclosed_sockets(what) if closes else contextlib.nullcontext()
+    return watch_unclosed(what) if closes else contextlib.nullcontext()
 
 
 def silent_listener(ctx: Any) -> tuple[str, int]:

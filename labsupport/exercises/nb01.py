@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import gc
 import socket
 import sys
 import threading
@@ -31,15 +30,8 @@ from ..echo import PREFIX, EchoServer, UdpEchoServer
 from ..faults import ClosedPort
 from . import Fail, brief, exercise, expect_type
 from ._binds import Watch, watch_binds
-from ._checks import PATIENT, no_unclosed_sockets
-
-
-def _unclosed_by(what: str):
-    """``no_unclosed_sockets``, after collecting older garbage: a socket that an earlier case or
-    cell left in a reference cycle must not be blamed on this call."""
-    gc.collect()
-    return no_unclosed_sockets(what)
-
+from ._checks import PATIENT
+from ._leaks import watch_unclosed
 
 # -- 1.1 ---------------------------------------------------------------------------
 servidor_local = exercise("1.1", "Un servidor TCP en un puerto libre", "crear_servidor_local")
@@ -435,7 +427,7 @@ def _(funcion, ctx):
 )
 def _(funcion, ctx):
     server = ctx.own(UdpEchoServer())
-    with _unclosed_by("tu función"):
+    with watch_unclosed("tu función"):
         _call(funcion, server.address, b"hola", LONG)
 
 
@@ -539,9 +531,9 @@ def _(funcion, ctx):
 )
 def _(funcion, ctx):
     server = ctx.own(EchoServer())
-    with _unclosed_by("con el puerto ocupado, tu función"):
+    with watch_unclosed("con el puerto ocupado, tu función"):
         funcion(server.port)
-    with no_unclosed_sockets("con el puerto libre, tu función"):  # the garbage before was just collected
+    with watch_unclosed("con el puerto libre, tu función"):
         funcion(_free_port())
 
 

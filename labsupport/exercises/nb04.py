@@ -16,12 +16,13 @@ import threading
 import time
 
 from .._address import format_address
+from .._closing import arm_reset
 from .._http_routes import random_bytes
-from .._sockopts import arm_reset
 from ..faults import HalfClose, Reset
 from ..http import HttpServer
 from . import Fail, brief, exercise, expect_type
-from ._checks import no_unclosed_sockets, read_to_eof
+from ._checks import read_to_eof
+from ._leaks import watch_unclosed
 from ._slicer import Slicer
 from ._wire import CLOSED, call, mismatch, raised, reception, silent_listener, wait_consumed, watching
 
@@ -51,7 +52,7 @@ def _eof_bytes(server) -> int | None:
 
 def _timeout_case(funcion, ctx, args: tuple, espera: float) -> None:
     """The server never answers: TimeoutError must reach the caller after ``espera``, socket closed."""
-    with no_unclosed_sockets("tu función, al saltar el timeout,"):
+    with watch_unclosed("tu función, al saltar el timeout,"):
         start = time.monotonic()
         result, error = call(funcion, *args)
         took = time.monotonic() - start  # before the garbage collection that ends the watch
@@ -249,7 +250,7 @@ def _(funcion, ctx):
     first = b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\nlos primeros bytes del cuerpo"
     server = ctx.own(Reset(wait_for=b"\r\n\r\n", send_first=first, timeout=5.0))
     slicer = ctx.own(Slicer(server))
-    with no_unclosed_sockets("tu función, al cortarse la conexión,"):
+    with watch_unclosed("tu función, al cortarse la conexión,"):
         result, error = call(funcion, slicer.address, _get(server, "/bytes/5000"), GENEROUS)
     if isinstance(error, ConnectionResetError):
         return
