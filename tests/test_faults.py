@@ -377,9 +377,9 @@ def test_connect_without_python_timeout_gets_the_kernels_etimedout(no_leaks):
 
 
 def test_kernel_timeout_elsewhere_falls_back_to_pythons_timeout(monkeypatch):
-    from labsupport import _faults_kernel
+    from labsupport.faults import kernel as fault_kernel
 
-    monkeypatch.setattr(_faults_kernel, "KERNEL_TIMEOUT", False)  # as on macOS and Windows
+    monkeypatch.setattr(fault_kernel, "KERNEL_TIMEOUT", False)  # as on macOS and Windows
     with socket.socket() as c:
         assert faults.set_kernel_timeout(c, SHORT) is False
         assert c.gettimeout() == SHORT  # nothing can wait forever

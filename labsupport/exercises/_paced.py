@@ -25,7 +25,7 @@ import threading
 import time
 
 from .._closing import close_gracefully
-from .._faults_base import read_until
+from ..faults.base import read_until
 from ._pacing import unread
 
 #: Offset of ``tcpi_bytes_received`` (u64) in Linux's ``struct tcp_info`` (since Linux 4.1).

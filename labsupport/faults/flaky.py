@@ -11,10 +11,10 @@ import socket
 import time
 from typing import Any
 
-from ._address import format_address
-from ._closing import arm_reset, close_gracefully
-from ._faults_base import FaultParameterError, FaultServer, check_bytes, check_number
-from .echo import PREFIX
+from .._address import format_address
+from .._closing import arm_reset, close_gracefully
+from ..echo import PREFIX
+from .base import FaultParameterError, FaultServer, check_bytes, check_number
 
 
 @dataclasses.dataclass(frozen=True)

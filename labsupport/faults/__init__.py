@@ -28,7 +28,8 @@ leaving the machine and without luck involved:
 
 Every class says ``client_exception``, ``summary`` and ``on_other_systems``; the servers
 share the lifecycle of :mod:`labsupport._server` (``with``, ``stop()``, ``log()``,
-``check()``). Implementation lives in ``_faults_*`` modules, one idea each.
+``check()``). Implementation lives in this package's modules, one idea each: ``base``
+(what every fault shares), ``connect``, ``stream``, ``flaky``, ``orders``, ``kernel``, ``names``.
 """
 
 from __future__ import annotations
@@ -37,12 +38,12 @@ import select
 import socket
 import time
 
-from ._errors import LabError
-from ._faults_base import FaultParameterError, FaultServer
-from ._faults_connect import ClosedPort, NeverAccepts
-from ._faults_flaky import Attempt, Flaky
-from ._faults_kernel import KERNEL_TIMEOUT, NeverReads, descriptor_limit, set_kernel_timeout
-from ._faults_names import (
+from .._errors import LabError
+from .base import FaultParameterError, FaultServer
+from .connect import ClosedPort, NeverAccepts
+from .flaky import Attempt, Flaky
+from .kernel import KERNEL_TIMEOUT, NeverReads, descriptor_limit, set_kernel_timeout
+from .names import (
     UNRESOLVABLE_HOST,
     ErrnoInfo,
     connect_numeric,
@@ -50,8 +51,8 @@ from ._faults_names import (
     resolve_numeric,
     unresolvable_host,
 )
-from ._faults_orders import Order, Orders
-from ._faults_stream import Drip, HalfClose, Hangup, Reset, Silent, Truncate
+from .orders import Order, Orders
+from .stream import Drip, HalfClose, Hangup, Reset, Silent, Truncate
 
 __all__ = [
     "FAULTS",

@@ -9,7 +9,7 @@ or not. ``unresolvable_host()`` returns a name under ``.invalid``, a top-level d
 reserved (RFC 2606 / RFC 6761) never to exist, as a second guard should someone ever pass
 it to a call without the flag.
 
-``ETIMEDOUT`` is the kernel giving up (see :mod:`labsupport._faults_kernel`), not Python's
+``ETIMEDOUT`` is the kernel giving up (see :mod:`labsupport.faults.kernel`), not Python's
 own ``settimeout`` deadline, which raises ``TimeoutError`` with ``errno`` None.
 ``EHOSTUNREACH`` and ``ENETUNREACH`` need a router or a missing route to report them;
 loopback has neither, and making them would mean sending packets off the machine. The
@@ -25,7 +25,7 @@ import errno
 import socket
 import sys
 
-from ._address import resolve_host
+from .._address import resolve_host
 
 UNRESOLVABLE_HOST = "servidor-inexistente.invalid"
 

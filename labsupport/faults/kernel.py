@@ -44,7 +44,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from ._faults_base import IdleServer, check_number
+from .base import IdleServer, check_number
 
 #: Whether this system lets a program shorten the kernel's own deadline (Linux ``TCP_USER_TIMEOUT``).
 KERNEL_TIMEOUT = sys.platform.startswith("linux")

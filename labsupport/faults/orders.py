@@ -21,9 +21,9 @@ import dataclasses
 import socket
 from typing import Any
 
-from ._address import format_address
-from ._closing import arm_reset, close_gracefully
-from ._faults_base import FaultServer, check_number
+from .._address import format_address
+from .._closing import arm_reset, close_gracefully
+from .base import FaultServer, check_number
 
 
 @dataclasses.dataclass(frozen=True)

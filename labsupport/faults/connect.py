@@ -12,7 +12,7 @@ import sys
 import time
 from typing import Any
 
-from ._faults_base import IdleServer, check_number, loopback_of
+from .base import IdleServer, check_number, loopback_of
 
 
 class ClosedPort(IdleServer):

@@ -10,9 +10,9 @@ import socket
 import time
 from typing import Any
 
-from ._address import format_address
-from ._closing import arm_reset, close_gracefully
-from ._faults_base import (
+from .._address import format_address
+from .._closing import arm_reset, close_gracefully
+from .base import (
     MAX_DELAY,
     MAX_PAYLOAD,
     MAX_REQUEST,

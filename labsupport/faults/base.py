@@ -21,8 +21,8 @@ from __future__ import annotations
 import socket
 from typing import Any
 
-from ._errors import LabError
-from ._server import BackgroundServer, StreamServer
+from .._errors import LabError
+from .._server import BackgroundServer, StreamServer
 
 #: Upper bound for any delay a fault waits, as httpbin caps ``/delay``.
 MAX_DELAY = 10.0
