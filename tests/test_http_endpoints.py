@@ -11,8 +11,7 @@ import urllib.parse
 import pytest
 
 import labsupport as lab
-from labsupport import _http_content
-from labsupport.http import BIG_FILE_SHA256, BIG_FILE_SIZE, big_file_bytes
+from labsupport.http import BIG_FILE_SHA256, BIG_FILE_SIZE, big_file_bytes, samples
 
 TIMEOUT = 5.0
 
@@ -511,7 +510,7 @@ def test_raw_slices_arrive_in_pieces_that_cut_utf8(srv):
             chunks.append(chunk)
     data = b"".join(chunks)
     body = data.split(b"\r\n\r\n", 1)[1]
-    assert body.decode() == _http_content.UTF8_DEMO.decode()
+    assert body.decode() == samples.UTF8_DEMO.decode()
     assert len(chunks) > 10  # fragments, not one message
     broken = 0
     for chunk in chunks:
@@ -605,7 +604,7 @@ def test_server_is_quiet_on_stderr(srv, capfd):
 
 
 def test_fast_json_writer_matches_the_standard_library():
-    from labsupport._http_common import dumps
+    from labsupport.http.protocol import dumps
 
     samples = [
         {"args": {"a": ["1", "2"], "b": "año"}, "vacío": {}, "lista": [], "z": [1, 2.5, None, True, False]},

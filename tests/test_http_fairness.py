@@ -1,4 +1,4 @@
-"""HttpServer's worker pool (labsupport._http_pool): order, turns, bounds, liveness.
+"""HttpServer's worker pool (labsupport.http.workers): order, turns, bounds, liveness.
 
 The pool exists for latency under load (measured in benchmarks/, never here). What is
 tested is behaviour: jobs start in arrival order, threads grow past ``max_active`` only for
@@ -14,7 +14,7 @@ import threading
 from conftest import settle
 
 import labsupport as lab
-from labsupport._http_pool import WorkerPool
+from labsupport.http.workers import WorkerPool
 
 PATIENT = 5.0
 

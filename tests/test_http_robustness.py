@@ -22,7 +22,7 @@ from conftest import open_fds, settle
 from test_http_endpoints import get_request, raw, raw_bytes, read_response
 
 import labsupport as lab
-from labsupport import _http_routes
+from labsupport.http import routes
 
 TIMEOUT = 5.0
 
@@ -409,7 +409,7 @@ def test_a_crashing_route_answers_500_and_check_raises(guarded, monkeypatch):
     def boom(req):
         raise ZeroDivisionError("fallo a propósito")
 
-    monkeypatch.setitem(_http_routes.EXACT, "/boom", (boom, _http_routes.GET))
+    monkeypatch.setitem(routes.EXACT, "/boom", (boom, routes.GET))
     spanish_error(raw(guarded.address, get_request("/boom")), 500)
     with pytest.raises(ZeroDivisionError, match="a propósito"):
         guarded.check()

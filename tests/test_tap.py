@@ -250,7 +250,7 @@ def test_http_reset_mid_body_reaches_the_client(no_leaks):
 
 
 def test_guides_lf_sample_crosses_unchanged(no_leaks):
-    from labsupport._http_raw import GUIDE_LF_RESPONSE
+    from labsupport.http.raw import GUIDE_LF_RESPONSE
 
     with lab.HttpServer() as srv, Tap(srv) as tap:
         with socket.create_connection(tap.address, timeout=PATIENT) as c:

@@ -23,10 +23,10 @@ import tempfile
 import textwrap
 import threading
 
-from .._http_content import UTF8_DEMO
 from .._server import StreamServer
 from ..faults import NeverReads
 from ..http import DEFAULT_DOCROOT, HttpServer
+from ..http.samples import UTF8_DEMO
 from . import Fail, exercise
 from ._checks import fetch
 from ._framework import brief

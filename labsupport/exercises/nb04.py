@@ -17,9 +17,9 @@ import time
 
 from .._address import format_address
 from .._closing import arm_reset
-from .._http_routes import random_bytes
 from ..faults import HalfClose, Reset
 from ..http import HttpServer
+from ..http.routes import random_bytes
 from . import Fail, brief, exercise, expect_type
 from ._checks import read_to_eof
 from ._leaks import watch_unclosed

@@ -18,9 +18,9 @@ import re
 import socket
 
 from .._address import format_address
-from .._http_routes import random_bytes
 from .._server import StreamServer
 from ..http import HttpServer
+from ..http.routes import random_bytes
 from . import Fail, brief, exercise, expect_type
 from ._slicer import Slicer
 from ._wire import PeerView, call, mismatch, wait_consumed, watching

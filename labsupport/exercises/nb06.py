@@ -18,8 +18,8 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-from .._http_content import SAMPLE_TEXT, UTF8_DEMO
 from ..http import DEFAULT_DOCROOT, HttpServer
+from ..http.samples import SAMPLE_TEXT, UTF8_DEMO
 from . import Fail, exercise
 from ._checks import fetch
 from ._framework import brief

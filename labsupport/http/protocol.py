@@ -1,7 +1,7 @@
-"""Small shared pieces of the local HTTP server: limits, Spanish errors, JSON, dates.
+"""What the local HTTP server says and how: HTTP's grammar, status names, Spanish errors, dates, JSON.
 
-Kept apart from the connection handler so routes (``_http_routes``, ``_http_docs``,
-``_http_raw``) can raise ``HttpError`` and parse parameters without importing it.
+Kept apart from the connection handler so routes (``routes``, ``documents``, ``raw``) can
+raise ``HttpError`` and check their parameters (:func:`parse_param`) without importing it.
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ def _pretty(obj: Any, newline: str, out: list[str]) -> None:
         out.append(json.dumps(obj))
 
 
-def number(text: Any, what: str, low: float, high: float, *, integer: bool = True) -> Any:
+def parse_param(text: Any, what: str, low: float, high: float, *, integer: bool = True) -> Any:
     """Parse a path or query parameter; not a number or out of range -> Spanish 400."""
     try:
         value = int(text) if integer else float(text)

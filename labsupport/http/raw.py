@@ -32,9 +32,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from . import _http_content as content
-from ._http_common import HttpError, StopResponse, http_date, number
-from ._http_handler import Handler
+from . import samples
+from .handler import Handler
+from .protocol import HttpError, StopResponse, http_date, parse_param
 
 #: The guide's sample response (section 6), byte for byte: LF endings, 25 declared, 26 sent.
 GUIDE_LF_RESPONSE = (
@@ -60,13 +60,13 @@ def raw_close_delimited(req: Handler) -> None:
     """200 with no Content-Length: the body is "everything until the server closes"."""
     req.close_connection = True
     req.send_raw(
-        _head("200 OK", f"Content-Type: {TEXT_TYPE}", "Connection: close") + content.SAMPLE_TEXT, 200, last=True
+        _head("200 OK", f"Content-Type: {TEXT_TYPE}", "Connection: close") + samples.SAMPLE_TEXT, 200, last=True
     )
 
 
 def raw_chunked(req: Handler) -> None:
     """200 with Transfer-Encoding: chunked: one chunk per line, the first with an extension."""
-    lines = content.SAMPLE_TEXT.splitlines(keepends=True)
+    lines = samples.SAMPLE_TEXT.splitlines(keepends=True)
     out = [_head("200 OK", f"Content-Type: {TEXT_TYPE}", "Transfer-Encoding: chunked")]
     for i, line in enumerate(lines):
         ext = b";nota=primer-trozo" if i == 0 else b""
@@ -78,14 +78,14 @@ def raw_chunked(req: Handler) -> None:
 def raw_short_body(req: Handler) -> None:
     """Declares the whole text, sends half of it, closes: a truncated download."""
     req.close_connection = True
-    body = content.SAMPLE_TEXT
+    body = samples.SAMPLE_TEXT
     head = _head("200 OK", f"Content-Type: {TEXT_TYPE}", f"Content-Length: {len(body)}", "Connection: close")
     req.send_raw(head + body[: len(body) // 2], 200, last=True)
 
 
 def raw_reset(req: Handler) -> None:
     """Half the body, a moment for it to arrive, then a reset instead of a clean close."""
-    body = content.SAMPLE_TEXT
+    body = samples.SAMPLE_TEXT
     head = _head("200 OK", f"Content-Type: {TEXT_TYPE}", f"Content-Length: {len(body)}")
     req.send_raw(head + body[: len(body) // 2], 200)
     req.server.sleep(0.05)
@@ -95,7 +95,7 @@ def raw_reset(req: Handler) -> None:
 def raw_endless_headers(req: Handler) -> None:
     """Header lines forever (until the client leaves, ``max_delay`` passes or 10 000 lines)."""
     srv = req.server
-    interval = number(req.args.get("interval", "0.1"), "interval", 0.001, srv.max_delay, integer=False)
+    interval = parse_param(req.args.get("interval", "0.1"), "interval", 0.001, srv.max_delay, integer=False)
     req.close_connection = True
     req.send_raw(b"HTTP/1.1 200 OK\r\n", 200)
     deadline = time.monotonic() + srv.max_delay
@@ -125,7 +125,7 @@ def raw_lf_only(req: Handler) -> None:
 def raw_bad_status(req: Handler) -> None:
     """A status line with its parts swapped: ``HTTP/1.1 OK 200``."""
     req.close_connection = True
-    body = content.SAMPLE_TEXT
+    body = samples.SAMPLE_TEXT
     req.send_raw(
         _head("OK 200", f"Content-Type: {TEXT_TYPE}", f"Content-Length: {len(body)}", "Connection: close") + body,
         200,
@@ -137,9 +137,9 @@ def raw_slices(req: Handler) -> None:
     """A correct 200 whose bytes leave in ``size``-byte slices, ``delay`` seconds apart."""
     srv = req.server
     args = req.args
-    size = number(args.get("size", "7"), "size", 1, 65536)
-    delay = number(args.get("delay", "0.02"), "delay", 0, srv.max_delay, integer=False)
-    body = content.UTF8_DEMO
+    size = parse_param(args.get("size", "7"), "size", 1, 65536)
+    delay = parse_param(args.get("delay", "0.02"), "delay", 0, srv.max_delay, integer=False)
+    body = samples.UTF8_DEMO
     data = _head("200 OK", f"Content-Type: {TEXT_TYPE}", f"Content-Length: {len(body)}") + body
     slices = range(0, len(data), size)
     if delay * (len(slices) - 1) > srv.max_delay:

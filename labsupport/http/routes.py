@@ -21,10 +21,9 @@ from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
-from . import _http_content as content
-from . import _http_docs, _http_raw
-from ._http_common import HttpError, StopResponse, dumps, number
-from ._http_handler import Handler
+from . import documents, raw, samples
+from .handler import Handler
+from .protocol import HttpError, StopResponse, dumps, parse_param
 
 ENV_HEADERS = frozenset({"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Port", "Via", "X-Request-Id"})
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -170,8 +169,8 @@ def view_status(req: Handler, codes: str) -> None:
     choices = []
     for item in codes.split(",")[:20]:
         code_text, _, weight_text = item.partition(":")
-        code = number(code_text, "el código de estado", 200, 599)
-        weight = number(weight_text, "el peso", 0, 1000, integer=False) if weight_text else 1.0
+        code = parse_param(code_text, "el código de estado", 200, 599)
+        weight = parse_param(weight_text, "el peso", 0, 1000, integer=False) if weight_text else 1.0
         choices.append((code, weight))
     if len(choices) == 1:
         code = choices[0][0]
@@ -199,19 +198,19 @@ def view_status(req: Handler, codes: str) -> None:
         headers.append(("Proxy-Authenticate", 'Basic realm="Fake Realm"'))
         ctype = None
     elif code == 418:  # httpbin sends the teapot with no Content-Type; notebook 06 reads this one
-        body, ctype = content.TEAPOT, "text/plain; charset=utf-8"
+        body, ctype = samples.TEAPOT, "text/plain; charset=utf-8"
         headers.append(("x-more-info", "https://www.rfc-editor.org/rfc/rfc2324"))
     req.respond(code, body, ctype, headers)
 
 
 def _redirect(req: Handler, location: str, status: int = 302, page: bool = False) -> None:
     """``page=True``: a small HTML page with the link, as httpbin's /redirect and /absolute-redirect."""
-    body = content.redirect_page(location) if page else b""
+    body = samples.redirect_page(location) if page else b""
     req.respond(status, body, "text/html; charset=utf-8", [("Location", location)])
 
 
 def _hops(req: Handler, text: str) -> int:
-    return number(text, "el número de redirecciones", 1, 100)
+    return parse_param(text, "el número de redirecciones", 1, 100)
 
 
 def view_redirect(req: Handler, n: str) -> None:
@@ -262,7 +261,7 @@ def view_redirect_to(req: Handler) -> None:
         )
     status = 302
     if "status_code" in args:
-        wanted = number(args["status_code"], "status_code", 100, 599)
+        wanted = parse_param(args["status_code"], "status_code", 100, 599)
         if 300 <= wanted < 400:
             status = wanted
     # headers are ASCII: "/año" leaves as "/a%C3%B1o" (httpbin sends raw UTF-8 bytes instead)
@@ -270,7 +269,7 @@ def view_redirect_to(req: Handler) -> None:
 
 
 def view_delay(req: Handler, seconds: str) -> None:
-    delay = number(seconds, "el retardo en segundos", 0, req.server.max_delay, integer=False)
+    delay = parse_param(seconds, "el retardo en segundos", 0, req.server.max_delay, integer=False)
     if not req.server.sleep(delay):
         raise StopResponse
     req.respond_json(request_dict(req, "args", "data", "files", "form", "headers", "origin", "url"))
@@ -289,19 +288,19 @@ def random_bytes(size: int, seed: Any) -> bytes:
 
 def _seed(req: Handler) -> Any:
     args = req.args
-    return number(args["seed"], "seed", -(2**63), 2**63 - 1) if "seed" in args else None
+    return parse_param(args["seed"], "seed", -(2**63), 2**63 - 1) if "seed" in args else None
 
 
 def view_bytes(req: Handler, n: str) -> None:
-    size = number(n, "el número de bytes", 0, req.server.max_size)
+    size = parse_param(n, "el número de bytes", 0, req.server.max_size)
     req.respond(200, random_bytes(size, _seed(req)), "application/octet-stream")
 
 
 def view_stream_bytes(req: Handler, n: str) -> None:
     """Chunked (Transfer-Encoding: chunked), ``chunk_size`` bytes per chunk (10240 as httpbin)."""
-    size = number(n, "el número de bytes", 0, req.server.max_size)
+    size = parse_param(n, "el número de bytes", 0, req.server.max_size)
     args = req.args
-    chunk = number(args.get("chunk_size", "10240"), "chunk_size", 1, 1024 * 1024)
+    chunk = parse_param(args.get("chunk_size", "10240"), "chunk_size", 1, 1024 * 1024)
     data = random_bytes(size, _seed(req))
     if req.start_stream(200, "application/octet-stream"):
         for start in range(0, size, chunk):
@@ -317,10 +316,10 @@ def view_drip(req: Handler) -> None:
     """
     srv = req.server
     args = req.args
-    numbytes = number(args.get("numbytes", "10"), "numbytes", 1, srv.max_size)
-    duration = number(args.get("duration", "2"), "duration", 0, srv.max_delay, integer=False)
-    delay = number(args.get("delay", "0"), "delay", 0, srv.max_delay, integer=False)
-    code = number(args.get("code", "200"), "code", 200, 599)
+    numbytes = parse_param(args.get("numbytes", "10"), "numbytes", 1, srv.max_size)
+    duration = parse_param(args.get("duration", "2"), "duration", 0, srv.max_delay, integer=False)
+    delay = parse_param(args.get("delay", "0"), "delay", 0, srv.max_delay, integer=False)
+    code = parse_param(args.get("code", "200"), "code", 200, 599)
     if duration + delay > srv.max_delay:
         raise HttpError(400, f"delay + duration no puede pasar de {srv.max_delay:g} s.")
     if delay and not srv.sleep(delay):
@@ -340,23 +339,23 @@ def view_drip(req: Handler) -> None:
 
 
 def view_html(req: Handler) -> None:
-    req.respond(200, content.HTML_PAGE, "text/html; charset=utf-8")
+    req.respond(200, samples.HTML_PAGE, "text/html; charset=utf-8")
 
 
 def view_json(req: Handler) -> None:
-    req.respond(200, dumps(content.SLIDESHOW), "application/json")
+    req.respond(200, dumps(samples.SLIDESHOW), "application/json")
 
 
 def view_robots(req: Handler) -> None:
-    req.respond(200, content.ROBOTS_TXT, "text/plain")
+    req.respond(200, samples.ROBOTS_TXT, "text/plain")
 
 
 def view_utf8(req: Handler) -> None:
-    req.respond(200, content.UTF8_DEMO, "text/html; charset=utf-8")
+    req.respond(200, samples.UTF8_DEMO, "text/html; charset=utf-8")
 
 
 def view_index(req: Handler) -> None:
-    req.respond(200, content.INDEX_HTML, "text/html; charset=utf-8")
+    req.respond(200, samples.INDEX_HTML, "text/html; charset=utf-8")
 
 
 # -- routing ------------------------------------------------------------------------------
@@ -393,8 +392,8 @@ PREFIX: dict[str, tuple[Callable[..., None], frozenset[str]]] = {
     "delay": (view_delay, ANY),
     "bytes": (view_bytes, GET),
     "stream-bytes": (view_stream_bytes, GET),
-    "docs": (_http_docs.view_document, GET),
-    "raw": (_http_raw.view_raw, frozenset({"GET"})),  # byte-exact faults: HEAD would get a body
+    "docs": (documents.view_document, GET),
+    "raw": (raw.view_raw, frozenset({"GET"})),  # byte-exact faults: HEAD would get a body
 }
 
 

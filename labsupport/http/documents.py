@@ -20,10 +20,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import unquote
 
-from ._http_common import HttpError, StopResponse, number
-from ._http_handler import Handler
+from .handler import Handler
+from .protocol import HttpError, StopResponse, parse_param
 
-DEFAULT_DOCROOT = Path(__file__).resolve().with_name("docs")
+DEFAULT_DOCROOT = Path(__file__).resolve().parent.parent / "docs"
 
 BIG_FILE_NAME = "grande.bin"
 BIG_FILE_BLOCK = 64 * 1024
@@ -87,7 +87,7 @@ def _rate(req: Handler, size: int) -> int:
     value = req.args.get("rate")
     if value is None:
         return 0
-    rate = number(value, "rate (bytes por segundo)", 1024, 1 << 40)
+    rate = parse_param(value, "rate (bytes por segundo)", 1024, 1 << 40)
     if size / rate > req.server.max_delay:
         raise HttpError(400, f"a ese ritmo la descarga duraría más de {req.server.max_delay:g} s.")
     return rate

@@ -3,7 +3,7 @@
 ``http.server.BaseHTTPRequestHandler`` gives the request's attributes (``command``, ``path``,
 ``headers`` as an ``HTTPMessage``, ``close_connection``) and its hooks; the connection itself
 is not run here: HttpServer's selector thread reads each request head and a worker runs
-:meth:`Handler.handle_one_request` on it (``labsupport._http_selector``). Its parsing is
+:meth:`Handler.handle_one_request` on it (``labsupport.http.selector``). Its parsing is
 lenient, English and noisy, so this subclass:
 
 - reads the request line and the header lines itself, under caps (414 / 431) and a
@@ -12,11 +12,11 @@ lenient, English and noisy, so this subclass:
   without running them through the ``email`` parser a second time);
 - reads request bodies by Content-Length or chunked, refuses both together (the classic
   request-smuggling ambiguity) and bodies over the cap (413);
-- writes responses through :class:`~labsupport._http_response.ResponseWriter` (one
+- writes responses through :class:`~labsupport.http.response.ResponseWriter` (one
   ``sendall`` per response where it can, bytes counted, every request logged);
 - never writes to stderr: messages go to the server's log.
 
-Routes (``_http_routes``, ``_http_docs``, ``_http_raw``) receive this object: they read
+Routes (``routes``, ``documents``, ``raw``) receive this object: they read
 ``command``, ``headers``, ``body``, ``args``, ``server`` and answer through the writer's API,
 or raise ``HttpError`` for a Spanish 4xx.
 """
@@ -29,12 +29,12 @@ import time
 from typing import Any
 from urllib.parse import parse_qs
 
-from ._http_common import CONTROL, HEX, KNOWN_METHODS, TOKEN, VERSION, HttpError, StopResponse
-from ._http_conn import Connection
-from ._http_response import ResponseWriter
+from .connection import Connection
+from .protocol import CONTROL, HEX, KNOWN_METHODS, TOKEN, VERSION, HttpError, StopResponse
+from .response import ResponseWriter
 
 #: Lingering close: how long (seconds) and how much (bytes) to drain before closing
-#: (closing with unread bytes would send RST and could destroy the answer: see _http_selector).
+#: (closing with unread bytes would send RST and could destroy the answer: see selector.py).
 LINGER = 1.0
 LINGER_BYTES = 1024 * 1024
 

@@ -1,32 +1,8 @@
-"""The local HTTP server: httpbin's endpoints, documents and broken responses, on loopback.
+"""HttpServer: the local HTTP server's lifecycle, its request log and how connections reach workers.
 
-The guide's HTTP examples call the public httpbin service; the course calls :class:`HttpServer` instead,
-so every example runs offline and the same in every classroom::
-
-    srv = HttpServer()                 # 127.0.0.1, free port, already serving
-    srv.url("/get")                    # 'http://127.0.0.1:PORT/get'
-    srv.requests()                     # what it answered: method, path, status, bytes, time
-
-Endpoints (httpbin's names and JSON shapes; HEAD works on every GET route):
-
-- ``/get /post /put /patch /delete /anything(/...)``: the request echoed as JSON (``args``,
-  ``headers``, ``origin``, ``url``, ``form``, ``data``, ``json``, ``files``, ``method``).
-- ``/headers /ip /user-agent /status/{code} /redirect/{n} /relative-redirect/{n}
-  /absolute-redirect/{n} /redirect-to?url=`` (local targets only) ``/delay/{s}
-  /bytes/{n}?seed= /stream-bytes/{n}`` (chunked) ``/drip /html /json /robots.txt
-  /encoding/utf8``.
-- ``/docs/NAME``: files of the document root (``texto.txt``, ``pagina.html``,
-  ``imagen.png``) and the virtual 8 MiB ``grande.bin`` (SHA-256 in :data:`BIG_FILE_SHA256`);
-  ``?rate=BYTES_PER_SECOND`` slows a download down to watch a progress bar.
-- ``/raw/...``: responses broken on purpose (see ``labsupport._http_raw``).
-
-Differences from httpbin, on purpose (``tests/test_http_httpbin.py`` runs the real httpbin
-next to this server and compares status, Content-Type and JSON fields endpoint by endpoint):
-a parameter over a cap or not a number gets ``400`` with a Spanish reason in plain text
-(httpbin clamps silently, or fails with 500 or 404); redirects never leave this machine;
-texts are Spanish (error pages: plain text, but an HTML page for an unknown route, 404, and
-a wrong method, 405, as httpbin's); /status/418 keeps its ``Content-Type``; JSON keeps ``ñ``
-readable instead of ``\\u00f1``.
+The endpoints are in ``routes``, ``documents`` and ``raw``; one request is read and answered
+by ``handler``; idle and half-sent connections wait in ``selector`` (no thread each); the
+requests run in the bounded ``workers`` pool. The package's docstring lists the endpoints.
 """
 
 from __future__ import annotations
@@ -38,28 +14,20 @@ import socket
 import time
 from typing import Any
 
-from . import _http_routes
-from ._address import format_address
-from ._closing import close_gracefully
-from ._errors import LabError
-from ._http_common import error_body, http_date
-from ._http_conn import Connection
-from ._http_docs import BIG_FILE_NAME, BIG_FILE_SHA256, BIG_FILE_SIZE, DEFAULT_DOCROOT, big_file_bytes
-from ._http_handler import LINGER, LINGER_BYTES, Handler
-from ._http_pool import WorkerPool
-from ._http_raw import SILENT_CAP
-from ._http_selector import ConnectionLoop
-from ._server import StreamServer
+from .._address import format_address
+from .._closing import close_gracefully
+from .._errors import LabError
+from .._server import StreamServer
+from . import routes
+from .connection import Connection
+from .documents import DEFAULT_DOCROOT
+from .handler import LINGER, LINGER_BYTES, Handler
+from .protocol import error_body, http_date
+from .raw import SILENT_CAP
+from .selector import ConnectionLoop
+from .workers import WorkerPool
 
-__all__ = [
-    "BIG_FILE_NAME",
-    "BIG_FILE_SHA256",
-    "BIG_FILE_SIZE",
-    "DEFAULT_DOCROOT",
-    "HttpServer",
-    "RequestRecord",
-    "big_file_bytes",
-]
+__all__ = ["HttpServer", "RequestRecord", "default_max_connections"]
 
 MiB = 1024 * 1024
 #: Seconds a worker waits for the next request of its keep-alive connection when nobody else waits.
@@ -88,7 +56,7 @@ def default_max_connections(per_thread: bool = False) -> int:
     """10 000 connections (1 000 with a thread each), or less if the descriptor limit is lower.
 
     An idle or half-sent connection costs this server a descriptor and a small buffer, no
-    thread (``labsupport._http_selector``): a classroom with a slowloris experiment and
+    thread (``labsupport.http.selector``): a classroom with a slowloris experiment and
     every browser's idle keep-alive connections fits. The TLS variant runs a thread per
     connection (about 10-30 KiB of real memory each on Linux), hence 1 000 there. The
     notebook's own client sockets share the descriptor limit (256 by default on macOS,
@@ -122,7 +90,7 @@ class HttpServer(StreamServer):
     all (431); over ``max_connections`` open connections the next one gets 503 and is closed.
 
     Threads: one selector thread reads every request head (idle and half-sent connections
-    cost no thread, see ``labsupport._http_selector``) and at most ``max_workers`` workers,
+    cost no thread, see ``labsupport.http.selector``) and at most ``max_workers`` workers,
     started on demand, run the requests in arrival order. A request that sleeps or sends
     slowly (/delay, /drip, ``?rate=``) keeps its worker meanwhile: past ``max_workers`` of
     those at once, the next requests wait for a worker (they are queued, not refused).
@@ -164,7 +132,7 @@ class HttpServer(StreamServer):
         self.max_header_line = int(max_header_line)
         self.max_header_bytes = int(max_header_bytes)
         self._requests: collections.deque[RequestRecord] = collections.deque(maxlen=request_log_size)
-        self._router = _http_routes.dispatch
+        self._router = routes.dispatch
         if max_connections is None:
             max_connections = default_max_connections(per_thread=self._thread_per_connection())
         self._pool = WorkerPool(f"labsupport-{type(self).__name__}-trabajador", max(1, int(max_workers)), 4)
@@ -201,11 +169,11 @@ class HttpServer(StreamServer):
             self._requests.append(record)
 
     def sleep(self, seconds: float) -> bool:
-        """Wait in a route (not counted as computing: labsupport._http_pool); False early if stopping."""
+        """Wait in a route (not counted as computing: labsupport.http.workers); False early if stopping."""
         with self._pool.waiting():
             return super().sleep(seconds)
 
-    # -- connections: a selector thread and a pool of workers (labsupport._http_selector) --------
+    # -- connections: a selector thread and a pool of workers (labsupport.http.selector) --------
     def _thread_per_connection(self) -> bool:
         """True for a subclass that overrides ``handle()`` (TlsHttpServer's handshake needs it)."""
         return type(self).handle is not HttpServer.handle

@@ -1,6 +1,6 @@
 """One client connection of the HTTP server: its socket, the bytes read so far, its deadline.
 
-The selector thread (``_http_selector``) and a worker take turns with a connection: the
+The selector thread (``selector``) and a worker take turns with a connection: the
 selector reads a request head into ``buf`` without blocking, a worker parses it and runs
 the request. The buffer goes with the connection, so bytes that arrived early (the body,
 the next pipelined request) are never lost between the two. For the worker the object is

@@ -8,7 +8,7 @@ idle and half-sent connection with ``selectors`` (epoll, kqueue...), as notebook
 1. ``accept`` the new connection, make it non-blocking, register it for reading;
 2. each time it is readable, append what arrived to its buffer; once the buffer holds a
    whole head (or more bytes than a head may have), unregister it and hand it to the
-   bounded worker pool (``_http_pool``), which parses and answers;
+   bounded worker pool (``workers``), which parses and answers;
 3. after the answer the worker gives a keep-alive connection back (``give_back``): with
    epoll (Linux) or kqueue (macOS, BSD) it registers it itself, as the kernel lets several
    threads change one epoll or kqueue set at once (one wake-up of this thread less per
@@ -32,12 +32,12 @@ import socket
 import time
 from typing import TYPE_CHECKING
 
-from ._address import format_address
-from ._http_conn import Connection
-from ._http_handler import LINGER, LINGER_BYTES, Handler
+from .._address import format_address
+from .connection import Connection
+from .handler import LINGER, LINGER_BYTES, Handler
 
 if TYPE_CHECKING:
-    from .http import HttpServer
+    from .server import HttpServer
 
 #: Deadlines are checked at most this often (seconds): the precision of every timeout.
 TICK = 0.05

@@ -1,6 +1,6 @@
 """Writing responses: one ``sendall`` per response where possible, bytes counted, log kept.
 
-A mixin of the connection handler (``_http_handler.Handler``). Routes use ``respond``,
+A mixin of the connection handler (``handler.Handler``). Routes use ``respond``,
 ``respond_json``, ``fail``, ``start_stream`` / ``write_chunk`` / ``end_stream`` and
 ``send_raw``. The request is added to the server's log just before its last bytes leave, so
 a client that has read its whole response always finds it in ``server.requests()``.
@@ -11,12 +11,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ._closing import arm_reset
-from ._http_common import NO_BODY_STATUSES, PHRASES, HttpError, dumps, error_body, error_page, http_date
+from .._closing import arm_reset
+from .protocol import NO_BODY_STATUSES, PHRASES, HttpError, dumps, error_body, error_page, http_date
 
 
 class ResponseWriter:
-    """The response half of :class:`~labsupport._http_handler.Handler`."""
+    """The response half of :class:`~labsupport.http.handler.Handler`."""
 
     def _record(self, pending: int = 0) -> None:
         """Add this request to the server's log, once.
