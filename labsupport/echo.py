@@ -25,7 +25,7 @@ class EchoServer(StreamServer):
     ``prefix=b""`` gives a plain echo. The messages received are kept in ``received``.
     """
 
-    name = "servidor echo"
+    name = "servidor de eco"
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, prefix: bytes = PREFIX, **kwargs: Any):
         self.prefix = prefix
@@ -41,7 +41,7 @@ class EchoServer(StreamServer):
 class UdpEchoServer(DatagramServer):
     """UDP echo: each datagram is answered with one datagram, ``prefix + data``."""
 
-    name = "servidor echo UDP"
+    name = "servidor de eco UDP"
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, prefix: bytes = PREFIX, **kwargs: Any):
         self.prefix = prefix

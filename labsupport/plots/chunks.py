@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .._wording import count
 from ..tap import TO_CLIENT, Direction, Tap, TapEvent
 from ._style import COLORS, human_bytes, new_axes
 
@@ -37,7 +38,7 @@ def chunk_records(
             sizes.append(item)
         else:
             raise TypeError(
-                "chunk_sizes espera tamaños (enteros ≥ 0), los trozos en bytes, pares (tiempo, tamaño), "
+                "chunk_sizes espera tamaños (enteros ≥ 0), los fragmentos en bytes, pares (tiempo, tamaño), "
                 f"eventos de un Tap o el Tap mismo; se recibió {item!r}."
             )
     return None, sizes
@@ -92,7 +93,7 @@ def chunk_sizes(
     ax.text(
         0.01,
         0.97,
-        f"{len(sizes)} trozos, {human_bytes(total)} en total",
+        f"{count(len(sizes), 'fragmento')}, {human_bytes(total)} en total",
         transform=ax.transAxes,
         ha="left",
         va="top",

@@ -111,7 +111,7 @@ def concat_cost(sizes: Sequence[int], results: Mapping[str, Sequence[float]], ax
     ax.minorticks_off()
     ax.set_xlabel("tamaño de la respuesta (escala logarítmica)")
     ax.set_ylabel("segundos (escala logarítmica)")
-    ax.set_title("Coste de construir la respuesta trozo a trozo", fontsize=11)
+    ax.set_title("Coste de construir la respuesta fragmento a fragmento", fontsize=11)
     ax.grid(which="major", color="#e6e6e6", linewidth=0.8)
     ax.legend(fontsize=9, frameon=False)
     for side in ("top", "right"):

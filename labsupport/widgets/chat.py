@@ -30,7 +30,7 @@ ECHO_PREFIX = b"Echo: "
 class Chat(LabWidget):
     """Widget: a text box, an «Enviar» button and the conversation with an echo server."""
 
-    title = "Chat con el servidor echo"
+    title = "Chat con el servidor de eco"
     css_class = "lab-chat"
 
     def __init__(self, target: Any, *, timeout: float = 5.0, quiet: float = 0.3, prefix: bytes | None = None) -> None:
