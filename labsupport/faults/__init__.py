@@ -26,7 +26,7 @@ leaving the machine and without luck involved:
 ``Orders`` and ``NeverReads`` are outside it: they need a client that plays along
 (an HTTP POST, a kernel option).
 
-Every class says ``client_exception``, ``summary`` and ``on_other_systems``; the servers
+Every class says ``label``, ``client_exception``, ``summary`` and ``on_other_systems`` (:class:`Fault`); the servers
 share the lifecycle of :mod:`labsupport._server` (``with``, ``stop()``, ``log()``,
 ``check()``). Implementation lives in this package's modules, one idea each: ``base``
 (what every fault shares), ``connect``, ``stream``, ``flaky``, ``orders``, ``kernel``, ``names``.
@@ -39,7 +39,7 @@ import socket
 import time
 
 from .._errors import LabError
-from .base import FaultParameterError, FaultServer
+from .base import Fault, FaultParameterError, FaultServer, exception_name
 from .connect import ClosedPort, NeverAccepts
 from .flaky import Attempt, Flaky
 from .kernel import KERNEL_TIMEOUT, NeverReads, descriptor_limit, set_kernel_timeout
@@ -62,6 +62,7 @@ __all__ = [
     "ClosedPort",
     "Drip",
     "ErrnoInfo",
+    "Fault",
     "FaultParameterError",
     "FaultServer",
     "Flaky",
@@ -93,8 +94,8 @@ def catalog() -> list[dict[str, str]]:
     return [
         {
             "fallo": cls.__name__,
-            "servidor": cls.name,
-            "excepción en el cliente": cls.client_exception.__name__ if cls.client_exception else "ninguna",
+            "servidor": cls.label,
+            "excepción en el cliente": exception_name(cls.client_exception),
             "qué ve el cliente": cls.summary,
             "en otros sistemas": cls.on_other_systems or "igual",
         }

@@ -1,10 +1,11 @@
 """What every transport-fault server shares: its promise, its parameters, how it ends a connection.
 
 A fault server exists to make one standard-library exception appear on the *client*,
-every time. Each class therefore states ``client_exception`` (the exception a client
-sees, or None when the lesson is a return value such as ``b""``) and ``on_other_systems``
-(what differs on macOS and Windows), so notebooks, tables and widgets read the promise
-from the class instead of repeating it.
+every time. Each class therefore states (:class:`Fault`) its ``label`` (the Spanish words
+a person reads for it), ``client_exception`` (the exception a client sees, or None when the
+lesson is a return value such as ``b""``), ``summary`` and ``on_other_systems`` (what
+differs on macOS and Windows), so notebooks, tables, the fault lab and the classroom read
+them from the class instead of repeating them.
 
 Ending a connection is where determinism is won or lost:
 
@@ -19,7 +20,7 @@ Ending a connection is where determinism is won or lost:
 from __future__ import annotations
 
 import socket
-from typing import Any
+from typing import Any, ClassVar
 
 from .._errors import LabError
 from .._server import BackgroundServer, StreamServer
@@ -45,10 +46,8 @@ def check_number(name: str, value: float, low: float, high: float) -> float:
     return value
 
 
-def check_bytes(name: str, value: bytes | None, limit: int = MAX_PAYLOAD) -> bytes | None:
-    """Accept ``bytes`` (or None) up to ``limit``; text must be encoded by the caller, on purpose."""
-    if value is None:
-        return None
+def check_bytes(name: str, value: bytes, limit: int = MAX_PAYLOAD) -> bytes:
+    """Accept ``bytes`` up to ``limit``; text must be encoded by the caller, on purpose."""
     if isinstance(value, str):
         raise FaultParameterError(
             f"El parámetro {name} debe ser bytes, no texto: por la red solo viajan bytes. "
@@ -88,21 +87,44 @@ def loopback_of(host: str, family: socket.AddressFamily) -> str:
     return host
 
 
-class FaultServer(StreamServer):
-    """A TCP server whose handler produces one transport fault.
+def exception_name(exception: type[BaseException] | None) -> str:
+    """The class name a client meets, or «ninguna» when the lesson is a return value."""
+    return exception.__name__ if exception is not None else "ninguna"
 
-    Subclasses set ``client_exception`` and ``on_other_systems`` and implement
-    ``handle(conn, addr)``. ``wait_for`` (bytes or None) is the delimiter of the request
-    the fault waits for before acting; see :func:`read_until`.
+
+class Fault:
+    """What every fault server says about itself, for the tables and widgets that show it.
+
+    One place per idea: the fault lab's menu, :func:`labsupport.faults.catalog` and the
+    classroom's table all read ``label`` and ``summary`` from the class.
     """
 
-    name = "servidor de fallos"
-    #: The exception the client sees (None when the lesson is a return value).
+    #: Spanish label a person reads for this fault, lower case so that it fits mid-sentence
+    #: («puerto cerrado», «servidor que corta la conexión (RST)»): menus, tables, messages.
+    label: ClassVar[str] = "servidor de fallos"
+    #: The exception the client sees (None when the lesson is a return value). A server that
+    #: measures what this system does (:class:`~labsupport.faults.NeverAccepts`) sets its own.
     client_exception: type[BaseException] | None = None
     #: Spanish: what a client sees and when.
-    summary = ""
+    summary: ClassVar[str] = ""
     #: Spanish: what differs on macOS and Windows ("" when nothing does).
-    on_other_systems = ""
+    on_other_systems: ClassVar[str] = ""
+    #: The lifecycle's own word for a server in its messages («Este … ya se detuvo»); for a
+    #: fault it is always its ``label`` (set below), never written by hand.
+    name: str
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.name = cls.label
+
+
+class FaultServer(Fault, StreamServer):
+    """A TCP server whose handler produces one transport fault.
+
+    Subclasses set the :class:`Fault` attributes and implement ``handle(conn, addr)``.
+    ``wait_for`` (bytes or None) is the delimiter of the request the fault waits for
+    before acting; see :func:`read_until`.
+    """
 
     def __init__(
         self,
@@ -112,7 +134,7 @@ class FaultServer(StreamServer):
         wait_for: bytes | None = None,
         **kwargs: Any,
     ) -> None:
-        self.wait_for = check_bytes("wait_for", wait_for, 1024)
+        self.wait_for = None if wait_for is None else check_bytes("wait_for", wait_for, 1024)
         super().__init__(host, port, **kwargs)
 
     def read_request(self, conn: socket.socket, peer: str) -> bytes:
@@ -123,8 +145,8 @@ class FaultServer(StreamServer):
         return request
 
 
-class IdleServer(BackgroundServer):
-    """A server whose thread never accepts: it only waits for ``stop()``.
+class IdleServer(Fault, BackgroundServer):
+    """A fault server whose thread never accepts: it only waits for ``stop()``.
 
     The kernel does the work (refusing, or queueing and dropping connections); the
     thread exists so that the lifecycle (registry, ``with``, ``stop_all``) is the same
@@ -133,3 +155,7 @@ class IdleServer(BackgroundServer):
 
     def _serve(self) -> None:
         self._stopping.wait()
+
+
+#: Any fault server: one whose handler makes the fault, or one whose kernel does (for type hints).
+AnyFaultServer = FaultServer | IdleServer

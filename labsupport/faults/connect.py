@@ -12,7 +12,7 @@ import sys
 import time
 from typing import Any
 
-from .base import IdleServer, check_number, loopback_of
+from .base import IdleServer, check_number, exception_name, loopback_of
 
 
 class ClosedPort(IdleServer):
@@ -27,7 +27,7 @@ class ClosedPort(IdleServer):
     (a bound UDP socket queues datagrams instead of refusing them).
     """
 
-    name = "puerto cerrado"
+    label = "puerto cerrado"
     client_exception: type[BaseException] | None = ConnectionRefusedError
     summary = "connect() lanza ConnectionRefusedError: nadie escucha en ese puerto."
     on_other_systems = (
@@ -64,7 +64,7 @@ class NeverAccepts(IdleServer):
     and ``backlog_full`` is False if the queue could not be filled with ``max_fillers``.
     """
 
-    name = "servidor que nunca acepta"
+    label = "servidor que nunca acepta"
     client_exception: type[BaseException] | None = TimeoutError
     summary = "connect(timeout) lanza TimeoutError: la cola de conexiones está llena."
     on_other_systems = (
@@ -127,7 +127,7 @@ class NeverAccepts(IdleServer):
             "backlog",
             "",
             f"{len(self._fillers)} conexiones propias en cola; llena: {self.backlog_full}; "
-            f"el siguiente cliente verá {self.client_exception.__name__}",
+            f"el siguiente cliente verá {exception_name(self.client_exception)}",
         )
 
     def _kernel_says_full(self, wait: float) -> bool:

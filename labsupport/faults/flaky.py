@@ -58,8 +58,8 @@ class Flaky(FaultServer):
     success, so every student in a classroom sees the failures.
     """
 
-    name = "servidor inestable"
-    client_exception = ConnectionResetError
+    label = "servidor inestable"
+    client_exception: type[BaseException] | None = ConnectionResetError  # None with fail_with="close"
     summary = "los primeros N intentos fallan (ConnectionResetError) y después responde."
 
     def __init__(
@@ -78,7 +78,7 @@ class Flaky(FaultServer):
         self.failures = int(check_number("failures", failures, 0, 1000))
         self.fail_with = fail_with
         self.client_exception = ConnectionResetError if fail_with == "reset" else None
-        self.response = check_bytes("response", response)
+        self.response = None if response is None else check_bytes("response", response)
         self.repeat = bool(repeat)
         self._attempts: list[Attempt] = []
         self._streak = 0  # attempts since the last success (or reset())

@@ -82,7 +82,7 @@ class NeverReads(IdleServer):
     forever (the peer answers every zero-window probe). Holds up to ``backlog()`` clients.
     """
 
-    name = "servidor que nunca lee"
+    label = "servidor que nunca lee"
     client_exception: type[BaseException] | None = TimeoutError
     summary = (
         "sendall() se queda esperando: el servidor no lee y su búfer de recepción se llena; "
@@ -118,7 +118,7 @@ def _first_free_descriptors(count: int, soft: int) -> int:
 
 
 @contextlib.contextmanager
-def descriptor_limit(free: int = 5) -> Iterator[int]:
+def descriptor_limit(free: int = 5) -> Iterator[int | None]:
     """Lower this process's soft ``RLIMIT_NOFILE`` so that only ``free`` more descriptors fit; restore it after.
 
     Inside the block the ``free + 1``-th socket (or file) raises ``OSError`` with errno

@@ -56,7 +56,7 @@ class Orders(FaultServer):
     ``order_log()`` says what happened to each. ``reset(failures)`` starts again.
     """
 
-    name = "tienda que pierde respuestas"
+    label = "tienda que pierde respuestas"
     client_exception = ConnectionResetError
     summary = (
         "registra el pedido y, las primeras N veces, corta la conexión (RST) antes de responder: "

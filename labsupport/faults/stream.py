@@ -38,7 +38,7 @@ class Silent(FaultServer):
     forever; ``stop()`` ends it at once.
     """
 
-    name = "servidor silencioso"
+    label = "servidor mudo (acepta y no responde)"
     client_exception = TimeoutError
     summary = "recv() con timeout lanza TimeoutError: el servidor acepta pero nunca responde."
 
@@ -78,7 +78,7 @@ class Reset(FaultServer):
     ``sendall()``, the rest in ``recv()``.
     """
 
-    name = "servidor que corta la conexión (RST)"
+    label = "servidor que corta la conexión (RST)"
     client_exception = ConnectionResetError
     summary = "tras el primer envío del cliente, recv() lanza ConnectionResetError: el servidor corta con RST."
 
@@ -119,7 +119,7 @@ class Hangup(FaultServer):
     instead (closing with unread data sends RST): use the helper for a sure result.
     """
 
-    name = "servidor que cuelga"
+    label = "servidor que cuelga"
     client_exception = BrokenPipeError
     summary = "recv() devuelve b'' y escribir después lanza BrokenPipeError."
     on_other_systems = (
@@ -140,7 +140,7 @@ class Drip(FaultServer):
     With ``wait_for`` the drip starts after the request (e.g. ``b"\\r\\n\\r\\n"``).
     """
 
-    name = "servidor por goteo"
+    label = "servidor por goteo"
     client_exception = None
     summary = "recv() devuelve fragmentos: los datos llegan poco a poco, con pausas."
 
@@ -188,7 +188,7 @@ class Truncate(FaultServer):
     what was announced.
     """
 
-    name = "servidor que trunca"
+    label = "servidor que trunca"
     client_exception = None
     summary = "recv() devuelve b'' antes de tiempo: llegan menos bytes de los anunciados."
 
@@ -222,7 +222,7 @@ class HalfClose(FaultServer):
     from its ``recv`` (if it set a timeout): both sides wait for each other.
     """
 
-    name = "servidor de medio cierre"
+    label = "servidor de medio cierre"
     client_exception = None
     summary = "solo responde después de shutdown(SHUT_WR); sin él, recv() espera (TimeoutError)."
 

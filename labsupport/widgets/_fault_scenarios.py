@@ -3,7 +3,9 @@
 Each scenario starts the fault server (``labsupport.faults``), does what a client of the
 guide would do, and reports which call failed, with which exception and errno, and how
 long it took. The clock starts when the client starts, not when the server is being set
-up. Servers are stopped before returning, whatever happens.
+up. Servers are stopped before returning, whatever happens. A scenario's label is its fault
+class's ``label`` (plus what the client does, where one fault has two scenarios): the
+menu, the notebooks and the classroom name a fault with the same words.
 
 Two kinds of timeout, as everywhere in the course. The *chosen* timeout goes on the one
 call that the fault leaves waiting for ever (``Scenario.waits``: ``connect()`` to a full
@@ -20,10 +22,11 @@ import dataclasses
 import errno
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .. import faults
+from ..faults.base import AnyFaultServer
 
 #: Seconds for every call whose answer does come: generous, it costs nothing when it arrives.
 PATIENT = 10.0
@@ -71,14 +74,38 @@ class FaultResult:
         return f"{self.label}: {self.step} → {got}, en ≈ {self.rounded:.1f} s"
 
 
+#: The client's steps against the server a scenario started (None when it needs none). Each
+#: step function takes the server class it is written for (``Truncate`` has a ``payload``),
+#: so the common type of the first argument is only known per scenario: Any.
+ClientSteps = Callable[[Any, FaultResult], None]
+
+
 @dataclasses.dataclass(frozen=True)
 class Scenario:
+    """One entry of the menu: a fault server, its options, and what the client does to it."""
+
     key: str
-    label: str
-    server: str  # name of the fault server class ("—" when none is needed)
-    make: Callable[[], Any]  # starts the server (or returns None)
-    run: Callable[[Any, FaultResult], None]  # the client's steps
+    fault: type[AnyFaultServer] | None  # the fault server class; None when no server is needed
+    run: ClientSteps
+    options: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # for the fault's constructor
     waits: str = ""  # the call the fault leaves waiting, which the chosen timeout ends ("" if none)
+    detail: str = ""  # what the client does, when one fault has two scenarios; the label when no fault
+
+    @property
+    def label(self) -> str:
+        """The fault's own label, capitalised for a menu, and the detail that tells scenarios apart."""
+        parts = [self.fault.label] if self.fault is not None else []
+        text = ": ".join([*parts, self.detail] if self.detail else parts)
+        return text[:1].upper() + text[1:]
+
+    @property
+    def server(self) -> str:
+        """The fault server's class name («—» when none is needed)."""
+        return self.fault.__name__ if self.fault is not None else "—"
+
+    def make(self) -> AnyFaultServer | None:
+        """Start the fault server with this scenario's options (None when it needs none)."""
+        return self.fault(**self.options) if self.fault is not None else None
 
 
 def _connect(address: tuple[str, int], result: FaultResult, timeout: float = PATIENT) -> socket.socket:
@@ -99,12 +126,12 @@ def _read_to_end(sock: socket.socket, result: FaultResult) -> tuple[int, int]:
     return chunks, size
 
 
-def _connect_only(server: Any, result: FaultResult) -> None:
+def _connect_only(server: AnyFaultServer, result: FaultResult) -> None:
     _connect(server.address, result, result.timeout).close()
     result.outcome = "conectado"
 
 
-def _send_then_recv(server: Any, result: FaultResult) -> None:
+def _send_then_recv(server: AnyFaultServer, result: FaultResult) -> None:
     with _connect(server.address, result) as sock:
         result.step = "sendall()"
         sock.sendall(b"hola")
@@ -114,31 +141,31 @@ def _send_then_recv(server: Any, result: FaultResult) -> None:
         result.outcome = f"recv() devolvió {data!r}"
 
 
-def _broken_pipe(server: Any, result: FaultResult) -> None:
+def _broken_pipe(server: faults.Hangup, result: FaultResult) -> None:
     with _connect(server.address, result) as sock:
         result.step = "send()"
         faults.write_until_broken_pipe(sock, timeout=result.timeout)
 
 
-def _gaierror(server: Any, result: FaultResult) -> None:
+def _gaierror(server: None, result: FaultResult) -> None:
     result.step = "getaddrinfo()"
     faults.connect_numeric((faults.unresolvable_host(), 80), timeout=result.timeout).close()
 
 
-def _drip(server: Any, result: FaultResult) -> None:
+def _drip(server: faults.Drip, result: FaultResult) -> None:
     with _connect(server.address, result) as sock:
         chunks, size = _read_to_end(sock, result)
-        result.outcome = f"{size} bytes en {chunks} trozos de recv()"
+        result.outcome = f"{size} bytes en {chunks} fragmentos de recv()"
 
 
-def _truncate(server: Any, result: FaultResult) -> None:
+def _truncate(server: faults.Truncate, result: FaultResult) -> None:
     with _connect(server.address, result) as sock:
         _, size = _read_to_end(sock, result)
         result.outcome = f"b'' tras {size} de {len(server.payload)} bytes"
 
 
-def _half_close(shutdown: bool) -> Callable[[Any, FaultResult], None]:
-    def run(server: Any, result: FaultResult) -> None:
+def _half_close(shutdown: bool) -> ClientSteps:
+    def run(server: faults.HalfClose, result: FaultResult) -> None:
         with _connect(server.address, result) as sock:
             result.step = "sendall()"
             sock.sendall(b"hola")
@@ -154,38 +181,16 @@ def _half_close(shutdown: bool) -> Callable[[Any, FaultResult], None]:
 
 
 SCENARIOS = (
-    Scenario("closed-port", "Puerto cerrado", "ClosedPort", faults.ClosedPort, _connect_only),
-    Scenario(
-        "never-accepts",
-        "Servidor que nunca acepta",
-        "NeverAccepts",
-        faults.NeverAccepts,
-        _connect_only,
-        waits="connect()",
-    ),
-    Scenario(
-        "silent", "Servidor mudo (acepta y no responde)", "Silent", faults.Silent, _send_then_recv, waits="recv()"
-    ),
-    Scenario("reset", "Reinicio de la conexión (RST)", "Reset", lambda: faults.Reset(wait_for=b""), _send_then_recv),
-    Scenario("broken-pipe", "Tubería rota (escribir tras el cierre)", "Hangup", faults.Hangup, _broken_pipe),
-    Scenario("gaierror", "Nombre que no existe (gaierror)", "—", lambda: None, _gaierror),
-    Scenario("drip", "Goteo (datos a trozos)", "Drip", lambda: faults.Drip(piece=16, delay=0.02), _drip),
-    Scenario("truncate", "Respuesta truncada", "Truncate", faults.Truncate, _truncate),
-    Scenario(
-        "half-close",
-        "Esperar respuesta sin shutdown(SHUT_WR)",
-        "HalfClose",
-        faults.HalfClose,
-        _half_close(False),
-        waits="recv()",
-    ),
-    Scenario(
-        "half-close-shutdown",
-        "Esperar respuesta tras shutdown(SHUT_WR)",
-        "HalfClose",
-        faults.HalfClose,
-        _half_close(True),
-    ),
+    Scenario("closed-port", faults.ClosedPort, _connect_only),
+    Scenario("never-accepts", faults.NeverAccepts, _connect_only, waits="connect()"),
+    Scenario("silent", faults.Silent, _send_then_recv, waits="recv()"),
+    Scenario("reset", faults.Reset, _send_then_recv, {"wait_for": b""}),
+    Scenario("broken-pipe", faults.Hangup, _broken_pipe, detail="escribir tras el cierre (tubería rota)"),
+    Scenario("gaierror", None, _gaierror, detail="nombre que no existe (gaierror)"),
+    Scenario("drip", faults.Drip, _drip, {"piece": 16, "delay": 0.02}),
+    Scenario("truncate", faults.Truncate, _truncate),
+    Scenario("half-close", faults.HalfClose, _half_close(False), waits="recv()", detail="sin shutdown(SHUT_WR)"),
+    Scenario("half-close-shutdown", faults.HalfClose, _half_close(True), detail="tras shutdown(SHUT_WR)"),
 )
 BY_KEY = {s.key: s for s in SCENARIOS}
 

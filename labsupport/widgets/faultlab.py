@@ -15,7 +15,6 @@ show a ``TimeoutError`` where the lesson is the RST.
 
 from __future__ import annotations
 
-from .. import faults
 from .._errors import LabError
 from ._common import LabWidget, error_html, esc, ipywidgets, table_html
 from ._fault_scenarios import BY_KEY, PATIENT, SCENARIOS, FaultResult, run_scenario
@@ -96,11 +95,10 @@ class FaultLab(LabWidget):
 
     def _explain(self) -> None:
         scenario = BY_KEY[self.fault.value]
-        cls = getattr(faults, scenario.server, None)
-        if cls is None:
+        if scenario.fault is None:
             text, other = _GAIERROR, ""
         else:
-            text, other = cls.summary, cls.on_other_systems
+            text, other = scenario.fault.summary, scenario.fault.on_other_systems
         extra = f"<br><i>En otros sistemas:</i> {esc(other)}" if other else ""
         timing = _WAITS.format(call=scenario.waits) if scenario.waits else _NO_WAIT
         self.timeout.disabled = not scenario.waits
