@@ -21,10 +21,16 @@ import importlib
 import signal
 import sys
 import threading
+from collections.abc import Callable
+from types import FrameType
 from typing import Any
 
 from ._address import format_address, resolve_host
+from ._display import Table
 from ._errors import LabError
+
+#: What ``signal.signal`` takes and gives back: a function, SIG_DFL/SIG_IGN, or None.
+SignalHandler = Callable[[int, FrameType | None], Any] | int | None
 
 DEFAULT_BASE = 8080
 
@@ -166,9 +172,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _install_signal_handlers(stop: threading.Event) -> dict[int, Any]:
+def _install_signal_handlers(stop: threading.Event) -> dict[int, SignalHandler]:
     """Ctrl-C (SIGINT) and SIGTERM only set ``stop``: no KeyboardInterrupt, no traceback."""
-    previous = {}
+    previous: dict[int, SignalHandler] = {}
     if threading.current_thread() is not threading.main_thread():
         return previous
     for name in ("SIGINT", "SIGTERM", "SIGBREAK"):
@@ -178,7 +184,7 @@ def _install_signal_handlers(stop: threading.Event) -> dict[int, Any]:
     return previous
 
 
-def _restore_signal_handlers(previous: dict[int, Any]) -> None:
+def _restore_signal_handlers(previous: dict[int, SignalHandler]) -> None:
     for signum, handler in previous.items():
         signal.signal(signum, handler)
 
@@ -229,14 +235,12 @@ def _table(servers: list[tuple[Service, Any]], host: str) -> str:
         where = "todas las interfaces de red"
     else:
         where = "solo este equipo" if _is_loopback(host) else f"la interfaz {host}"
-    rows = [("servicio", "protocolo", "dirección", "qué verá el cliente")]
-    for service, server in servers:
-        rows.append((service.label, service.protocol, format_address(server.address), service.what))
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    lines = [f"Servidores del curso «Sockets en Python» en marcha ({where}):", ""]
-    for row in rows:
-        lines.append("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[3])
-    lines.append("")
+    table = Table(
+        ["servicio", "protocolo", "dirección", "qué verá el cliente"],
+        [(s.label, s.protocol, format_address(server.address), s.what) for s, server in servers],
+        indent="  ",
+    )
+    lines = [f"Servidores del curso «Sockets en Python» en marcha ({where}):", "", str(table), ""]
     if everywhere:
         lines.append("Los alumnos se conectan con la dirección IP de este equipo en la red del aula.")
     lines.append("Pulsa Ctrl-C para detener todos los servidores.")

@@ -7,40 +7,26 @@ Ports are always printed next to their host, so the test sanitizer can hide them
 
 from __future__ import annotations
 
-import html
 import socket
 
 from ._address import format_address
+from ._display import Table
 
 _FAMILIES = {socket.AF_INET: "AF_INET (IPv4)", socket.AF_INET6: "AF_INET6 (IPv6)"}
 _TYPES = {socket.SOCK_STREAM: "SOCK_STREAM (TCP)", socket.SOCK_DGRAM: "SOCK_DGRAM (UDP)"}
 
 
-class SocketCard:
-    """The rows of a socket's card; text in a terminal, an HTML table in Jupyter."""
+class SocketCard(Table):
+    """The rows of a socket's card (name, value); text in a terminal, an HTML table in Jupyter."""
 
     def __init__(self, rows: list[tuple[str, str]], title: str = "Ficha del socket") -> None:
-        self.rows = rows
-        self.title = title
+        super().__init__(None, rows, title=title, indent="  ")
 
     def as_dict(self) -> dict[str, str]:
-        return dict(self.rows)
+        return {name: value for name, value in self.rows}
 
     def __getitem__(self, key: str) -> str:
         return self.as_dict()[key]
-
-    def __repr__(self) -> str:
-        width = max(len(k) for k, _ in self.rows)
-        lines = [self.title] + [f"  {k.ljust(width)}  {v}" for k, v in self.rows]
-        return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        body = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
-            f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
-            for k, v in self.rows
-        )
-        return f"<table><caption>{html.escape(self.title)}</caption>{body}</table>"
 
 
 def ficha(sock: socket.socket) -> SocketCard:

@@ -34,6 +34,7 @@ from typing import Any
 
 from ._address import format_address, resolve_host
 from ._closing import arm_reset
+from ._display import Table, Text, escape_bytes, escaped_lines, hexdump_bytes
 from ._errors import LabError
 from ._server import StreamServer
 
@@ -110,108 +111,6 @@ class TapEvent:
     def excerpt(self, width: int = 24) -> str:
         """At most ``width`` characters of the bytes, escaped: for tables and arrows."""
         return escape_bytes(self.data, width=width)
-
-
-# -- readable views of bytes -------------------------------------------------------------
-_ESCAPES = {0x5C: "\\\\", 0x0D: "\\r", 0x0A: "\\n", 0x09: "\\t"}
-
-
-def escape_bytes(data: bytes, limit: int | None = None, *, width: int | None = None) -> str:
-    """``GET / HTTP/1.1\\r\\n``: printable ASCII as is, everything else escaped like Python.
-
-    Unlike ``repr()`` the result never depends on which quotes the bytes contain, so it is
-    stable to print. With ``limit``, at most that many bytes are shown; with ``width``, at
-    most that many characters (an escape is never cut in half). Then ``…`` marks the cut.
-    """
-    shown = data if limit is None else data[:limit]
-    out = []
-    used = 0
-    for b in shown:
-        if b in _ESCAPES:
-            token = _ESCAPES[b]
-        elif 0x20 <= b < 0x7F:
-            token = chr(b)
-        else:
-            token = f"\\x{b:02x}"
-        if width is not None and used + len(token) > width:
-            return "".join(out) + "…"
-        out.append(token)
-        used += len(token)
-    text = "".join(out)
-    if len(shown) < len(data):
-        text += "…"
-    return text
-
-
-def escaped_lines(data: bytes, limit: int | None = None) -> str:
-    """The bytes escaped, one line of text per ``\\n`` of the data (the ``\\r\\n`` stay visible)."""
-    shown = data if limit is None else data[:limit]
-    lines = [escape_bytes(line) for line in shown.splitlines(keepends=True)]
-    if limit is not None and len(data) > limit:
-        lines.append(f"… ({len(data) - limit} bytes más)")
-    return "\n".join(lines)
-
-
-def hexdump_bytes(data: bytes, limit: int | None = None) -> str:
-    """Offset, 16 bytes in hex and the printable ASCII: the classic ``hexdump -C`` view."""
-    shown = data if limit is None else data[:limit]
-    lines = []
-    for offset in range(0, len(shown), 16):
-        row = shown[offset : offset + 16]
-        hexes = " ".join(f"{b:02x}" for b in row[:8]) + "  " + " ".join(f"{b:02x}" for b in row[8:])
-        ascii_ = "".join(chr(b) if 0x20 <= b < 0x7F else "." for b in row)
-        lines.append(f"{offset:08x}  {hexes:<48}  |{ascii_}|")
-    if limit is not None and len(data) > limit:
-        lines.append(f"… ({len(data) - limit} bytes más)")
-    return "\n".join(lines)
-
-
-class Text(str):
-    """A string that a notebook shows as text, not as a quoted ``'...\\n...'`` repr."""
-
-    def __repr__(self) -> str:
-        return str(self)
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(str(self))
-
-
-class Table:
-    """Rows shown as an aligned text table (and as HTML in JupyterLab)."""
-
-    def __init__(self, header: list[str], rows: list[list[str]], note: str = "") -> None:
-        self.header = header
-        self.rows = rows
-        self.note = note
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __str__(self) -> str:
-        widths = [max(len(r[i]) for r in [self.header, *self.rows]) for i in range(len(self.header))]
-        lines = [
-            "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-            for row in [self.header, *self.rows]
-        ]
-        lines.insert(1, "  ".join("-" * w for w in widths))
-        if self.note:
-            lines.append(self.note)
-        return "\n".join(lines)
-
-    __repr__ = __str__
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(str(self))
-
-    def _repr_html_(self) -> str:
-        import html
-
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.header)
-        body = "".join(
-            "<tr>" + "".join(f"<td><code>{html.escape(c)}</code></td>" for c in row) + "</tr>" for row in self.rows
-        )
-        note = f"<p>{html.escape(self.note)}</p>" if self.note else ""
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}"
 
 
 # -- the proxy ---------------------------------------------------------------------------
@@ -346,16 +245,17 @@ class Tap(StreamServer):
         self._record(link, "connect", TO_SERVER, detail=peer)
         other: threading.Thread | None = None
         try:
-            if not self._connect_upstream(link):
+            upstream = self._connect_upstream(link)
+            if upstream is None:
                 return
             other = threading.Thread(
                 target=self._pump_safely,
-                args=(link, link.upstream, conn, TO_CLIENT),
+                args=(link, upstream, conn, TO_CLIENT),
                 name=f"{threading.current_thread().name}-respuesta",
                 daemon=True,
             )
             other.start()
-            self._pump_safely(link, conn, link.upstream, TO_SERVER)
+            self._pump_safely(link, conn, upstream, TO_SERVER)
         finally:
             if other is not None:
                 other.join()
@@ -372,7 +272,8 @@ class Tap(StreamServer):
                 self._links.pop(link.id, None)
                 self._cond.notify_all()
 
-    def _connect_upstream(self, link: _Link) -> bool:
+    def _connect_upstream(self, link: _Link) -> socket.socket | None:
+        """Connect to the target for ``link``; None (and the error recorded) if it refused."""
         family = socket.AF_INET6 if ":" in self.target[0] else socket.AF_INET
         upstream = socket.socket(family, socket.SOCK_STREAM)
         upstream.settimeout(self.connect_timeout)
@@ -388,13 +289,13 @@ class Tap(StreamServer):
                 detail=f"no se pudo conectar con {format_address(self.target)}: {type(exc).__name__}",
             )
             link.end("reset")
-            return False
+            return None
         upstream.settimeout(self.timeout)
         link.upstream = upstream
         if self._stopping.is_set():  # stop() ran while we were connecting
             link.end("stop")
             link.shutdown_all()
-        return True
+        return upstream
 
     def _pump_safely(self, link: _Link, src: socket.socket, dst: socket.socket, way: Direction) -> None:
         try:
@@ -565,7 +466,7 @@ class Tap(StreamServer):
                 row.insert(0, f"{e.time * 1000:.1f}")
             rows.append(row)
         note = f"… y {len(events) - len(shown)} eventos más" if len(shown) < len(events) else ""
-        return Table(header, rows, note)
+        return Table(header, rows, note, code=True)
 
     def summary(self) -> Text:
         """Per connection: bytes each way and how each side ended (stable across runs)."""

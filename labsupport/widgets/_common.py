@@ -1,5 +1,7 @@
 """What every course widget shares: the wrapper object, lazy ipywidgets, HTML snippets.
 
+Tables and views of bytes are the course's own (`labsupport._display`), here as HTML values.
+
 Each widget function returns a small object (not an ipywidgets box) so that:
 
 - tests and notebooks drive it by name (``w.button.click()``, ``w.path.value = ...``) and
@@ -16,6 +18,10 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Sequence
 from typing import Any
+
+from .._display import Table
+from .._display import fmt_bytes as fmt_bytes  # re-exported: the widgets import them from here
+from .._display import wire_html as wire_html
 
 _ERROR_STYLE = "color:#b00020"
 _PRE_STYLE = (
@@ -34,7 +40,6 @@ _STYLE = (
     "margin-right:var(--jp-widgets-inline-margin,4px);flex-shrink:0}"
     "</style>"
 )
-_CELL_STYLE = "border:1px solid #d0d7de;padding:2px 8px;text-align:left;vertical-align:top"
 
 
 def ipywidgets() -> Any:
@@ -62,7 +67,7 @@ class LabWidget:
         self.ui.add_class("lab-widget")
         self.ui.add_class(self.css_class)
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict:
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any]:
         data = self.ui._repr_mimebundle_(include=include, exclude=exclude, **kwargs) or {}
         data["text/plain"] = repr(self)
         return data
@@ -96,42 +101,11 @@ def error_html(message: str) -> str:
 
 
 def table_html(headers: Sequence[str], rows: Iterable[Sequence[Any]], css_class: str = "") -> str:
-    head = "".join(f'<th style="{_CELL_STYLE};background:#f0f0f0">{esc(h)}</th>' for h in headers)
-    body = "".join("<tr>" + "".join(f'<td style="{_CELL_STYLE}">{esc(v)}</td>' for v in row) + "</tr>" for row in rows)
-    return (
-        f'<table class="{esc(css_class)}" style="border-collapse:collapse;font-size:12px">'
-        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-    )
-
-
-def wire_html(data: bytes, limit: int = 4000) -> str:
-    """Bytes as they crossed the wire: text where it is text, line ends made visible.
-
-    ``\\r\\n`` and a lone ``\\n`` are drawn as grey marks before the line break, so the
-    difference that breaks naive parsers (LF-only responses) can be seen; bytes that are
-    not UTF-8 appear as ``\\xNN``.
-    """
-    shown = data[:limit]
-    text = shown.decode("utf-8", "backslashreplace")
-    parts = []
-    for line in text.splitlines(keepends=True):
-        if line.endswith("\r\n"):
-            parts.append(esc(line[:-2]) + '<span style="color:#999">\\r\\n</span>\n')
-        elif line.endswith("\n"):
-            parts.append(esc(line[:-1]) + '<span style="color:#999">\\n</span>\n')
-        else:
-            parts.append(esc(line))
-    if len(data) > limit:
-        parts.append(f'\n<span style="color:#999">… ({fmt_bytes(len(data) - limit)} más)</span>')
-    return "".join(parts)
+    """The course's `Table` as a widget's HTML value: borders inline, ``css_class`` for tests."""
+    return Table(headers, rows).html(boxed=True, css_class=css_class)
 
 
 # -- numbers people read ------------------------------------------------------------
-def fmt_bytes(n: int) -> str:
-    """``1 048 576 bytes``: thin grouping so big sizes stay readable in Spanish."""
-    return f"{n:,} bytes".replace(",", " ")
-
-
 def fmt_elapsed(seconds: float) -> str:
     if seconds < 1:
         return f"{seconds * 1000:.1f} ms"
