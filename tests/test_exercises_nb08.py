@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import codecs
 import socket
+import sys
 import threading
 
 import pytest
 
 import labsupport as lab
+from labsupport.exercises import _diagnose
 
 #: No check of these exercises may take longer, wrong answers and time-outs included (seconds).
 HARD_LIMIT = 40.0
@@ -115,6 +117,36 @@ def byte_a_byte(conexion):  # right answers, but one recv(1) per byte
             linea.clear()
     if linea:
         conexion.sendall(b"Echo: " + linea + b"\n")
+
+
+def para_al_callar(conexion):  # takes half a second of silence for the end of the conversation
+    conexion.settimeout(0.5)
+    bufer = bytearray()
+    while True:
+        try:
+            datos = conexion.recv(4096)
+        except TimeoutError:
+            break
+        if not datos:
+            break
+        bufer += datos
+        while (fin := bufer.find(b"\n")) != -1:
+            conexion.sendall(b"Echo: " + bufer[: fin + 1])
+            del bufer[: fin + 1]
+    if bufer:
+        conexion.sendall(b"Echo: " + bufer + b"\n")
+
+
+def salta_lineas_vacias(conexion):  # right framing, but an empty line gets no answer
+    bufer = b""
+    while datos := conexion.recv(4096):
+        bufer += datos
+        *completas, bufer = bufer.split(b"\n")
+        for linea in completas:
+            if linea:
+                conexion.sendall(b"Echo: " + linea + b"\n")
+    if bufer:
+        conexion.sendall(b"Echo: " + bufer + b"\n")
 
 
 def cierra_el_socket(sock, mensaje):  # right answer, but the socket does not survive it
@@ -399,6 +431,11 @@ WRONG = [
     ("8.1", byte_a_byte, "lee en bloques, no byte a byte", ["el eco es correcto", "pidiendo como mucho 1",
                                                             "lee en bloques"]),
     ("8.1", lee_una_vez, "un mensaje partido en varios recv", ["b'Echo: ho\\n'", "guarda lo que llega en un búfer"]),
+    ("8.1", para_al_callar, "un rato callado entre dos mensajes no es el final",
+     ["se calló y tu función volvió a los", "antes de que el cliente cerrara", "timeout de 0.5 s",
+      "sigue leyendo hasta que recv devuelva b''"]),
+    ("8.1", salta_lineas_vacias, "una línea vacía también es un mensaje",
+     ["no respondiste a la línea vacía", "no te saltes las vacías"]),
     ("8.2", un_solo_recv, "junta los fragmentos hasta tener n bytes",
      ["se pidieron 40 bytes y devolvió 7", "repite hasta reunir n bytes"]),
     ("8.2", lee_de_mas, "no lee de más: lo que sobra queda para el siguiente recv",
@@ -482,3 +519,26 @@ def test_a_pending_helper_is_named():
     result = check("8.3", enviar_mensaje)
     assert result.status == "pendiente"
     assert "recibir_exacto() (la del ejercicio 8.2)" in repr(result)
+
+
+def lee_byte_a_byte(conexion):  # reads until EOF, one byte per recv
+    while conexion.recv(1):
+        pass
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="bytes read are counted with TCP_INFO")
+def test_a_time_out_in_a_byte_by_byte_loop_says_it_advanced_slowly():
+    """What ◷ says of a recv(1) loop with data waiting: it advanced, slowly (not "sin avanzar")."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        with socket.create_connection(listener.getsockname(), timeout=5) as client:
+            conn, _ = listener.accept()
+            with conn:
+                client.sendall(b"x" * 200_000)  # waits unread: recv(1) takes far more than the watch
+                reader = threading.Thread(target=lee_byte_a_byte, args=(conn,), daemon=True)
+                reader.start()
+                said = _diagnose.explain_wait(_diagnose.observe(reader))
+                conn.shutdown(socket.SHUT_RDWR)  # the loop gets b"" and ends
+                reader.join(5)
+    assert said.startswith("seguía leyendo, pero despacio: su bucle llama a recv() una y otra vez y avanza"), said
+    assert "otros datos ya esperaban sin leer" in said and "línea" in said and "Lee en bloques" in said, said
+    assert "sin avanzar" not in said, said

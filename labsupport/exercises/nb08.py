@@ -10,13 +10,17 @@ student's code did with them.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import select
 import socket
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
-from . import Fail, brief, exercise, expect_type
+from .._polling import wait_until
+from . import Context, Fail, brief, exercise, expect_type
 from ._checks import MAX_RESPONSE
 from ._pacing import send_paced, student_finished, unread
 
@@ -37,9 +41,13 @@ BIG = 1024 * 1024
 SHORT_TIMEOUT = 1.0
 #: Reads no larger than this are "byte by byte": far too many calls for a line of 1 MiB.
 TINY_READ = 16
+#: The client of 8.1 keeps quiet this long between two messages: more than any silence a
+#: student would take for the end (0.5 s, 1 s), so a handler that does returns before the
+#: second message, whatever the load. Only a handler that waits for ``b""`` gets it.
+SILENCE = 2.0
 
 
-def _connected_pair(ctx, *, small_buffers: bool = False) -> tuple[socket.socket, socket.socket]:
+def _connected_pair(ctx: Context, *, small_buffers: bool = False) -> tuple[socket.socket, socket.socket]:
     """A real TCP connection on loopback: (client side, server side), both owned by ``ctx``."""
     listener = ctx.own(socket.socket())
     client = ctx.own(socket.socket())
@@ -72,16 +80,16 @@ class _CountingSocket(socket.socket):
         self.reads += 1
         self.largest_read = max(self.largest_read, size)
 
-    def recv(self, bufsize: int, *args) -> bytes:
+    def recv(self, bufsize: int, flags: int = 0) -> bytes:
         self._note(bufsize)
-        return super().recv(bufsize, *args)
+        return super().recv(bufsize, flags)
 
-    def recv_into(self, buffer, nbytes: int = 0, *args) -> int:
+    def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
         self._note(nbytes or memoryview(buffer).nbytes)
-        return super().recv_into(buffer, nbytes, *args)
+        return super().recv_into(buffer, nbytes, flags)
 
 
-def _counting(ctx, sock: socket.socket) -> _CountingSocket:
+def _counting(ctx: Context, sock: socket.socket) -> _CountingSocket:
     """The same connection as ``sock``, as a :class:`_CountingSocket` (same timeout), owned by ``ctx``."""
     timeout = sock.gettimeout()
     counted = _CountingSocket(sock.family, sock.type, sock.proto, fileno=sock.detach())
@@ -89,7 +97,7 @@ def _counting(ctx, sock: socket.socket) -> _CountingSocket:
     return ctx.own(counted)
 
 
-def _in_thread(target, name: str) -> threading.Thread:
+def _in_thread(target: Callable[[], None], name: str) -> threading.Thread:
     thread = threading.Thread(target=target, name=name, daemon=True)
     thread.start()
     return thread
@@ -153,6 +161,9 @@ def _explain_lines(got: bytes, pieces: list[bytes]) -> str | None:
                 "pero un recv no es un mensaje")
     if got == b"".join(PREFIX + line for line in lines):
         return f"{said}: a cada respuesta le falta el b'\\n' final"
+    if b"" in lines and got == b"".join(PREFIX + line + b"\n" for line in lines if line):
+        return (f"{said}: no respondiste a la línea vacía (b'\\n' solo); también es un mensaje y su respuesta es "
+                "b'Echo: \\n'")
     fragments = [part for p in pieces for part in p.split(b"\n") if part]
     if len(fragments) > len(lines) and got == b"".join(PREFIX + f + b"\n" for f in fragments):
         return (f"{said}: respondiste a pedazos de línea ({brief(fragments[0])} llegó sin su '\\n' y "
@@ -173,22 +184,43 @@ def _explain_lines(got: bytes, pieces: list[bytes]) -> str | None:
     return f"{said} y esperaba {brief(expected)}"
 
 
-def _serve_lines(
-    funcion, ctx, pieces: list[bytes], *, slow: bool = False
-) -> tuple[bytes, bool, _CountingSocket, float | None]:
-    """Run the handler on a real connection fed with ``pieces``.
+@dataclasses.dataclass
+class _Served:
+    """What happened when the handler served one client of 8.1."""
 
-    Returns the answers, whether the handler closed the connection, the connection (its count
-    of reads) and the timeout the handler left on it.
+    got: bytes  #: every byte the client received, until EOF
+    closed: bool  #: the handler closed the connection itself
+    conn: _CountingSocket  #: the connection (its count of reads)
+    timeout: float | None  #: the timeout the handler left on the connection
+    #: seconds of the client's silence after which the handler returned (None: it waited)
+    quit_after: float | None = None
+
+
+def _serve_lines(
+    funcion: Callable[..., Any], ctx: Context, pieces: list[bytes], *, slow: bool = False, quiet_before: int = 0
+) -> _Served:
+    """Run the handler on a real connection fed with ``pieces``, then the client's half-close.
+
+    ``quiet_before``: the client keeps quiet :data:`SILENCE` seconds before that piece (once
+    the handler has read all the earlier ones), or until the handler returned: then the rest
+    is never sent and ``quit_after`` says after how long of silence it returned.
     """
-    client, conn = _connected_pair(ctx, small_buffers=slow)
-    conn = _counting(ctx, conn)
+    client, plain = _connected_pair(ctx, small_buffers=slow)
+    conn = _counting(ctx, plain)
     finished = student_finished(funcion)
     reader = _Reader(client, slow)
+    quit_after: list[float] = []
 
     def feed() -> None:
         try:
-            send_paced(client, pieces, conn, finished, wait_last=True)
+            first, rest = (pieces[:quiet_before], pieces[quiet_before:]) if quiet_before else (pieces, [])
+            send_paced(client, first, conn, finished, wait_last=True)
+            if rest:
+                quiet = time.monotonic()
+                if wait_until(finished, SILENCE):  # it returned while the client kept quiet
+                    quit_after.append(time.monotonic() - quiet)
+                    return
+                send_paced(client, rest, conn, finished, wait_last=True)
             client.shutdown(socket.SHUT_WR)  # the client is done: recv() gives b"" to the handler
         except OSError:
             pass
@@ -199,12 +231,12 @@ def _serve_lines(
     timeout = conn.gettimeout()
     conn.close()  # the end of the conversation, as the caller of the handler would do
     feeder.join(PATIENCE)
-    return reader.result(), closed, conn, timeout
+    return _Served(reader.result(), closed, conn, timeout, quit_after[0] if quit_after else None)
 
 
-def _check_lines(funcion, ctx, pieces: list[bytes], *, slow: bool = False) -> tuple[bool, _CountingSocket]:
-    """Fail with what the client received if it is not the answer; return (closed it?, the connection)."""
-    got, closed, conn, timeout = _serve_lines(funcion, ctx, pieces, slow=slow)
+def _judge_lines(served: _Served, pieces: list[bytes]) -> None:
+    """Fail with what the client received if it is not the answer to ``pieces``."""
+    got, timeout = served.got, served.timeout
     problem = _explain_lines(got, pieces)
     if problem and timeout is not None and timeout <= SHORT_TIMEOUT:
         expected = _expected_lines(b"".join(pieces))[0]
@@ -218,7 +250,15 @@ def _check_lines(funcion, ctx, pieces: list[bytes], *, slow: bool = False) -> tu
         )
     if problem:
         raise Fail(problem)
-    return closed, conn
+
+
+def _check_lines(
+    funcion: Callable[..., Any], ctx: Context, pieces: list[bytes], *, slow: bool = False
+) -> _Served:
+    """Serve ``pieces`` and fail with what the client received if it is not the answer."""
+    served = _serve_lines(funcion, ctx, pieces, slow=slow)
+    _judge_lines(served, pieces)
+    return served
 
 
 @lineas.case(
@@ -250,6 +290,37 @@ def _(funcion, ctx):
 
 
 @lineas.case(
+    "un rato callado entre dos mensajes no es el final",
+    hint="el cliente puede callarse un rato entre mensajes: sigue leyendo hasta que recv devuelva b'' (el "
+    "cliente cerró), sin un timeout corto que tome el silencio por el final.",
+    time_limit=3.0 + SILENCE,
+)
+def _(funcion, ctx):
+    pieces = [b"ho", b"la\n", b"mun", b"do\n"]
+    served = _serve_lines(funcion, ctx, pieces, quiet_before=2)
+    if served.quit_after is not None:
+        timeout, after = served.timeout, served.quit_after
+        by_timeout = timeout is not None and after + 0.1 >= timeout  # it returned once its timeout ran out
+        why = (f" Tu conexión tenía un timeout de {timeout:g} s (settimeout): venció durante el silencio y tu "
+               "función lo tomó por el final." if by_timeout else "")
+        raise Fail(
+            f"el cliente envió {brief(b''.join(pieces[:2]))}, se calló y tu función volvió a los "
+            f"{after:.1f} s de silencio, antes de que el cliente cerrara: su segundo mensaje, "
+            f"{brief(b''.join(pieces[2:]))}, ya no tuvo respuesta. El final es recv() == b'', no el silencio.{why}"
+        )
+    _judge_lines(served, pieces)
+
+
+@lineas.case(
+    "una línea vacía también es un mensaje",
+    hint="b'\\n' solo es una línea completa, vacía: respóndela con b'Echo: \\n' (no te saltes las vacías).",
+    time_limit=3.0,
+)
+def _(funcion, ctx):
+    _check_lines(funcion, ctx, [b"uno\n\nd", b"os\n"])
+
+
+@lineas.case(
     "una «ñ» partida entre dos recv",
     hint="trabaja con bytes: medio carácter (b'\\xc3') no se puede decodificar; no decodifiques cada fragmento.",
     time_limit=3.0,
@@ -266,7 +337,7 @@ def _(funcion, ctx):
 )
 def _(funcion, ctx):
     line = b"y" * 20_000 + b"\n"
-    _closed, conn = _check_lines(funcion, ctx, [line])
+    conn = _check_lines(funcion, ctx, [line]).conn
     if conn.reads > 100 and conn.largest_read <= TINY_READ:
         raise Fail(
             f"el eco es correcto, pero tu función llamó {conn.reads} veces a recv para {len(line)} bytes, "
@@ -289,7 +360,7 @@ def _(funcion, ctx):
     time_limit=3.0,
 )
 def _(funcion, ctx):
-    if _check_lines(funcion, ctx, [b"hola\n"])[0]:
+    if _check_lines(funcion, ctx, [b"hola\n"]).closed:
         raise Fail("al volver de tu función la conexión ya estaba cerrada: la cerró tu función")
 
 
@@ -297,7 +368,9 @@ def _(funcion, ctx):
 exacto = exercise("8.2", "Recibir exactamente n bytes", "recibir_exacto")
 
 
-def _receive_exact(funcion, ctx, pieces: list[bytes], n: int, *, close: bool = False) -> tuple[bytes, socket.socket]:
+def _receive_exact(
+    funcion: Callable[..., Any], ctx: Context, pieces: list[bytes], n: int, *, close: bool = False
+) -> tuple[bytes, socket.socket]:
     """Call ``funcion(sock, n)`` while the peer sends ``pieces`` one read at a time (then closes)."""
     sock, peer = _connected_pair(ctx)
     finished = student_finished(funcion)
@@ -398,7 +471,15 @@ class _EchoPeer:
     does not wait for ever.
     """
 
-    def __init__(self, conn, client, expected: bytes, cuts: tuple[int, ...], slow: bool, finished) -> None:
+    def __init__(
+        self,
+        conn: socket.socket,
+        client: socket.socket,
+        expected: bytes,
+        cuts: tuple[int, ...],
+        slow: bool,
+        finished: Callable[[], bool],
+    ) -> None:
         self._conn, self._client, self._expected = conn, client, expected
         self._cuts, self._slow, self._finished = cuts, slow, finished
         self.received = b""
@@ -446,7 +527,9 @@ class _EchoPeer:
             pass
 
 
-def _echo_case(funcion, ctx, message: str, cuts: tuple[int, ...] = (), *, slow: bool = False) -> None:
+def _echo_case(
+    funcion: Callable[..., Any], ctx: Context, message: str, cuts: tuple[int, ...] = (), *, slow: bool = False
+) -> None:
     sock, conn = _connected_pair(ctx, small_buffers=slow)
     expected = message.encode("utf-8")
     peer = _EchoPeer(conn, sock, expected, cuts, slow, student_finished(funcion))
@@ -527,7 +610,7 @@ def _(funcion, ctx):
     _echo_case(funcion, ctx, "abcdefghij" * (BIG // 10), slow=True)
 
 
-def _returned_times(funcion, k: int):
+def _returned_times(funcion: Callable[..., Any], k: int) -> Callable[[], bool]:
     """A predicate: the student's function has been called ``k`` times and has returned."""
     return lambda: getattr(funcion, "calls", 0) >= k and not getattr(funcion, "running", False)
 
