@@ -8,14 +8,18 @@ socket raises ``BlockingIOError``. :func:`slow_reader` is that client, made to s
 time: small socket buffers (so a few megabytes fill them), a payload larger than everything
 the buffers on both sides can hold, and bytes that never contain the servers' ``Echo: ``
 prefix, so that the echo can be compared byte for byte after removing the prefixes.
+:func:`stalled` is the same client that never reads: while it is connected, the server is
+stuck in a send to it, which is when a server must still stop when it is asked to.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import socket
 import threading
 import time
+from collections.abc import Iterator
 
 from ._address import format_address
 
@@ -97,6 +101,52 @@ def _client(address: tuple) -> socket.socket:
     return sock
 
 
+class _Sender:
+    """Sends ``data`` on ``sock`` from a thread of its own, then half-closes (``SHUT_WR``).
+
+    It notes how much went out and sets ``moved`` after each ``send()``, so that whoever waits
+    can tell when the sending stalls (the server stopped reading). An error of the connection
+    ends it: that is a result (the server died or cut it), kept by name in ``errors``.
+    """
+
+    def __init__(self, sock: socket.socket, data: bytes, address: tuple) -> None:
+        self._sock, self._data = sock, data
+        self.sent = 0
+        self.errors: list[str] = []
+        self.done, self.moved, self.broke = threading.Event(), threading.Event(), threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"cliente-lento-{format_address(address)}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def join(self) -> None:
+        self._thread.join(PATIENCE)
+
+    def _run(self) -> None:
+        view = memoryview(self._data)
+        try:
+            while view:
+                n = self._sock.send(view[:BUFFER])
+                self.sent += n
+                view = view[n:]
+                self.moved.set()
+            self._sock.shutdown(socket.SHUT_WR)
+        except OSError as exc:  # the server died or cut the connection: that is the result
+            self.errors.append(type(exc).__name__)
+            self.broke.set()
+        finally:
+            self.done.set()
+            self.moved.set()
+
+    def wait_for_stall(self) -> None:
+        """Return once no send() returned for :data:`STALL` s, or the sending ended (bounded by PATIENCE)."""
+        deadline = time.monotonic() + PATIENCE
+        while not self.done.is_set() and time.monotonic() < deadline:
+            self.moved.clear()
+            if not self.moved.wait(STALL):  # the server stopped reading
+                return
+
+
 def slow_reader(
     address: tuple, *, size: int = SIZE, pause: float = PAUSE, check_other: bool = True
 ) -> EchoOutcome:
@@ -115,47 +165,29 @@ def slow_reader(
     """
     data = payload(size)
     sock = _client(address)
-    sent, errors = [0], []
-    done, moved, broke = threading.Event(), threading.Event(), threading.Event()
-
-    def send() -> None:
-        view = memoryview(data)
-        try:
-            while view:
-                n = sock.send(view[:BUFFER])
-                sent[0] += n
-                view = view[n:]
-                moved.set()
-            sock.shutdown(socket.SHUT_WR)
-        except OSError as exc:  # the server died or cut the connection: that is the result
-            errors.append(type(exc).__name__)
-            broke.set()
-        finally:
-            done.set()
-            moved.set()
-
-    sender = threading.Thread(target=send, name=f"cliente-lento-{format_address(address)}", daemon=True)
+    sender = _Sender(sock, data, address)
     parts: list[bytes] = []
+    errors = sender.errors
     try:
         sender.start()
-        _wait_for_stall(moved, done)
-        broke.wait(pause)  # even if all was sent: the server may still be on its way to a blocked send
-        sent_while_paused = sent[0]
+        sender.wait_for_stall()
+        sender.broke.wait(pause)  # even if all was sent: the server may still be on its way to a blocked send
+        sent_while_paused = sender.sent
         other = echo_once(address) if check_other else None
         try:
             while chunk := sock.recv(1 << 16):
                 parts.append(chunk)
         except OSError as exc:
             errors.append(type(exc).__name__)
-        sender.join(PATIENCE)
+        sender.join()
     finally:
         sock.close()
-        sender.join(PATIENCE)
+        sender.join()
     echo = b"".join(parts).replace(PREFIX, b"")
     return EchoOutcome(
         size=size,
         pause=pause,
-        sent=sent[0],
+        sent=sender.sent,
         returned=len(echo),
         intact=echo == data,
         broken=bool(errors),
@@ -165,13 +197,39 @@ def slow_reader(
     )
 
 
-def _wait_for_stall(moved: threading.Event, done: threading.Event) -> None:
-    """Return once the sender made no progress for :data:`STALL` s, or ended (bounded by PATIENCE)."""
-    deadline = time.monotonic() + PATIENCE
-    while not done.is_set() and time.monotonic() < deadline:
-        moved.clear()
-        if not moved.wait(STALL):  # no send() returned for STALL seconds: the server stopped reading
-            return
+@dataclasses.dataclass(frozen=True)
+class Stalled:
+    """The client of :func:`stalled` once the server stopped reading from it."""
+
+    size: int  #: bytes it meant to send
+    sent: int  #: bytes it had sent when its sending stalled
+
+    @property
+    def held_back(self) -> bool:
+        """The server stopped reading before taking everything: it is stuck sending to this client."""
+        return self.sent < self.size
+
+
+@contextlib.contextmanager
+def stalled(address: tuple, *, size: int = SIZE) -> Iterator[Stalled]:
+    """A client that sends until the server stops reading from it, then neither reads nor sends.
+
+    Inside the ``with``, an echo server is stuck in a send to this client (the buffers of both
+    sides are full): the moment in which a server must still be able to stop when asked. At
+    the end the client cuts the connection (``shutdown`` and ``close``), which also ends its
+    sending thread.
+    """
+    sock = _client(address)
+    sender = _Sender(sock, payload(size), address)
+    try:
+        sender.start()
+        sender.wait_for_stall()
+        yield Stalled(size=size, sent=sender.sent)
+    finally:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)  # wakes our own blocked send() (close() alone does not)
+        sock.close()
+        sender.join()
 
 
 def echo_once(address: tuple, message: bytes = b"hola", *, prefix: bytes = PREFIX, timeout: float = 2.0) -> bool:

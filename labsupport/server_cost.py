@@ -23,6 +23,7 @@ import gc
 import socket
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Protocol
 
 import psutil
 
@@ -33,6 +34,13 @@ PREFIX = b"Echo: "
 #: A wait that must not run out (an echo, a thread that ends): generous.
 PATIENCE = 5.0
 MIB = 1024 * 1024
+
+
+class HasAddress(Protocol):
+    """A server to measure: a FunctionServer, an EchoServer… anything with its listening address."""
+
+    @property
+    def address(self) -> tuple: ...
 
 
 class DescriptorLimitError(LabError, OSError):
@@ -47,6 +55,8 @@ class Cost:
     threads: int  #: the server's threads: its own plus those the process gained since the start
     memory_mib: float  #: resident memory the process gained since the start, in MiB
     min_ms: float  #: fastest of ``probes`` round trips of a short echo, in milliseconds
+    #: virtual memory the process gained (reserved, touched or not: a thread's stack), in MiB
+    virtual_mib: float = 0.0
 
 
 def _echo(sock: socket.socket, message: bytes, prefix: bytes) -> None:
@@ -96,7 +106,7 @@ def _room_for(sockets: int) -> Iterator[None]:
 
 
 def measure(
-    server, counts: Iterable[int] = (10, 100, 500), *, probes: int = 20, prefix: bytes = PREFIX
+    server: HasAddress, counts: Iterable[int] = (10, 100, 500), *, probes: int = 20, prefix: bytes = PREFIX
 ) -> list[Cost]:
     """Connect idle clients up to each of ``counts`` and measure the server each time.
 
@@ -111,7 +121,8 @@ def measure(
     address = tuple(server.address)
     process = psutil.Process()
     gc.collect()
-    threads_before, rss_before = process.num_threads(), process.memory_info().rss
+    before = process.memory_info()
+    threads_before = process.num_threads()
     family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
     clients: list[socket.socket] = []
     results = []
@@ -129,12 +140,14 @@ def measure(
                     start = time.perf_counter()
                     _echo(clients[0], b"ping", prefix)
                     rounds.append((time.perf_counter() - start) * 1000)
+                now = process.memory_info()
                 results.append(
                     Cost(
                         clients=count,
                         threads=1 + process.num_threads() - threads_before,
-                        memory_mib=(process.memory_info().rss - rss_before) / MIB,
+                        memory_mib=(now.rss - before.rss) / MIB,
                         min_ms=min(rounds),
+                        virtual_mib=(now.vms - before.vms) / MIB,
                     )
                 )
         finally:
@@ -149,6 +162,16 @@ def grows_with_clients(costs: Sequence[Cost]) -> float:
     """MiB the memory grew from the fewest clients measured to the most."""
     return costs[-1].memory_mib - costs[0].memory_mib
 
+
+def per_thread(costs: Sequence[Cost]) -> tuple[float, float]:
+    """(resident, virtual) MiB each thread the server gained from the fewest clients to the most costs.
+
+    Both 0 if the threads did not grow (a single-threaded server).
+    """
+    grew = costs[-1].threads - costs[0].threads
+    if grew <= 0:
+        return 0.0, 0.0
+    return grows_with_clients(costs) / grew, (costs[-1].virtual_mib - costs[0].virtual_mib) / grew
 
 
 def latency_steady(costs: Sequence[Cost], factor: float = 2.0) -> bool:

@@ -44,12 +44,15 @@ def test_a_thread_per_client_server_has_a_thread_per_client(no_leaks):
         assert abs(cost.threads - (cost.clients + 1)) <= 1
         assert cost.min_ms > 0 and isinstance(cost.memory_mib, float)
     assert psutil.Process().num_threads() <= threads_before + 1  # the handlers ended (the server's own thread)
+    if sys.platform.startswith("linux"):  # each thread reserves its stack (8 MiB by default, ulimit -s)
+        assert server_cost.per_thread(costs)[1] > 1
 
 
 def test_a_selectors_server_keeps_one_thread(no_leaks):
     with lab.FunctionServer(one_thread_echo) as server:
         costs = server_cost.measure(server, counts=(5, 50), probes=5)
     assert [c.threads for c in costs] == [1, 1]
+    assert server_cost.per_thread(costs) == (0.0, 0.0)  # no thread grew
     assert server_cost.grows_with_clients(costs) == costs[-1].memory_mib - costs[0].memory_mib
 
 
