@@ -27,8 +27,11 @@ test: $(STAMP) lint pytest nbval
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+## Cuatro procesos a la vez (pytest-xdist): casi todas las pruebas esperan a un socket, no calculan.
+## Cada proceso coge la siguiente prueba libre (worksteal), así ninguno se queda con la cola al final.
+PYTEST_PROCESOS ?= 4
 pytest: $(STAMP)
-	$(BIN)/python -m pytest tests -q
+	$(BIN)/python -m pytest tests -q -n $(PYTEST_PROCESOS) --dist worksteal --durations=15
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:randomly --nbval --nbval-current-env \
