@@ -35,6 +35,13 @@ SIZE = 6 * 1024 * 1024
 PAUSE = 1.0
 #: The sending made no progress for this long: the buffers are full, the server stopped reading.
 STALL = 0.05
+#: For :func:`stalled`, the sending must make no progress for this long: a server whose send
+#: buffer is still growing (Linux sizes it as the connection goes) reads again within it, so
+#: the 0.05 s of :data:`STALL` can come before the server is really stuck (measured: 5 of 6).
+STUCK = 0.5
+#: What :func:`stalled` means to send: more than any buffers can hold (Linux lets a receive
+#: buffer grow to ``tcp_rmem``'s maximum, 32 MiB on the course machine), so the server must get stuck.
+STALLED_SIZE = 64 * 1024 * 1024
 #: The client's own buffers (the system may double it): small, so that they fill at once.
 BUFFER = 64 * 1024
 #: Waits that must not run out when the server works (a reply that comes): generous.
@@ -109,8 +116,8 @@ class _Sender:
     ends it: that is a result (the server died or cut it), kept by name in ``errors``.
     """
 
-    def __init__(self, sock: socket.socket, data: bytes, address: tuple) -> None:
-        self._sock, self._data = sock, data
+    def __init__(self, sock: socket.socket, data: bytes, address: tuple, *, times: int = 1) -> None:
+        self._sock, self._data, self._times = sock, data, times
         self.sent = 0
         self.errors: list[str] = []
         self.done, self.moved, self.broke = threading.Event(), threading.Event(), threading.Event()
@@ -123,13 +130,14 @@ class _Sender:
         self._thread.join(PATIENCE)
 
     def _run(self) -> None:
-        view = memoryview(self._data)
         try:
-            while view:
-                n = self._sock.send(view[:BUFFER])
-                self.sent += n
-                view = view[n:]
-                self.moved.set()
+            for _ in range(self._times):
+                view = memoryview(self._data)
+                while view:
+                    n = self._sock.send(view[:BUFFER])
+                    self.sent += n
+                    view = view[n:]
+                    self.moved.set()
             self._sock.shutdown(socket.SHUT_WR)
         except OSError as exc:  # the server died or cut the connection: that is the result
             self.errors.append(type(exc).__name__)
@@ -138,12 +146,12 @@ class _Sender:
             self.done.set()
             self.moved.set()
 
-    def wait_for_stall(self) -> None:
-        """Return once no send() returned for :data:`STALL` s, or the sending ended (bounded by PATIENCE)."""
+    def wait_for_stall(self, stall: float = STALL) -> None:
+        """Return once no send() returned for ``stall`` s, or the sending ended (bounded by PATIENCE)."""
         deadline = time.monotonic() + PATIENCE
         while not self.done.is_set() and time.monotonic() < deadline:
             self.moved.clear()
-            if not self.moved.wait(STALL):  # the server stopped reading
+            if not self.moved.wait(stall):  # the server stopped reading
                 return
 
 
@@ -211,20 +219,22 @@ class Stalled:
 
 
 @contextlib.contextmanager
-def stalled(address: tuple, *, size: int = SIZE) -> Iterator[Stalled]:
+def stalled(address: tuple, *, size: int = STALLED_SIZE) -> Iterator[Stalled]:
     """A client that sends until the server stops reading from it, then neither reads nor sends.
 
     Inside the ``with``, an echo server is stuck in a send to this client (the buffers of both
-    sides are full): the moment in which a server must still be able to stop when asked. At
+    sides are full, and the sending made no progress for :data:`STUCK` s): the moment in
+    which a server must still be able to stop when asked. At
     the end the client cuts the connection (``shutdown`` and ``close``), which also ends its
     sending thread.
     """
     sock = _client(address)
-    sender = _Sender(sock, payload(size), address)
+    blocks = max(1, size // BUFFER)
+    sender = _Sender(sock, payload(BUFFER), address, times=blocks)  # one block, many times: no 64 MiB in memory
     try:
         sender.start()
-        sender.wait_for_stall()
-        yield Stalled(size=size, sent=sender.sent)
+        sender.wait_for_stall(STUCK)
+        yield Stalled(size=blocks * BUFFER, sent=sender.sent)
     finally:
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)  # wakes our own blocked send() (close() alone does not)

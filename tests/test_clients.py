@@ -64,7 +64,7 @@ def test_echo_once(no_leaks):
 def test_stalled_leaves_the_server_stuck_sending_until_the_client_cuts(no_leaks):
     with lab.EchoServer() as server:
         with clients.stalled(server.address) as stuck:
-            assert stuck.held_back and 0 < stuck.sent < clients.SIZE  # the server stopped reading from it
+            assert stuck.held_back and 0 < stuck.sent < clients.STALLED_SIZE  # the server stopped reading from it
             assert clients.echo_once(server.address)  # a thread per client: someone else is served meanwhile
         assert clients.echo_once(server.address)  # the cut ended the stuck handler, not the server
         server.check()
