@@ -17,6 +17,7 @@ import labsupport as lab
 from labsupport import faults
 from labsupport._server import StreamServer
 from labsupport.http import BIG_FILE_SHA256, BIG_FILE_SIZE
+from labsupport.http.client import RequestError, ResponseError, build_request, parse_header_lines
 from labsupport.widgets import (
     FAULT_KEYS,
     Chat,
@@ -30,7 +31,6 @@ from labsupport.widgets import (
     request_log,
 )
 from labsupport.widgets._fault_scenarios import PATIENT as FAULT_LAB_PATIENT
-from labsupport.widgets._rawhttp import RequestError, ResponseError, build_request, parse_header_lines
 from labsupport.widgets.faultlab import UnknownFaultError
 
 

@@ -20,6 +20,7 @@ import socket
 from .._address import format_address
 from .._server import StreamServer
 from ..http import HttpServer
+from ..http.client import split_response
 from ..http.routes import random_bytes
 from . import Fail, brief, exercise, expect_type
 from ._slicer import Slicer
@@ -34,21 +35,18 @@ HUGE = 9_000_000
 
 
 def _head_and_body(data: bytes) -> tuple[bytes, bytes]:
-    head, sep, body = data.partition(b"\r\n\r\n")
-    if not sep and b"\n\n" in data:
-        raise Fail(f"las líneas acaban en \\n sin \\r: HTTP exige \\r\\n ({data[:60]!r})")
-    if not sep:
+    """Head and body of a request or a response, cut by the course's codec; only CRLF ends a head."""
+    parts = split_response(data)
+    if parts.separator != b"\r\n\r\n":
+        if parts.separator:
+            raise Fail(f"las líneas acaban en \\n sin \\r: HTTP exige \\r\\n ({data[:60]!r})")
         raise Fail(f"no hay línea vacía (\\r\\n\\r\\n) que separe cabeceras y cuerpo en {data[:60]!r}")
-    return head, body
+    return parts.head, parts.body
 
 
 def _header(head: bytes, name: str) -> str | None:
-    """The value of header ``name`` (case-insensitive) in a head block, or None."""
-    for line in head.split(b"\r\n")[1:]:
-        key, colon, value = line.partition(b":")
-        if colon and key.strip().lower() == name.lower().encode():
-            return value.strip().decode("latin-1")
-    return None
+    """The value of header ``name`` (case-insensitive, the first one) in a head block, or None."""
+    return split_response(head).header(name)
 
 
 def _send_and_read(address: tuple[str, int], request: bytes) -> tuple[int, bytes]:

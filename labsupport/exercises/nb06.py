@@ -19,6 +19,7 @@ import socket
 from pathlib import Path
 
 from ..http import DEFAULT_DOCROOT, HttpServer
+from ..http.client import split_response
 from ..http.samples import SAMPLE_TEXT, UTF8_DEMO
 from . import Fail, exercise
 from ._checks import fetch
@@ -37,8 +38,9 @@ def _same(what: str, got: object, expected: object) -> None:
 
 
 def _split(raw: bytes) -> tuple[bytes, bytes]:
-    head, _, body = raw.partition(b"\r\n\r\n")
-    return head, body
+    """Head and body, cut by the course's codec (the head without the blank line)."""
+    parts = split_response(raw)
+    return parts.head, parts.body
 
 
 # -- 6.1 ---------------------------------------------------------------------------

@@ -33,11 +33,15 @@ watches idle connections), ``workers`` (the pool that runs requests), ``connecti
 socket and its read buffer), ``handler`` (one request, read, routed and answered),
 ``protocol`` (HTTP's grammar, status names, Spanish errors), ``routes`` (httpbin's
 endpoints), ``documents`` (files to download under ``/docs/``), ``raw`` (``/raw/``),
-``samples`` (the fixed sample bodies: pages, JSON, texts).
+``samples`` (the fixed sample bodies: pages, JSON, texts), ``chunked`` (the chunked
+coding, read the same way by server and client). And ``client``: the course's one HTTP/1.1
+client codec (write a request, read a response from a socket, cut raw bytes into parts),
+used by the widgets, the anatomy plot and the checkers; :func:`fetch` is its one-call form.
 """
 
 from __future__ import annotations
 
+from .client import fetch
 from .documents import BIG_FILE_NAME, BIG_FILE_SHA256, BIG_FILE_SIZE, DEFAULT_DOCROOT, big_file_bytes
 from .server import HttpServer, RequestRecord
 
@@ -49,4 +53,5 @@ __all__ = [
     "HttpServer",
     "RequestRecord",
     "big_file_bytes",
+    "fetch",
 ]

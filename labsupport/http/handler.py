@@ -29,14 +29,21 @@ import time
 from typing import Any
 from urllib.parse import parse_qs
 
+from . import chunked
 from .connection import Connection
-from .protocol import CONTROL, HEX, KNOWN_METHODS, TOKEN, VERSION, HttpError, StopResponse
+from .protocol import CONTROL, KNOWN_METHODS, TOKEN, VERSION, HttpError, StopResponse
 from .response import ResponseWriter
 
 #: Lingering close: how long (seconds) and how much (bytes) to drain before closing
 #: (closing with unread bytes would send RST and could destroy the answer: see selector.py).
 LINGER = 1.0
 LINGER_BYTES = 1024 * 1024
+#: The Spanish 400 for each way a chunked request body breaks (``chunked.ChunkedError.where``).
+CHUNKED_PROBLEMS = {
+    "size": "cuerpo chunked mal formado: se esperaba el tamaño del trozo en hexadecimal.",
+    "data": "cuerpo chunked mal formado: un trozo no mide lo que declara.",
+    "trailers": "cuerpo chunked mal terminado: falta la línea vacía final.",
+}
 
 
 class Handler(ResponseWriter, http.server.BaseHTTPRequestHandler):
@@ -289,35 +296,23 @@ class Handler(ResponseWriter, http.server.BaseHTTPRequestHandler):
 
     def _read_chunked(self) -> bytes | None:
         srv = self.server
-        parts = []
-        total = 0
-        while True:
-            line = self.rfile.readline(1026)
-            size_text = line.split(b";", 1)[0].strip()
-            if not line.endswith(b"\n") or not HEX.fullmatch(size_text):
-                self.send_error(400, "cuerpo chunked mal formado: se esperaba el tamaño del trozo en hexadecimal.")
-                return None
-            size = int(size_text, 16)
-            if size == 0:
-                break
-            total += size
-            if total > srv.max_body:
+        parts: list[bytes] = []
+        try:
+            chunked.read_chunked(
+                self.rfile.readline,
+                self.rfile.read,
+                parts.append,
+                max_size=srv.max_body,
+                max_trailers=srv.max_headers,
+                trailer_line=srv.max_header_line,
+            )
+        except chunked.ChunkedError as exc:
+            if exc.where == "limit":
                 self.send_error(413, f"el cuerpo chunked supera el máximo de {srv.max_body} bytes.")
-                return None
-            data = self.rfile.read(size)
-            end = self.rfile.readline(3)
-            if len(data) < size or end not in (b"\r\n", b"\n"):
-                self.send_error(400, "cuerpo chunked mal formado: un trozo no mide lo que declara.")
-                return None
-            parts.append(data)
-        for _ in range(srv.max_headers + 1):  # trailers, ignored
-            line = self.rfile.readline(srv.max_header_line + 1)
-            if line in (b"\r\n", b"\n"):
-                return b"".join(parts)
-            if not line.endswith(b"\n"):
-                break
-        self.send_error(400, "cuerpo chunked mal terminado: falta la línea vacía final.")
-        return None
+            else:
+                self.send_error(400, CHUNKED_PROBLEMS[exc.where])
+            return None
+        return b"".join(parts)
 
     # -- routing ---------------------------------------------------------------------
     def _dispatch(self) -> None:

@@ -19,7 +19,6 @@ TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 #: Control bytes that may not appear in a request line or a header (HTAB is allowed).
 CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 VERSION = re.compile(rb"HTTP/[0-9]\.[0-9]")
-HEX = re.compile(rb"[0-9A-Fa-f]{1,15}")
 
 #: Methods the server understands; any other valid token gets 501.
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"})

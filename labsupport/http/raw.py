@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable
 
 from . import samples
+from .chunked import LAST_CHUNK, encode_chunk
 from .handler import Handler
 from .protocol import HttpError, StopResponse, http_date, parse_param
 
@@ -69,9 +70,8 @@ def raw_chunked(req: Handler) -> None:
     lines = samples.SAMPLE_TEXT.splitlines(keepends=True)
     out = [_head("200 OK", f"Content-Type: {TEXT_TYPE}", "Transfer-Encoding: chunked")]
     for i, line in enumerate(lines):
-        ext = b";nota=primer-trozo" if i == 0 else b""
-        out.append(b"%x%b\r\n%b\r\n" % (len(line), ext, line))
-    out.append(b"0\r\n\r\n")
+        out.append(encode_chunk(line, b";nota=primer-trozo" if i == 0 else b""))
+    out.append(LAST_CHUNK)
     req.send_raw(b"".join(out), 200, last=True)
 
 

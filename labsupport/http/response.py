@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from .._closing import arm_reset
+from .chunked import LAST_CHUNK, encode_chunk
 from .protocol import NO_BODY_STATUSES, PHRASES, HttpError, dumps, error_body, error_page, http_date
 
 
@@ -106,7 +107,7 @@ class ResponseWriter:
         if not data:
             return
         if self.chunked:
-            self._write(b"%x\r\n%b\r\n" % (len(data), data))
+            self._write(encode_chunk(data))
             return
         if self._remaining is not None:
             self._remaining -= len(data)
@@ -116,8 +117,8 @@ class ResponseWriter:
 
     def end_stream(self) -> None:
         if self.chunked:
-            self._record(5)
-            self._write(b"0\r\n\r\n")
+            self._record(len(LAST_CHUNK))
+            self._write(LAST_CHUNK)
 
     def send_raw(self, data: bytes, status: int = 0, *, last: bool = False) -> None:
         """Bytes exactly as given (the /raw/ faults); the status is only for the log."""

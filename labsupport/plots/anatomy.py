@@ -3,98 +3,24 @@
 A parser splits bytes at exact places: the first ``\\r\\n`` ends the status line, the empty
 line (``\\r\\n\\r\\n``) ends the headers, and ``Content-Length`` says how many bytes follow.
 Drawing the response with its byte offsets shows those places, and what goes wrong when a
-response breaks the rules (the guide's sample uses bare ``\\n`` and miscounts its body).
+response breaks the rules (the guide's sample uses bare ``\\n`` and miscounts its body). The
+cutting itself is the client codec's (:func:`labsupport.http.client.split_response`), the one
+the checkers use: the plot draws what they see.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
+from ..http.client import Part, ResponseParts, split_response
 from ..tap import escape_bytes
 from ._style import COLORS, MONO, new_axes
 
-LABELS = {
-    "status": "línea de estado",
-    "header": "cabecera",
-    "blank": "línea en blanco",
-    "body": "cuerpo",
-}
+#: The codec's names, kept here too: ``lab.plots.split_response(raw)`` is what the plot draws.
+Anatomy = ResponseParts
+__all__ = ["Anatomy", "Part", "anatomy", "split_response"]
+
 _FILL = {"status": "#dbe9f6", "header": "#e5f3e0", "blank": "#fde9d4", "body": "#eeeeee"}
-
-
-@dataclasses.dataclass(frozen=True)
-class Part:
-    """One piece of a response: what it is and where it lies (``data == raw[start:end]``)."""
-
-    kind: str
-    start: int
-    end: int
-    data: bytes
-
-    @property
-    def label(self) -> str:
-        return LABELS[self.kind]
-
-
-@dataclasses.dataclass(frozen=True)
-class Anatomy:
-    """A response cut into parts, plus what a careful parser would complain about."""
-
-    parts: list[Part]
-    separator: bytes  # b"\r\n\r\n", b"\n\n" or b"" when there is no blank line
-    problems: list[str]
-
-    def of(self, kind: str) -> list[Part]:
-        return [p for p in self.parts if p.kind == kind]
-
-
-def split_response(raw: bytes) -> Anatomy:
-    """Cut ``raw`` into status line, header lines, blank line and body, keeping offsets.
-
-    Lines may end in ``\\r\\n`` (the standard) or a bare ``\\n`` (then a problem is noted),
-    and a ``Content-Length`` that does not match the body is noted too.
-    """
-    if not isinstance(raw, (bytes, bytearray)):
-        raise TypeError(
-            "anatomy espera la respuesta cruda en bytes (lo que devolvió recv), "
-            f"no {type(raw).__name__}; si tienes texto usa texto.encode()."
-        )
-    raw = bytes(raw)
-    parts: list[Part] = []
-    problems: list[str] = []
-    pos = 0
-    blank_found = False
-    while pos < len(raw):
-        nl = raw.find(b"\n", pos)
-        end = len(raw) if nl < 0 else nl + 1
-        line = raw[pos:end]
-        if line in (b"\r\n", b"\n") and parts:
-            parts.append(Part("blank", pos, end, line))
-            blank_found = True
-            pos = end
-            break
-        parts.append(Part("status" if not parts else "header", pos, end, line))
-        pos = end
-    if pos < len(raw):
-        parts.append(Part("body", pos, len(raw), raw[pos:]))
-    head = [p for p in parts if p.kind != "body"]
-    if blank_found:
-        before = head[-2].data
-        separator = (b"\r\n" if before.endswith(b"\r\n") else b"\n") + head[-1].data
-    else:
-        separator = b""
-        problems.append("No hay línea en blanco: no se sabe dónde terminan las cabeceras.")
-    if any(not p.data.endswith(b"\r\n") for p in head if p.data.endswith(b"\n")):
-        problems.append("Hay líneas que terminan en \\n sin \\r: HTTP exige \\r\\n.")
-    body = next((p for p in parts if p.kind == "body"), None)
-    body_len = 0 if body is None else len(body.data)
-    for p in parts:
-        if p.kind == "header" and p.data.lower().startswith(b"content-length:"):
-            value = p.data.split(b":", 1)[1].strip()
-            if value.isdigit() and int(value) != body_len:
-                problems.append(f"Content-Length dice {int(value)} bytes, pero el cuerpo tiene {body_len}.")
-    return Anatomy(parts, separator, problems)
 
 
 def anatomy(raw_response: bytes, ax: Any = None, *, width: int = 64, body_lines: int = 4) -> Any:

@@ -16,9 +16,9 @@ writes to an output. ipywidgets is imported when a widget is built, not before.
 
 from __future__ import annotations
 
+from ..http.client import RawResponse
 from ._common import LabWidget
 from ._fault_scenarios import FaultResult
-from ._rawhttp import RawResponse
 from ._target import TargetError
 from .chat import Chat, chat
 from .download import Download, DownloadResult, download

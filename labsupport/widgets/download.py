@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .._address import format_address
-from . import _rawhttp
+from ..http import client
 from ._common import LabWidget, error_html, esc, explain, fmt_bytes, fmt_elapsed, ipywidgets
 from ._target import host_header, loopback_address, url_parts
 
@@ -128,12 +128,12 @@ class Download(LabWidget):
                     last_update = now
                     self._progress(received, total)
 
-            request = _rawhttp.build_request(
+            request = client.build_request(
                 "GET", path, [("Accept", "*/*")], b"", host=host_header(address), connection="close"
             )
             start = time.monotonic()
             with socket.create_connection(address, timeout=self.timeout) as sock:
-                resp = _rawhttp.exchange(
+                resp = client.exchange(
                     sock,
                     request,
                     method="GET",

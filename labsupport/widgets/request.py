@@ -2,7 +2,7 @@
 
 It replaces "write a client first": students change the method, the path, a header or
 the ``Connection`` choice and compare the raw request, the raw response and what a parser
-makes of it, plus the time it took. The request is written by hand (``_rawhttp``), so what
+makes of it, plus the time it took. The request is written by hand (``labsupport.http.client``), so what
 is shown is exactly what crossed the socket; the body's ``Content-Length`` is counted in
 bytes (the guide counts characters), and with ``keep-alive`` the next request reuses the
 same connection, as the widget reports.
@@ -18,7 +18,8 @@ import time
 from typing import Any
 
 from .._address import format_address
-from . import _rawhttp
+from ..http import client
+from ..http.client import RawResponse
 from ._common import (
     LabWidget,
     error_html,
@@ -31,7 +32,6 @@ from ._common import (
     table_html,
     wire_html,
 )
-from ._rawhttp import RawResponse
 from ._target import host_header, loopback_address
 
 DEFAULT_HEADERS = "Accept: */*\nUser-Agent: curso-sockets/1.0"
@@ -75,7 +75,7 @@ class RequestBuilder(LabWidget):
             description="Servidor:",
             **label,
         )
-        self.method = w.Dropdown(options=_rawhttp.METHODS, value="GET", description="Método:", **label)
+        self.method = w.Dropdown(options=client.METHODS, value="GET", description="Método:", **label)
         self.path = w.Text(value=path, description="Ruta:", **label)
         self.headers = w.Textarea(
             value=DEFAULT_HEADERS,
@@ -142,10 +142,10 @@ class RequestBuilder(LabWidget):
         try:
             result.address = self._address()
             body = self.body.value.encode("utf-8")
-            result.request = _rawhttp.build_request(
+            result.request = client.build_request(
                 self.method.value,
                 self.path.value.strip(),
-                _rawhttp.parse_header_lines(self.headers.value),
+                client.parse_header_lines(self.headers.value),
                 body,
                 host=host_header(result.address),
                 connection=self.connection.value,
@@ -155,7 +155,7 @@ class RequestBuilder(LabWidget):
             result.kept_open = self.connection.value == "keep-alive" and result.response.keeps_alive
         except Exception as exc:  # shown in the widget: a callback must not raise
             result.error = exc
-            result.response = getattr(exc, "partial", None)
+            result.response = client.partial_response(exc)
         result.elapsed = time.monotonic() - start
         if not result.kept_open:
             self._drop_connection()
@@ -181,14 +181,14 @@ class RequestBuilder(LabWidget):
             self._drop_connection()
         if self._sock is not None:
             try:
-                return _rawhttp.exchange(self._sock, request, method=method, timeout=timeout), True
+                return client.exchange(self._sock, request, method=method, timeout=timeout), True
             except _RETRYABLE:
                 # the server closed the idle keep-alive connection just as we reused it:
                 # like http.client, try once more on a fresh connection
                 self._drop_connection()
         self._sock = socket.create_connection(address, timeout=timeout)
         self._sock_address = address
-        return _rawhttp.exchange(self._sock, request, method=method, timeout=timeout), False
+        return client.exchange(self._sock, request, method=method, timeout=timeout), False
 
     def _drop_connection(self) -> None:
         if self._sock is not None:
