@@ -8,8 +8,9 @@ services, and runs until Ctrl-C or SIGTERM, which stop everything cleanly (exit 
 
 Loopback only by default. Listening on another interface lets other machines connect,
 so it needs both ``--interfaz`` and ``--permitir-red`` and prints a warning; the check is
-made before any socket is bound. Nothing here imports a server module until ``run()``:
-``--help`` stays fast.
+made before any socket is bound. Nothing here imports a server module until ``run()`` or
+this command's own ``--help`` (its port map names each fault by its class's label): every
+other ``python -m labsupport`` command stays fast.
 """
 
 from __future__ import annotations
@@ -23,11 +24,14 @@ import sys
 import threading
 from collections.abc import Callable
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._address import format_address, resolve_host
 from ._display import Table
 from ._errors import LabError
+
+if TYPE_CHECKING:  # the servers are imported by run() only: --help stays fast
+    from ._server import BackgroundServer
 
 #: What ``signal.signal`` takes and gives back: a function, SIG_DFL/SIG_IGN, or None.
 SignalHandler = Callable[[int, FrameType | None], Any] | int | None
@@ -35,21 +39,22 @@ SignalHandler = Callable[[int, FrameType | None], Any] | int | None
 DEFAULT_BASE = 8080
 
 
-# label (Spanish), protocol, module, class, keyword arguments, what a client sees ("" = the
-# fault class's own ``summary``). The offset from the base port is the position in this list.
-_SERVICES = [
-    ("HTTP (como httpbin)", "TCP", ".http", "HttpServer", {}, "GET /get, /status/404, /docs/texto.txt ..."),
-    ("eco", "TCP", ".echo", "EchoServer", {}, "responde «Echo: » seguido de lo recibido"),
-    ("eco", "UDP", ".echo", "UdpEchoServer", {}, "responde cada datagrama con «Echo: » + datos"),
-    ("puerto cerrado", "TCP", ".faults", "ClosedPort", {}, ""),
-    ("nunca acepta", "TCP", ".faults", "NeverAccepts", {}, ""),
-    ("silencioso", "TCP", ".faults", "Silent", {}, ""),
-    ("corta (RST)", "TCP", ".faults", "Reset", {}, ""),
-    ("cuelga", "TCP", ".faults", "Hangup", {}, ""),
-    ("goteo", "TCP", ".faults", "Drip", {}, ""),
-    ("trunca", "TCP", ".faults", "Truncate", {}, ""),
-    ("medio cierre", "TCP", ".faults", "HalfClose", {}, ""),
-    ("inestable", "TCP", ".faults", "Flaky", {"failures": 2, "repeat": True},
+# label (Spanish), protocol, module, class, keyword arguments, what a client sees. A fault
+# says both itself: "" takes the fault class's ``label`` and ``summary`` (one text for the
+# classroom, the fault lab and the notebooks). The offset from the base port is the position.
+_SERVICES: list[tuple[str, str, str, str, dict[str, Any], str]] = [
+    ("servidor HTTP (como httpbin)", "TCP", ".http", "HttpServer", {}, "GET /get, /status/404, /docs/texto.txt ..."),
+    ("servidor de eco", "TCP", ".echo", "EchoServer", {}, "responde «Echo: » seguido de lo recibido"),
+    ("servidor de eco", "UDP", ".echo", "UdpEchoServer", {}, "responde cada datagrama con «Echo: » + datos"),
+    ("", "TCP", ".faults", "ClosedPort", {}, ""),
+    ("", "TCP", ".faults", "NeverAccepts", {}, ""),
+    ("", "TCP", ".faults", "Silent", {}, ""),
+    ("", "TCP", ".faults", "Reset", {}, ""),
+    ("", "TCP", ".faults", "Hangup", {}, ""),
+    ("", "TCP", ".faults", "Drip", {}, ""),
+    ("", "TCP", ".faults", "Truncate", {}, ""),
+    ("", "TCP", ".faults", "HalfClose", {}, ""),
+    ("", "TCP", ".faults", "Flaky", {"failures": 2, "repeat": True},
      "falla 2 de cada 3 conexiones (ConnectionResetError al leer) y después responde"),
 ]
 
@@ -64,28 +69,30 @@ class Service:
     offset: int
     label: str  # Spanish, first column of the table
     protocol: str  # TCP or UDP
-    cls: type
+    cls: type[BackgroundServer]
     kwargs: dict[str, Any]
     what: str  # Spanish: what a client will see
 
-    def start(self, host: str, port: int, **more: Any) -> Any:
+    def start(self, host: str, port: int, **more: Any) -> BackgroundServer:
         return self.cls(host, port, **self.kwargs, **more)
 
 
 def services() -> list[Service]:
     """The classroom's servers, in port order (this imports the server modules)."""
+    from .faults import Fault
+
     rows = []
     for offset, (label, protocol, module, name, kwargs, what) in enumerate(_SERVICES):
         cls = getattr(importlib.import_module(module, __package__), name)
-        rows.append(Service(offset, label, protocol, cls, kwargs, what or cls.summary))
+        if issubclass(cls, Fault):
+            label, what = label or cls.label, what or cls.summary
+        rows.append(Service(offset, label, protocol, cls, kwargs, what))
     return rows
 
 
 def _port_list(base: int) -> str:
-    """The epilog's port map, from the same table the servers are started from."""
-    cells = [f"{base + i} {label}{' ' + proto if label == 'eco' else ''}"
-             for i, (label, proto, *_rest) in enumerate(_SERVICES)]
-    return "\n".join("  " + " · ".join(cells[i : i + 4]) for i in range(0, len(cells), 4))
+    """The epilog's port map, from the same rows the servers are started from."""
+    return "\n".join(f"  {base + s.offset}/{s.protocol}  {s.label}" for s in services())
 
 
 # -- arguments ---------------------------------------------------------------------------
@@ -105,9 +112,11 @@ def _span(base: int) -> str:
     return f"{base}-{base + len(_SERVICES) - 1}"
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.epilog = (
+_EPILOG = "(los puertos y los ejemplos, al pedir la ayuda)"
+
+
+def _epilog() -> str:
+    return (
         f"Puertos (con la base por defecto, {DEFAULT_BASE}):\n{_port_list(DEFAULT_BASE)}\n\n"
         "Ejemplos:\n"
         f"  python -m labsupport servir                       # solo este equipo, puertos {_span(DEFAULT_BASE)}\n"
@@ -115,6 +124,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "  python -m labsupport servir --interfaz 0.0.0.0 --permitir-red   # toda la red del aula\n\n"
         "Ctrl-C detiene todos los servidores."
     )
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Writes the port map only when the help is printed: it imports the fault classes for
+    their labels, which every other ``python -m labsupport`` command would pay for."""
+
+    def add_text(self, text: str | None) -> None:
+        super().add_text(_epilog() if text == _EPILOG else text)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = _HelpFormatter
+    parser.epilog = _EPILOG
     parser.add_argument(
         "--puerto-base",
         type=_base_port,
@@ -149,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
 
     stop = threading.Event()
     previous = _install_signal_handlers(stop)
-    servers: list[tuple[Service, Any]] = []
+    servers: list[tuple[Service, BackgroundServer]] = []
     try:
         for service in services():
             port = args.puerto_base + service.offset if args.puerto_base else 0
@@ -189,7 +211,7 @@ def _restore_signal_handlers(previous: dict[int, SignalHandler]) -> None:
         signal.signal(signum, handler)
 
 
-def _report_errors(servers: list[tuple[Service, Any]]) -> None:
+def _report_errors(servers: list[tuple[Service, BackgroundServer]]) -> None:
     """A bug in one handler must not stop the class: say it, keep serving."""
     for service, server in servers:
         try:
@@ -229,7 +251,7 @@ def _bind_error(exc: OSError, service: Service, host: str, port: int, base: int)
     return f"Error: no se pudo abrir {what} en {host}: {exc}"
 
 
-def _table(servers: list[tuple[Service, Any]], host: str) -> str:
+def _table(servers: list[tuple[Service, BackgroundServer]], host: str) -> str:
     everywhere = host in ("0.0.0.0", "::")
     if everywhere:
         where = "todas las interfaces de red"
