@@ -8,7 +8,7 @@ import time
 import pytest
 
 import labsupport as lab
-from labsupport.exercises._slicer import Slicer, cut_points
+from labsupport.exercises._pacing import Slicer, cut_points
 
 
 def _pieces(sock):

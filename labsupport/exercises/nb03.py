@@ -1,9 +1,9 @@
 """Exercises of notebook 03, "Solicitar documentos": read to the end, split, download, send it all.
 
 Every case that has the student read from the network makes "one ``recv()`` is one
-message" fail on every run: 3.1 reads from a :class:`~._paced.Paced` connection (each
+message" fail on every run: 3.1 reads from a :class:`~._pacing.PacedConnection` (each
 piece leaves only after the student consumed the last, so no late reader finds two waiting),
-3.3 downloads through a :class:`~._slicer.Slicer` (the head, the first body bytes and the
+3.3 downloads through a :class:`~._pacing.Slicer` (the head, the first body bytes and the
 rest arrive in separate pieces) and from ``/raw/slices``. 3.4 forces partial sends twice:
 the kernel's own (a large buffer through a small send buffer, on a socket with a timeout),
 and a socket whose ``send()`` takes only part of what it is given each time, as the
@@ -22,18 +22,22 @@ import socket
 import tempfile
 import textwrap
 import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from .._server import StreamServer
 from ..faults import NeverReads
 from ..http import DEFAULT_DOCROOT, HttpServer
 from ..http.samples import UTF8_DEMO
-from . import Fail, exercise
+from . import Context, Fail, exercise
 from ._checks import fetch
 from ._framework import brief
 from ._leaks import watch_unclosed
-from ._paced import Paced, slices
-from ._slicer import Slicer
-from ._wire import mismatch
+from ._outcome import mismatch
+from ._pacing import PacedConnection, Slicer, slices
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 #: Text with two-byte UTF-8 characters (ñ, á, ü…).
 TEXT = (
@@ -60,19 +64,20 @@ def _expect_bytes(got: object, what: str = "") -> bytes:
     return bytes(got)
 
 
-def _same_bytes(got: object, expected: bytes, what: str = "") -> None:
+def _same_bytes(got: object, expected: bytes, what: str = "") -> bytes:
     data = _expect_bytes(got, what)
     if data != expected:
         raise Fail((f"{what}: " if what else "") + mismatch(data, expected))
+    return data
 
 
 # -- 3.1 ---------------------------------------------------------------------------
 recibir = exercise("3.1", "Recibir la respuesta entera", "recibir_todo")
 
 
-def _receive(funcion, ctx, pieces: list[bytes]) -> object:
+def _receive(funcion: Callable[..., Any], ctx: Context, pieces: list[bytes]) -> object:
     """Call the student's function on a connection whose far end sends ``pieces`` one by one."""
-    paced = ctx.own(Paced(pieces))
+    paced = ctx.own(PacedConnection(pieces))
     return funcion(paced.sock)
 
 
@@ -81,7 +86,7 @@ def _split_char_at(data: bytes, after: int = 10) -> int:
     return next(i for i, b in enumerate(data) if i >= after and b >= 0xC0) + 1
 
 
-def _bytes_concatenation(function) -> tuple[int, str] | None:
+def _bytes_concatenation(function: Callable[..., Any]) -> tuple[int, str] | None:
     """``(line, code)`` where ``function`` adds bytes to a ``bytes`` variable (``x += datos``), or None.
 
     Read from the function's source: the variables first bound to a bytes literal
@@ -123,7 +128,7 @@ def _bytes_concatenation(function) -> tuple[int, str] | None:
             and isinstance(node.value.left, ast.Name)
             and node.value.left.id == node.targets[0].id
         )
-        if grows:
+        if grows and isinstance(node, (ast.AugAssign, ast.Assign)):
             line = first + node.lineno - 1 if first else node.lineno
             return line, lines[node.lineno - 1].strip()
     return None
@@ -186,7 +191,7 @@ def _(funcion, ctx):
 separar = exercise("3.2", "Separar cabeceras y cuerpo", "separar_respuesta")
 
 
-def _split(funcion, response: bytes):
+def _split(funcion: Callable[..., Any], response: bytes) -> tuple[str, dict[str, str], object]:
     result = funcion(response)
     if not (isinstance(result, tuple) and len(result) == 3):
         shown = f"una tupla de {len(result)}" if isinstance(result, tuple) else type(result).__name__
@@ -258,8 +263,8 @@ def _(funcion, ctx):
 def _(funcion, ctx):
     server = ctx.own(HttpServer())
     _status, headers, body = _split(funcion, fetch(server.address, "/docs/imagen.png"))
-    _same_bytes(body, (DEFAULT_DOCROOT / "imagen.png").read_bytes(), "cuerpo de la imagen")
-    _header(headers, "Content-Length", str(len(body)))
+    image = _same_bytes(body, (DEFAULT_DOCROOT / "imagen.png").read_bytes(), "cuerpo de la imagen")
+    _header(headers, "Content-Length", str(len(image)))
 
 
 @separar.case(
@@ -317,7 +322,9 @@ class _TempDir:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-def _download(funcion, ctx, path: str, name: str, *, sliced: bool = True) -> tuple[object, str]:
+def _download(
+    funcion: Callable[..., Any], ctx: Context, path: str, name: str, *, sliced: bool = True
+) -> tuple[object, str]:
     """Run the student's download of ``path`` (through a slicing proxy unless ``sliced=False``)."""
     server = ctx.own(HttpServer())
     target = ctx.own(Slicer(server)) if sliced else server
@@ -473,7 +480,7 @@ class _NoSendall(socket.socket):
     #: Largest number of bytes one send() takes (None: whatever the kernel takes).
     cap: int | None = None
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.sends = 0
         self.partial = 0
@@ -482,7 +489,7 @@ class _NoSendall(socket.socket):
     def sendall(self, *args, **kwargs):
         raise Fail("usaste sendall(): el ejercicio es escribirlo tú con send() en un bucle")
 
-    def send(self, data, flags: int = 0) -> int:
+    def send(self, data: ReadableBuffer, flags: int = 0) -> int:
         if self.timed_out:  # the student caught the TimeoutError and tries again: a loop without end
             raise Fail(SWALLOWED)
         view = memoryview(data)
@@ -496,7 +503,7 @@ class _NoSendall(socket.socket):
         return n
 
 
-def _send_through(funcion, ctx, *messages: bytes, cap: int | None = None) -> None:
+def _send_through(funcion: Callable[..., Any], ctx: Context, *messages: bytes, cap: int | None = None) -> None:
     """Call ``enviar_todo`` once per message on one connection; check what the far end got."""
     sink = ctx.own(_Sink())
     sock = ctx.own(_NoSendall(socket.AF_INET, socket.SOCK_STREAM))

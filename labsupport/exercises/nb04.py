@@ -4,7 +4,7 @@ Closing is judged by what the other side sees, never by trusting the student's c
 peer's log says whether EOF (FIN) arrived, a ``ResourceWarning`` caught while the garbage
 collector runs says whether a socket was left open, and a client of ours reads until
 ``b""`` to see whether the student's server closed after answering. Every answer the
-student reads comes in fragments (the :class:`~._slicer.Slicer` in front, or a size no
+student reads comes in fragments (the :class:`~._pacing.Slicer` in front, or a size no
 ``recv`` can hold), every timeout is the one the case passes in (``espera``), and a
 request too big for one ``send()`` checks ``sendall``.
 """
@@ -14,17 +14,20 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 from .._address import format_address
 from .._closing import arm_reset
+from .._server import BackgroundServer
 from ..faults import HalfClose, Reset
 from ..http import HttpServer
 from ..http.routes import random_bytes
-from . import Fail, brief, exercise, expect_type
+from . import Context, Fail, brief, exercise, expect_type
 from ._checks import read_to_eof
 from ._leaks import watch_unclosed
-from ._slicer import Slicer
-from ._wire import CLOSED, call, mismatch, raised, reception, silent_listener, wait_consumed, watching
+from ._outcome import call, exception_text, mismatch, watch_unclosed_if
+from ._pacing import Slicer, send_paced
 
 #: big enough to arrive in many pieces on loopback, small enough to stay fast
 BIG = bytes(range(256)) * 1200  # 307 200 bytes
@@ -42,7 +45,20 @@ SLACK = 1.2
 SALUDO = "¡hola, año! 👋".encode()
 
 
-def _eof_bytes(server) -> int | None:
+def _silent_listener(ctx: Context) -> tuple[str, int]:
+    """The address of a socket that listens and never accepts: ``connect`` works, nothing answers.
+
+    The kernel completes the handshake and queues the connection; what the client sends
+    stays unread and no byte, FIN or RST ever comes back, so only the client's own timeout
+    ends its ``recv``.
+    """
+    listener = ctx.own(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    return listener.getsockname()
+
+
+def _eof_bytes(server: HalfClose) -> int | None:
     """How many bytes a HalfClose server had received when the client's FIN came (None: no FIN)."""
     for event in server.log():
         if event.kind == "eof":
@@ -50,7 +66,7 @@ def _eof_bytes(server) -> int | None:
     return None
 
 
-def _timeout_case(funcion, ctx, args: tuple, espera: float) -> None:
+def _timeout_case(funcion: Callable[..., Any], ctx: Context, args: tuple[Any, ...], espera: float) -> None:
     """The server never answers: TimeoutError must reach the caller after ``espera``, socket closed."""
     with watch_unclosed("tu función, al saltar el timeout,"):
         start = time.monotonic()
@@ -74,12 +90,17 @@ medio = exercise("4.1", "Un cliente de medio cierre", "enviar_y_esperar")
 
 
 def _half_close(
-    funcion, ctx, datos: bytes, reply: str = "count", sliced: bool = True, closes: bool = False
+    funcion: Callable[..., Any],
+    ctx: Context,
+    datos: bytes,
+    reply: str = "count",
+    sliced: bool = True,
+    closes: bool = False,
 ) -> tuple[bytes, HalfClose]:
     """Call the student's client against a HalfClose server (answers come in slices)."""
     server = ctx.own(HalfClose(reply=reply, timeout=10.0))
     address = ctx.own(Slicer(server)).address if sliced else server.address
-    with watching(closes):
+    with watch_unclosed_if(closes):
         result, error = call(funcion, address, datos, GENEROUS)
     if isinstance(error, TimeoutError):
         # This server answers at once after EOF: a timeout means the FIN did not come in time.
@@ -99,7 +120,7 @@ _NOTHING_READ = (
 )
 
 
-def _count_reply(funcion, ctx, datos: bytes, closes: bool = False) -> None:
+def _count_reply(funcion: Callable[..., Any], ctx: Context, datos: bytes, closes: bool = False) -> None:
     answer, server = _half_close(funcion, ctx, datos, closes=closes)
     expected = f"recibidos {len(datos)} bytes\n".encode()
     if answer == expected:
@@ -160,20 +181,22 @@ def _(funcion, ctx):
     "no captures el TimeoutError y el with cierra el socket también cuando salta.",
 )
 def _(funcion, ctx):
-    _timeout_case(funcion, ctx, (silent_listener(ctx), b"hola", SHORT), SHORT)
+    _timeout_case(funcion, ctx, (_silent_listener(ctx), b"hola", SHORT), SHORT)
 
 
 # -- 4.2 ---------------------------------------------------------------------------
 pedir = exercise("4.2", "Una descarga que siempre cierra el socket", "pedir")
 
 
-def _get(server, path: str) -> bytes:
+def _get(server: BackgroundServer, path: str) -> bytes:
     host = format_address(server.address)
     return f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
 
 
-def _fetch(funcion, ctx, address, request: bytes, closes: bool = False) -> bytes:
-    with watching(closes):
+def _fetch(
+    funcion: Callable[..., Any], ctx: Context, address: tuple[str, int], request: bytes, closes: bool = False
+) -> bytes:
+    with watch_unclosed_if(closes):
         result, error = call(funcion, address, request, GENEROUS)
     if error is not None:
         raise error
@@ -269,7 +292,7 @@ def _(funcion, ctx):
     hint="socket.create_connection(direccion, timeout=espera): usa la espera que te pasan y no captures el error.",
 )
 def _(funcion, ctx):
-    address = silent_listener(ctx)
+    address = _silent_listener(ctx)
     request = f"GET / HTTP/1.1\r\nHost: {format_address(address)}\r\n\r\n".encode()
     _timeout_case(funcion, ctx, (address, request, SHORT), SHORT)
 
@@ -281,14 +304,13 @@ servidor = exercise("4.3", "La otra mitad: un servidor que responde tras el EOF"
 SMALL_RCVBUF = 32 * 1024
 
 
-def _pair(ctx) -> tuple[socket.socket, socket.socket]:
+def _pair(ctx: Context) -> tuple[socket.socket, socket.socket]:
     """A connection on loopback: (our client, the server side handed to the student)."""
     listener = ctx.own(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SMALL_RCVBUF)  # inherited by accept()
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
     client = ctx.own(socket.create_connection(listener.getsockname(), timeout=GENEROUS))
-    client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     listener.settimeout(GENEROUS)
     conn, _ = listener.accept()
     ctx.own(conn)
@@ -301,19 +323,10 @@ def _send_pieces(
 ) -> threading.Thread:
     """Our client sends ``pieces`` from its own thread, each once the student's ``conn`` has read
     the previous one (so no recv() gets two), then EOF (or RST)."""
-    stop = threading.Event()
-
-    def look():
-        return CLOSED if conn.fileno() == -1 else reception(conn)
 
     def run() -> None:
-        sent = 0
         try:
-            for i, piece in enumerate(pieces):
-                if i and not wait_consumed(look, sent, stop):
-                    return
-                client.sendall(piece)
-                sent += len(piece)
+            send_paced(client, pieces, conn)
             if then_reset:
                 arm_reset(client)
                 client.close()
@@ -327,7 +340,7 @@ def _send_pieces(
     return sender
 
 
-def _serve(funcion, ctx, pieces: list[bytes]) -> bytes:
+def _serve(funcion: Callable[..., Any], ctx: Context, pieces: list[bytes]) -> bytes:
     """What our client reads from the student's server after sending ``pieces`` and EOF."""
     client, conn = _pair(ctx)
     sender = _send_pieces(client, pieces, conn)
@@ -396,5 +409,5 @@ def _(funcion, ctx):
     if error is not None and not isinstance(error, OSError):
         raise error
     if conn.fileno() != -1:
-        what = f"lanzó {raised(error)}" if error else "terminó"
+        what = f"lanzó {exception_text(error)}" if error else "terminó"
         raise Fail(f"el cliente cortó con RST, tu función {what} y la conexión quedó sin cerrar: usa `with conexion:`")
