@@ -21,14 +21,15 @@ import errno
 import socket
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import TracebackType
+from typing import Any
 
 from .._server import DatagramServer
 from .._wording import count, seconds
 from ..echo import PREFIX, EchoServer, UdpEchoServer
 from ..faults import ClosedPort
-from . import Fail, brief, exercise, expect_type
+from . import Context, Fail, brief, exercise, expect_type
 from ._binds import Watch, watch_binds
 from ._checks import PATIENT
 from ._leaks import watch_unclosed
@@ -40,7 +41,9 @@ servidor_local = exercise("1.1", "Un servidor TCP en un puerto libre", "crear_se
 ASK_PORT_0 = "pide el puerto 0 y el sistema te da uno libre"
 
 
-def _created(funcion, ctx, *, other_port: int | None = None) -> tuple[socket.socket, Watch]:
+def _created(
+    funcion: Callable[..., Any], ctx: Context, *, other_port: int | None = None
+) -> tuple[socket.socket, Watch]:
     """Call ``crear_servidor_local()`` once: an open socket, owned by the case, and the binds it made."""
     try:
         with watch_binds() as seen:
@@ -61,7 +64,7 @@ def _created(funcion, ctx, *, other_port: int | None = None) -> tuple[socket.soc
     return expect_type(sock, socket.socket), seen
 
 
-def _server_socket(funcion, ctx) -> socket.socket:
+def _server_socket(funcion: Callable[..., Any], ctx: Context) -> socket.socket:
     return _created(funcion, ctx)[0]
 
 
@@ -267,7 +270,7 @@ class _Udp(DatagramServer):
 
 def _open_sockets(tb: TracebackType | None) -> list[socket.socket]:
     """The open sockets in the locals of a traceback's frames: what a raising function left open."""
-    found = []
+    found: list[socket.socket] = []
     while tb is not None:
         for value in list(tb.tb_frame.f_locals.values()):
             if isinstance(value, socket.socket) and value.fileno() != -1 and not any(value is s for s in found):
@@ -297,12 +300,16 @@ def _default_timeout_kept(strict: bool) -> Iterator[None]:
                 )
 
 
-def _call(funcion, address, message: bytes, timeout: float, *, strict: bool = False):
+def _call(
+    funcion: Callable[..., Any], address: tuple[str, int], message: bytes, timeout: float, *, strict: bool = False
+) -> Any:
     with _default_timeout_kept(strict):
         return funcion(address, message, timeout)
 
 
-def _reply(funcion, address, message: bytes, timeout: float, *, strict: bool = False) -> bytes:
+def _reply(
+    funcion: Callable[..., Any], address: tuple[str, int], message: bytes, timeout: float, *, strict: bool = False
+) -> bytes:
     return expect_type(_call(funcion, address, message, timeout, strict=strict), bytes)
 
 
@@ -441,7 +448,7 @@ RESERVED = 80
 UDP_IS_OTHER = "los puertos UDP son otros que los TCP: prueba con un socket SOCK_STREAM"
 
 
-def _answer(funcion, port: int, *, busy: bool = False) -> bool:
+def _answer(funcion: Callable[..., Any], port: int, *, busy: bool = False) -> bool:
     """The student's answer for ``port``; when the port is busy in TCP and the answer is False
     because the probe was a UDP socket, say so (the bind the audit hook saw tells)."""
     with watch_binds() as seen:

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import socket
 import time
+from collections.abc import Callable
+from typing import Any
 
+from .._server import BackgroundServer
 from ..echo import EchoServer
 from ..faults import ClosedPort, NeverAccepts, Reset, Silent, Truncate
-from . import Fail, exercise
+from . import Context, Fail, exercise
 from ._framework import brief
 from ._leaks import watch_unclosed
 
@@ -38,7 +41,7 @@ LIMIT_SHORT = 3.0
 EXPECTED_ECHO = b"Echo: hola"
 
 
-def _returned_socket(result: object, ctx, what: str) -> socket.socket:
+def _returned_socket(result: object, ctx: Context, what: str) -> socket.socket:
     """``result`` as a usable TCP socket, or a Fail that says what came back instead."""
     if not isinstance(result, socket.socket):
         shown = "None" if result is None else f"{type(result).__name__}: {brief(result)}"
@@ -54,7 +57,7 @@ def _returned_socket(result: object, ctx, what: str) -> socket.socket:
     return result
 
 
-def _connected_to(result: object, server: EchoServer, ctx, timeout: float, what: str) -> socket.socket:
+def _connected_to(result: object, server: EchoServer, ctx: Context, timeout: float, what: str) -> socket.socket:
     """Check that ``result`` is connected to ``server``, carries ``timeout`` and really talks to it."""
     sock = _returned_socket(result, ctx, what)
     try:
@@ -86,7 +89,7 @@ def _connected_to(result: object, server: EchoServer, ctx, timeout: float, what:
     return sock
 
 
-def _none_expected(result: object, ctx, situation: str) -> None:
+def _none_expected(result: object, ctx: Context, situation: str) -> None:
     if result is not None:
         if isinstance(result, socket.socket):
             ctx.own(result)
@@ -190,7 +193,7 @@ def _why(expected: str, answer: str, *, elapsed: float, timeout: float, server: 
     return ""
 
 
-def _diagnose(funcion, server, expected: str, timeout: float) -> None:
+def _diagnose(funcion: Callable[..., Any], server: BackgroundServer, expected: str, timeout: float) -> None:
     start = time.monotonic()
     with watch_unclosed():
         answer = funcion(server.address, timeout)
@@ -290,7 +293,7 @@ def _(funcion, ctx):
 primero = exercise("2.3", "El primer servidor disponible", "primer_disponible")
 
 
-def _first(funcion, ctx, addresses: list, timeout: float):
+def _first(funcion: Callable[..., Any], ctx: Context, addresses: list[tuple[str, int]], timeout: float) -> object:
     with watch_unclosed("al probar las direcciones que fallan, tu función"):
         result = funcion(addresses, timeout)
         if isinstance(result, socket.socket):

@@ -19,16 +19,18 @@ import socket
 import tempfile
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 from .. import faults
 from .._wording import seconds
 from ..echo import EchoServer
-from . import Fail, exercise
+from . import Context, Fail, exercise
 from ._framework import brief
 from ._leaks import watch_unclosed
 
 
-def _capture(action) -> BaseException:
+def _capture(action: Callable[[], object]) -> BaseException:
     """Run ``action`` and return the exception it raises (it must raise one)."""
     try:
         action()
@@ -53,9 +55,11 @@ _ORDER_HINT = (
     "ConnectionError)."
 )
 _CATEGORIES = ("nombre", "tiempo", "rechazada", "cortada", "tubería rota", "sistema", "programa")
+#: A dictionary without the key a case looks up (a KeyError, the student program's own error).
+_EMPTY: dict[str, int] = {}
 
 
-def _expect_category(funcion, exc: BaseException, expected: str, what: str = "") -> None:
+def _expect_category(funcion: Callable[..., Any], exc: BaseException, expected: str, what: str = "") -> None:
     got = funcion(exc)
     if got == expected:
         return
@@ -63,7 +67,7 @@ def _expect_category(funcion, exc: BaseException, expected: str, what: str = "")
     why = ""
     if not isinstance(got, str):
         why = f": devuelve una de las categorías, en texto ({', '.join(map(repr, _CATEGORIES))})"
-    elif expected == "tiempo" and got == "sistema" and exc.errno is None:
+    elif expected == "tiempo" and got == "sistema" and isinstance(exc, OSError) and exc.errno is None:
         why = (": este TimeoutError no tiene errno (lo lanza Python al agotarse su timeout), así que compararlo "
                "con errno.ETIMEDOUT no basta: usa isinstance(error, TimeoutError), antes que OSError")
     elif got == "sistema" and expected != "programa":
@@ -141,7 +145,7 @@ def _(funcion, ctx):
     _expect_category(funcion, exc, "tubería rota")
 
 
-def _missing_unix_path(ctx) -> BaseException | None:
+def _missing_unix_path(ctx: Context) -> BaseException | None:
     """FileNotFoundError from connecting a Unix socket to a path that does not exist (None without AF_UNIX)."""
     if not hasattr(socket, "AF_UNIX"):
         return None
@@ -179,7 +183,7 @@ def _(funcion, ctx):
     sock = ctx.own(_dial(server.address, 5.0))
     _expect_category(funcion, _capture(lambda: sock.sendall("texto, no bytes")), "programa", "TypeError")
     _expect_category(funcion, _capture(lambda: int("ochenta")), "programa", "ValueError")
-    _expect_category(funcion, _capture(lambda: {}["puerto"]), "programa", "KeyError")
+    _expect_category(funcion, _capture(lambda: _EMPTY["puerto"]), "programa", "KeyError")
 
 
 # -- 7.2 ---------------------------------------------------------------------------
@@ -188,7 +192,9 @@ probar = exercise("7.2", "¿Abierto, cerrado o filtrado?", "probar_puerto")
 _STATES = ("abierto", "cerrado", "filtrado")
 
 
-def _expect_state(funcion, address: tuple[str, int], expected: str, timeout: float = SHORT) -> float:
+def _expect_state(
+    funcion: Callable[..., Any], address: tuple[str, int], expected: str, timeout: float = SHORT
+) -> float:
     """Call ``probar_puerto``, check the answer; return how long it took."""
     start = time.monotonic()
     got = funcion(address, timeout)
@@ -300,7 +306,7 @@ class _LateServer:
             self._echo.stop()
 
 
-def _outcome(ctx, action) -> tuple[str, object]:
+def _outcome(ctx: Context, action: Callable[[], object]) -> tuple[str, object]:
     """What ``action`` did: ("raised", exception class name) or ("returned", value), in text.
 
     Only the class is kept, never the exception: a kept traceback would keep the student's
@@ -400,7 +406,7 @@ def _(funcion, ctx):
                    "timeout?")
 
 
-def _refused_after(funcion, ctx, attempts: int, espera: float) -> float:
+def _refused_after(funcion: Callable[..., Any], ctx: Context, attempts: int, espera: float) -> float:
     """Run ``esperar_servidor`` on a port that always refuses; it must raise ConnectionRefusedError. Its duration."""
     server = ctx.own(faults.ClosedPort())
     start = time.monotonic()
