@@ -71,12 +71,13 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from .._results import Record, Status, make_record
 from .._wording import seconds
 from . import _diagnose
 
-OK, FAIL, ERROR, TIMEOUT, PENDING = "ok", "fallo", "error", "tiempo", "pendiente"
-INTERNAL = "error del corrector"
-_MARK = {OK: "✔", FAIL: "✘", ERROR: "✘", TIMEOUT: "◷", PENDING: "○", INTERNAL: "⚠"}
+OK, FAIL, ERROR, TIMEOUT, PENDING = Status.OK, Status.FAIL, Status.ERROR, Status.TIMEOUT, Status.PENDING
+INTERNAL = Status.INTERNAL
+_MARK: dict[str, str] = {OK: "✔", FAIL: "✘", ERROR: "✘", TIMEOUT: "◷", PENDING: "○", INTERNAL: "⚠"}
 
 #: Default time limit of a case (seconds). A limit that must not fire for a right answer is
 #: generous: it costs nothing when things go right and holds on a loaded machine.
@@ -357,13 +358,8 @@ class Result:
     def __bool__(self) -> bool:
         return self.status == OK
 
-    def as_record(self) -> dict[str, Any]:
-        return {
-            "ejercicio": self.exercise_id,
-            "superados": self.passed,
-            "total": self.total,
-            "estado": self.status,
-        }
+    def as_record(self) -> Record:
+        return make_record(self.exercise_id, self.passed, self.total, self.status)
 
     @property
     def pending_function(self) -> str:
