@@ -115,7 +115,7 @@ def test_summary_in_spanish_and_executed_notebooks_kept(graded):
 
 def test_missing_folder_is_a_spanish_error(tmp_path, capsys):
     assert cli.main(["corregir", str(tmp_path / "no-existe"), "--salida", str(tmp_path / "s")]) == 1
-    assert "No existe la carpeta de entregas" in capsys.readouterr().out
+    assert "No existe la carpeta de entregas" in capsys.readouterr().err
 
 
 def test_exercise_cells_ignores_commented_calls():

@@ -1,0 +1,224 @@
+"""Run one notebook in a fresh kernel, with limits, and keep what it reported.
+
+A submission is graded for what it did, and nothing a notebook does can stop the run: a
+cell that hangs is interrupted after its limit (and the notebook abandoned if the kernel
+ignores the interrupt, or when the notebook's total limit passes), a dead kernel ends only
+that notebook, an exception fails only its cell. The notebook runs in a temporary copy of
+its folder, so the submission itself is never changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import dataclasses
+import os
+import queue
+import shutil
+import tempfile
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from .._results import RESULTS_ENV, Record, Status, parse_record
+from .._wording import seconds
+from .kernel import kernel_manager
+from .scan import is_hidden
+
+if TYPE_CHECKING:
+    from nbclient import NotebookClient
+    from nbformat import NotebookNode
+
+INTERRUPT_WAIT = 5.0  # seconds a kernel has to stop a timed-out cell before the notebook is abandoned
+_MAX_COPIED_FILE = 50 * 1024 * 1024
+
+
+@dataclasses.dataclass
+class CellProblem:
+    """A code cell that did not finish well: its index, the row status it causes, and why."""
+
+    index: int
+    status: str
+    detail: str
+
+
+@dataclasses.dataclass
+class NotebookRun:
+    """What running one notebook produced."""
+
+    nb: NotebookNode | None = None
+    reports: dict[str, Record] = dataclasses.field(default_factory=dict)
+    problems: dict[int, CellProblem] = dataclasses.field(default_factory=dict)
+    stopped_at: int | None = None  # first cell that was never run, when the run was cut short
+    stop_status: str | None = None
+    stop_detail: str = ""
+    unreadable: str | None = None  # why the file could not be read as a notebook
+
+    def cell_errors(self) -> list[CellProblem]:
+        return sorted(self.problems.values(), key=lambda p: p.index)
+
+    def stop(self, index: int, status: str, detail: str) -> None:
+        """The run was cut short: cell ``index`` and the ones after it never ran."""
+        self.stopped_at, self.stop_status, self.stop_detail = index, status, detail
+
+
+def cell_error(cell: NotebookNode) -> str | None:
+    """The error a cell raised, unless it is tagged ``raises-exception`` (raising is its lesson)."""
+    if "raises-exception" in cell.get("metadata", {}).get("tags", []):
+        return None
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            return f"{output.get('ename', 'Error')}: {output.get('evalue', '')}".strip().rstrip(":")
+    return None
+
+
+def _not_copied(folder: str, names: list[str]) -> set[str]:
+    """What the temporary copy of a student's folder leaves out: checkpoints, hidden entries and
+    files over 50 MiB (a notebook never needs them; copying them would only slow the run)."""
+    skipped = set()
+    for name in names:
+        path = os.path.join(folder, name)
+        if is_hidden(name) or (os.path.isfile(path) and os.path.getsize(path) > _MAX_COPIED_FILE):
+            skipped.add(name)
+    return skipped
+
+
+async def _interrupt(client: NotebookClient, wait: float) -> bool:
+    """Interrupt the kernel and wait for the timed-out cell's reply; False if it never comes.
+
+    Waiting matters: a cell sent while the old one is still being interrupted is dropped
+    by ipykernel ("aborted"), and would look as if it had run without output.
+    """
+    from jupyter_core.utils import ensure_async
+
+    if client.km is None or client.kc is None:  # no kernel to interrupt: as good as one that never answers
+        return False
+    await ensure_async(client.km.interrupt_kernel())
+    loop = asyncio.get_running_loop()
+    end = loop.time() + wait
+    while (left := end - loop.time()) > 0:
+        try:
+            msg = await ensure_async(client.kc.shell_channel.get_msg(timeout=left))
+        except queue.Empty:
+            return False
+        if msg.get("msg_type") == "execute_reply":
+            return True
+    return False
+
+
+def _last_words(stderr_file: IO[bytes]) -> str:
+    """The last line the kernel wrote to stderr (a segfault, a failed start), for the detail column."""
+    stderr_file.flush()
+    try:
+        lines = Path(stderr_file.name).read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    lines = [line for line in lines if "WARNING" not in line]
+    return f" (el kernel dijo: {lines[-1][:160]})" if lines else ""
+
+
+def _read_reports(path: Path) -> dict[str, Record]:
+    """The last report of each exercise (a cell may check the same exercise twice)."""
+    reports: dict[str, Record] = {}
+    if not path.exists():
+        return reports
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        record = parse_record(line)  # None for a line the notebook itself mangled: ignore it, never crash
+        if record is not None:
+            reports[record["ejercicio"]] = record
+    return reports
+
+
+@dataclasses.dataclass
+class _Progress:
+    """Where a run is: the cell being run, and its limit (which nbclient reads through ``timeout_func``)."""
+
+    index: int
+    cell_limit: float
+
+
+async def _run_cells(
+    client: NotebookClient, nb: NotebookNode, result: NotebookRun, progress: _Progress, notebook_limit: float
+) -> None:
+    """Run the code cells in order, each within its limit and all within the notebook's."""
+    from nbclient.exceptions import CellTimeoutError
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + notebook_limit
+    cell_limit = progress.cell_limit
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        progress.index = index
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            result.stop(index, Status.CELL_TIMEOUT, f"el cuaderno superó su límite total de {seconds(notebook_limit)}")
+            return
+        progress.cell_limit = min(cell_limit, remaining)
+        try:
+            await client.async_execute_cell(cell, index)
+        except CellTimeoutError:
+            result.problems[index] = CellProblem(
+                index, Status.CELL_TIMEOUT, f"la celda no terminó en {seconds(progress.cell_limit, 1)} y se interrumpió"
+            )
+            if not await _interrupt(client, INTERRUPT_WAIT):
+                result.stop(index + 1, Status.CELL_TIMEOUT, "el kernel no respondió tras interrumpirlo")
+                return
+            continue
+        error = cell_error(cell)
+        if error:
+            result.problems[index] = CellProblem(index, Status.ERROR, error)
+
+
+async def run_notebook(
+    path: Path,
+    *,
+    cell_limit: float = 30,
+    notebook_limit: float = 600,
+    isolate: bool = False,
+) -> NotebookRun:
+    """Run ``path`` in a fresh kernel, in a temporary copy of its folder; never raises for the notebook's sake."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import DeadKernelError
+
+    result = NotebookRun()
+    try:
+        result.nb = nb = nbformat.read(path, as_version=4)
+    except Exception as exc:  # not JSON, not a notebook, unreadable: graded as such
+        result.unreadable = f"no se puede leer como cuaderno ({type(exc).__name__}: {str(exc)[:120]})"
+        return result
+
+    with tempfile.TemporaryDirectory(prefix="labsupport-corregir-") as tmp:
+        work = Path(tmp) / "trabajo"
+        shutil.copytree(path.parent, work, ignore=_not_copied)
+        results_file = Path(tmp) / "resultados.jsonl"
+        results_file.touch()
+        env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1")
+        env[RESULTS_ENV] = str(results_file)
+        progress = _Progress(0, float(cell_limit))
+        client = NotebookClient(
+            nb,
+            km=kernel_manager(isolate, Path(tmp)),
+            timeout_func=lambda cell: progress.cell_limit,
+            allow_errors=True,
+            record_timing=False,
+            shutdown_kernel="immediate",
+            iopub_timeout=2,
+            resources={"metadata": {"path": str(work)}},
+        )
+        kernel_stderr = open(Path(tmp) / "nucleo-stderr.txt", "wb")  # closed in the finally below
+        try:
+            async with client.async_setup_kernel(env=env, cleanup_kc=True, stderr=kernel_stderr):
+                await _run_cells(client, nb, result, progress, notebook_limit)
+        except DeadKernelError:
+            detail = "el kernel de Python terminó de golpe en esta celda" + _last_words(kernel_stderr)
+            result.stop(progress.index, Status.DEAD_KERNEL, detail)
+            result.problems[progress.index] = CellProblem(progress.index, Status.DEAD_KERNEL, detail)
+        except Exception as exc:  # the kernel did not start, a channel broke...: this notebook only
+            detail = f"fallo al ejecutar el cuaderno: {type(exc).__name__}: {str(exc)[:200]}"
+            result.stop(progress.index, Status.ERROR, detail + _last_words(kernel_stderr))
+        finally:
+            atexit.unregister(client._cleanup_kernel)  # nbclient leaves it registered if the start failed
+            kernel_stderr.close()
+        result.reports = _read_reports(results_file)
+    return result

@@ -1,0 +1,79 @@
+"""``resumen.md``: the grading as the instructor reads it, in Spanish.
+
+One table line per student first (how many exercises are right, and any incident that is not
+the student's answer: a time-out, a dead kernel, a missing cell), then every exercise with
+the reason for its status. It also says whether the network was isolated: an instructor must
+know when the submissions ran with the machine's network.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+
+from .._results import Status
+from .._wording import count, seconds
+from .rows import Row
+
+FILE_NAME = "resumen.md"
+_MARK: dict[str, str] = {Status.OK: "✔", Status.FAIL: "✘", Status.PENDING: "…"}
+_ANSWERS = (Status.OK, Status.FAIL, Status.PENDING)  # what the student's answer earned; anything else is an incident
+
+
+def format_summary(
+    rows: list[Row], folder: Path, cell_limit: float, notebook_limit: float, isolated: bool,
+    ignored: dict[str, list[str]] | None = None,
+) -> str:
+    """A Spanish Markdown summary: one table line per student, then every exercise."""
+    students: dict[str, list[Row]] = {}
+    for row in rows:
+        students.setdefault(row.student, []).append(row)
+    now = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    network = (
+        "aislada: cada cuaderno tuvo su propia red con solo loopback"
+        if isolated
+        else "SIN aislar (esta máquina no permite «unshare --user --net»); ejecuta el corrector en un "
+        "contenedor sin red si las entregas no son de confianza"
+    )
+    exercises = [r for r in rows if r.exercise]
+    lines = [
+        f"# Corrección de «{folder.name}»",
+        "",
+        f"- Fecha: {now}",
+        f"- Límites: {seconds(cell_limit)} por celda, {seconds(notebook_limit)} por cuaderno.",
+        f"- Red: {network}.",
+        f"- {count(len(students), 'alumno')}, {count(len({(r.student, r.notebook) for r in exercises}), 'cuaderno')}, "
+        f"{sum(r.status == Status.OK for r in exercises)} de {len(exercises)} ejercicios correctos.",
+        "",
+        "## Por alumno",
+        "",
+        "| Alumno | Ejercicios correctos | Casos superados | Incidencias |",
+        "|---|---|---|---|",
+    ]
+    for student, srows in students.items():
+        lines.append(_student_line(student, srows))
+    lines += ["", "## Detalle", ""]
+    for student, srows in students.items():
+        lines.append(f"### {student}")
+        lines += [_detail_line(row) for row in srows]
+        for name in (ignored or {}).get(student, []):
+            lines.append(f"- (no corregido: {name} no es un cuaderno del curso)")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _student_line(student: str, rows: list[Row]) -> str:
+    done = [r for r in rows if r.exercise]
+    passed = sum(r.passed or 0 for r in done)
+    total = sum(r.total or 0 for r in done)
+    issues = sorted({str(r.status) for r in rows if r.status not in _ANSWERS})
+    right = sum(r.status == Status.OK for r in done)
+    return f"| {student} | {right} de {len(done)} | {passed} de {total} | {', '.join(issues) or '—'} |"
+
+
+def _detail_line(row: Row) -> str:
+    mark = _MARK.get(row.status, "⚠")
+    cases = f" ({row.passed}/{row.total} casos)" if row.total else ""
+    what = f"{row.notebook} · ejercicio {row.exercise}" if row.exercise else (row.notebook or "entrega")
+    detail = f": {row.detail}" if row.detail else ""
+    return f"- {mark} {what}: {row.status}{cases}{detail}"
