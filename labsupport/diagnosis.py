@@ -308,11 +308,12 @@ CHECKS: tuple[Callable[[], Check], ...] = (
 def run_checks(extra_packages: Iterable[str] = ()) -> list[Check]:
     """Every check, in report order; an unexpected crash of one check becomes its own ✘ line."""
     checks: list[Check] = []
-    steps: list[Callable[[], list[Check]]] = [lambda: [check_python()], lambda: check_packages(extra_packages)]
-    steps += [(lambda f=f: [f()]) for f in CHECKS[1:]]
+    steps: list[Callable[[], Check | list[Check]]] = [CHECKS[0], lambda: check_packages(extra_packages)]
+    steps += CHECKS[1:]
     for step in steps:
         try:
-            checks.extend(step())
+            found = step()
+            checks.extend(found if isinstance(found, list) else [found])
         except Exception as exc:  # a bug or a very broken machine: report it, go on
             checks.append(Check("Comprobación interna", False, f"{type(exc).__name__}: {exc}",
                                 "avisa al profesorado con esta línea"))

@@ -256,10 +256,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Write the edition; a LabError reaches ``cli.main``, which prints it on stderr and exits 1."""
     try:
         report = write_student_edition(args.origen, args.destino, force=args.forzar)
     except LabError as exc:
-        print(f"No se ha escrito nada: {exc}")
-        return 1
+        raise LabError(f"No se ha escrito nada: {exc}") from exc
     print("\n".join(report.lines()))
     return 0

@@ -1,17 +1,35 @@
-"""The command line speaks Spanish, argparse's own words included."""
+"""The command line: Spanish words (argparse's included), and one convention for every subcommand.
+
+Exit 0 when the command did its job, 1 when it could not, 2 for a usage error; errors on
+stderr, in argparse's format (``python -m labsupport ORDEN: error: …``), never a traceback.
+Every case runs the real command in a subprocess, as a person types it.
+"""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+from pathlib import Path
 
+import nbformat
 import pytest
+from nbformat.v4 import new_code_cell, new_notebook
 
 from labsupport.cli import SUBCOMMANDS
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "labsupport", *args], capture_output=True, text=True, timeout=60)
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "labsupport", *args], capture_output=True, text=True, timeout=120, cwd=cwd
+    )
+
+
+def notebook(path: Path, *sources: str) -> Path:
+    nb = new_notebook(cells=[new_code_cell(source) for source in sources])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
 
 
 @pytest.mark.parametrize("command", [[], *([name] for name in SUBCOMMANDS)])
@@ -34,4 +52,110 @@ def test_errors_are_spanish():
 
 def test_no_command_prints_help():
     out = run()
-    assert out.returncode == 2 and "órdenes:" in out.stdout
+    assert out.returncode == 2 and "órdenes:" in out.stderr and out.stdout == ""
+
+
+# --------------------------------------------------------------------------- usage errors: exit 2
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["orden-que-no-existe"], "opción no válida: 'orden-que-no-existe'"),
+        (["corregir"], "faltan estos argumentos: carpeta"),
+        (["corregir", "entregas", "--trabajos", "0"], "argumento --trabajos: debe ser un número entero mayor que 0"),
+        (["corregir", "entregas", "--limite-celda", "treinta"], "argumento --limite-celda: se esperaba un número"),
+        (["corregir", "entregas", "--limite-cuaderno", "-5"], "argumento --limite-cuaderno: debe ser un número mayor"),
+        (["corregir", "entregas", "--aislamiento", "quizá"], "opción no válida: 'quizá'"),
+        (["ejecutar"], "faltan estos argumentos: cuadernos"),
+        (["ejecutar", "x.ipynb", "--limite", "0"], "argumento --limite: debe ser un número entero mayor que 0"),
+        (["abrir", "--puerto", "70000"], "argumento --puerto: el puerto debe estar entre 0 y 65535"),
+        (["alumno", "--sobrescribir"], "argumentos no reconocidos: --sobrescribir"),
+        (["diagnostico", "--paquete"], "argumento --paquete: se esperaba un valor"),
+        (["servir", "--puerto-base", "70000"], "el puerto base debe estar entre"),
+    ],
+)
+def test_a_usage_error_exits_2_with_the_usage_on_stderr(args, says, tmp_path):
+    out = run(*args, cwd=tmp_path)
+    assert out.returncode == 2, out
+    assert out.stdout == ""
+    assert out.stderr.startswith("uso: python -m labsupport"), out.stderr
+    assert f"python -m labsupport{' ' + args[0] if args[0] in SUBCOMMANDS else ''}: error: " in out.stderr
+    assert says in out.stderr and "Traceback" not in out.stderr
+
+
+# --------------------------------------------------------------------------- failures: exit 1
+
+
+def test_corregir_without_the_folder_fails_on_stderr(tmp_path):
+    out = run("corregir", str(tmp_path / "no-existe"), "--salida", str(tmp_path / "s"))
+    assert out.returncode == 1
+    assert out.stderr.startswith("python -m labsupport corregir: error: No se ha corregido nada: No existe la carpeta")
+    assert out.stdout == "" and "Traceback" not in out.stderr
+    assert not (tmp_path / "s").exists()
+
+
+def test_alumno_without_masters_fails_on_stderr(tmp_path):
+    out = run("alumno", "--origen", str(tmp_path / "nada"), "--destino", str(tmp_path / "a"))
+    assert out.returncode == 1
+    assert out.stderr.startswith("python -m labsupport alumno: error: No se ha escrito nada: No existe la carpeta")
+    assert out.stdout == "" and not (tmp_path / "a").exists()
+
+
+def test_ejecutar_stops_at_a_failing_notebook_and_leaves_it_untouched(tmp_path):
+    broken = notebook(tmp_path / "roto.ipynb", "x = 1", "# divide\nx / 0")
+    before = broken.read_bytes()
+    later = notebook(tmp_path / "despues.ipynb", "print(1)")
+    out = run("ejecutar", str(broken), str(later))
+    assert out.returncode == 1
+    assert out.stdout == f"Ejecutando {broken} ...\n"  # the second one was not run
+    error = out.stderr.splitlines()[-1]
+    assert error.startswith(f"python -m labsupport ejecutar: error: {broken}: la celda 2 ('# divide') lanzó ")
+    assert "ZeroDivisionError: division by zero" in error and f"Sin ejecutar: {later}." in error
+    assert "Traceback" not in out.stderr
+    assert broken.read_bytes() == before
+
+
+@pytest.mark.parametrize("content", [None, "{ esto no es un cuaderno"])
+def test_ejecutar_names_a_missing_or_unreadable_notebook(tmp_path, content):
+    path = tmp_path / "cuaderno.ipynb"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    out = run("ejecutar", str(path))
+    assert out.returncode == 1
+    expected = "no se puede leer como cuaderno (NotJSONError" if content else f"No existe el cuaderno {path}."
+    assert out.stderr.startswith("python -m labsupport ejecutar: error: ") and expected in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_diagnostico_with_a_problem_exits_1_and_keeps_its_report_on_stdout():
+    out = run("diagnostico", "--paquete", "paquete-que-no-existe-del-curso")
+    assert out.returncode == 1
+    assert "✘ Paquete paquete-que-no-existe-del-curso: no está instalado" in out.stdout
+    assert "Traceback" not in out.stderr
+
+
+def test_the_isolated_kernel_entry_point_is_not_a_command():
+    out = subprocess.run([sys.executable, "-m", "labsupport.grading"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "python -m labsupport corregir" in out.stderr and out.stdout == ""
+
+
+# --------------------------------------------------------------------------- Ctrl+C
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT a un proceso hijo es cosa de POSIX")
+def test_ctrl_c_ends_with_one_line_and_130(tmp_path):
+    path = notebook(tmp_path / "dormir.ipynb", "import time\ntime.sleep(60)")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "labsupport", "ejecutar", str(path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == f"Ejecutando {path} ...\n"
+        proc.send_signal(signal.SIGINT)  # whatever it is doing by now (starting the kernel, running the cell)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == 130 and out == ""
+    assert err.strip().splitlines()[-1] == "Interrumpido (Ctrl+C)." and "Traceback" not in err

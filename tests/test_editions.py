@@ -192,14 +192,14 @@ def test_unbalanced_markers_write_nothing(course, capsys):
     broken.cells[1].source = broken.cells[1].source.replace("    ### END SOLUTION\n", "")
     nbformat.write(broken, masters / "03_roto.ipynb")
     assert cli.main(["alumno", "--origen", str(masters), "--destino", str(dest)]) == 1
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err
     assert "No se ha escrito nada" in out and "03_roto.ipynb, celda 2, línea 2" in out
     assert not dest.exists() or not any(dest.iterdir())
 
 
 def test_missing_master_folder_is_a_spanish_error(tmp_path, capsys):
     assert cli.main(["alumno", "--origen", str(tmp_path / "nada"), "--destino", str(tmp_path / "a")]) == 1
-    assert "No existe la carpeta de cuadernos maestros" in capsys.readouterr().out
+    assert "No existe la carpeta de cuadernos maestros" in capsys.readouterr().err
 
 
 def test_ensure_student_edition_builds_once_and_then_only_adds(course):
