@@ -7,6 +7,7 @@ Every case runs the real command in a subprocess, as a person types it.
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -138,6 +139,20 @@ def test_diagnostico_with_a_problem_exits_1_and_keeps_its_report_on_stdout():
 def test_the_isolated_kernel_entry_point_is_not_a_command():
     out = subprocess.run([sys.executable, "-m", "labsupport.grading"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "python -m labsupport corregir" in out.stderr and out.stdout == ""
+
+
+def test_preparar_lab_keeps_other_settings_and_mends_a_file_that_is_not_an_object(tmp_path, monkeypatch):
+    from labsupport import labapp
+
+    path = tmp_path / "overrides.json"
+    monkeypatch.setattr(labapp, "overrides_path", lambda: path)
+    path.write_text('["no es un objeto"]', encoding="utf-8")
+    labapp.write_overrides()
+    assert json.loads(path.read_text(encoding="utf-8")) == labapp.OVERRIDES
+    broken = {"@jupyterlab/translation-extension:plugin": "roto", "otro": {"x": 1}}
+    path.write_text(json.dumps(broken), encoding="utf-8")
+    labapp.write_overrides()
+    assert json.loads(path.read_text(encoding="utf-8")) == {**labapp.OVERRIDES, "otro": {"x": 1}}
 
 
 # --------------------------------------------------------------------------- Ctrl+C

@@ -166,7 +166,7 @@ def _notebook(tmp_path: Path, *sources: str) -> Path:
 
 def test_a_kernel_that_ignores_interrupts_is_abandoned(tmp_path, fake_lab, monkeypatch):
     """The cell hangs with SIGINT ignored: the notebook is given up and later exercises say why."""
-    monkeypatch.setattr(grading, "INTERRUPT_WAIT", 1.0)  # must run out: the kernel ignores SIGINT
+    monkeypatch.setattr(grading.runner, "INTERRUPT_WAIT", 1.0)  # must run out: the kernel ignores SIGINT
     path = _notebook(
         tmp_path,
         "import signal\nimport time\n\nimport lab_falso as lab",

@@ -48,7 +48,7 @@ from .exports.grades_csv import CSV_COLUMNS
 from .folder import Grading, grade_folder
 from .kernel import isolation_available
 from .rows import Row, rows_for
-from .runner import INTERRUPT_WAIT, CellProblem, NotebookRun, run_notebook
+from .runner import CellProblem, NotebookRun, run_notebook
 from .scan import exercise_cells, master_exercises
 from .summary import format_summary
 
@@ -60,7 +60,7 @@ MISSING = Status.MISSING
 NO_SUBMISSION = Status.NO_SUBMISSION
 
 __all__ = [
-    "CSV_COLUMNS", "DEAD_KERNEL", "ERROR", "INTERRUPT_WAIT", "MISSING", "NO_SUBMISSION", "TIMEOUT",
+    "CSV_COLUMNS", "DEAD_KERNEL", "ERROR", "MISSING", "NO_SUBMISSION", "TIMEOUT",
     "CellProblem", "Grading", "NotebookRun", "Row", "Status", "exercise_cells", "format_summary",
     "grade_folder", "isolation_available", "master_exercises", "rows_for", "run_notebook",
 ]
