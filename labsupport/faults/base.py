@@ -20,7 +20,7 @@ Ending a connection is where determinism is won or lost:
 from __future__ import annotations
 
 import socket
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from .._errors import LabError
 from .._server import BackgroundServer, StreamServer
@@ -143,6 +143,44 @@ class FaultServer(Fault, StreamServer):
         if self.wait_for is not None:
             self._log("request", peer, f"{len(request)} bytes")
         return request
+
+
+#: What a :class:`FailsFirst` fault keeps about each connection.
+Record = TypeVar("Record")
+
+
+def check_failures(failures: int) -> int:
+    """How many connections a fault makes fail: a whole number from 0 to 1000."""
+    return int(check_number("failures", failures, 0, 1000))
+
+
+class FailsFirst(FaultServer, Generic[Record]):
+    """A fault whose first ``failures`` connections fail, keeping one record per connection.
+
+    The target of a retry loop (:class:`~labsupport.faults.Flaky`) and the danger of one
+    (:class:`~labsupport.faults.Orders`) share it: how many fail, the log a notebook reads,
+    and ``reset(failures)`` to start again with another retry policy.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, failures: int, **kwargs: Any) -> None:
+        self.failures = check_failures(failures)
+        self._records: list[Record] = []
+        super().__init__(host, port, **kwargs)
+
+    def _copy_records(self) -> list[Record]:
+        with self._lock:
+            return list(self._records)
+
+    def reset(self, failures: int | None = None) -> None:
+        """Forget every connection (and optionally change ``failures``): ready to start again."""
+        with self._lock:
+            if failures is not None:
+                self.failures = check_failures(failures)
+            self._records.clear()
+            self._forget()
+
+    def _forget(self) -> None:
+        """What else a subclass counts, forgotten by ``reset()`` (called with the lock held)."""
 
 
 class IdleServer(Fault, BackgroundServer):

@@ -14,7 +14,7 @@ from typing import Any
 from .._address import format_address
 from .._closing import arm_reset, close_gracefully
 from ..echo import PREFIX
-from .base import FaultParameterError, FaultServer, check_bytes, check_number
+from .base import FailsFirst, FaultParameterError, check_bytes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Attempt:
     peer: str
 
 
-class Flaky(FaultServer):
+class Flaky(FailsFirst[Attempt]):
     """The first ``failures`` connections fail, the next ones are served.
 
     A failed attempt reads the request (up to ``wait_for``; by default the first chunk the
@@ -75,34 +75,26 @@ class Flaky(FaultServer):
     ):
         if fail_with not in ("reset", "close"):
             raise FaultParameterError(f"fail_with debe ser 'reset' o 'close'; se recibió {fail_with!r}.")
-        self.failures = int(check_number("failures", failures, 0, 1000))
         self.fail_with = fail_with
         self.client_exception = ConnectionResetError if fail_with == "reset" else None
         self.response = None if response is None else check_bytes("response", response)
         self.repeat = bool(repeat)
-        self._attempts: list[Attempt] = []
         self._streak = 0  # attempts since the last success (or reset())
         kwargs.setdefault("wait_for", b"")
-        super().__init__(host, port, **kwargs)
+        super().__init__(host, port, failures=failures, **kwargs)
 
     @property
     def attempts(self) -> int:
         """How many connections the server has seen since it started (or since ``reset()``)."""
         with self._lock:
-            return len(self._attempts)
+            return len(self._records)
 
     def attempt_log(self) -> list[Attempt]:
         """Every attempt, oldest first: number, time, whether it failed."""
-        with self._lock:
-            return list(self._attempts)
+        return self._copy_records()
 
-    def reset(self, failures: int | None = None) -> None:
-        """Forget the attempts (and optionally change ``failures``): ready for another retry policy."""
-        with self._lock:
-            if failures is not None:
-                self.failures = int(check_number("failures", failures, 0, 1000))
-            self._attempts.clear()
-            self._streak = 0
+    def _forget(self) -> None:
+        self._streak = 0
 
     def handle(self, conn: socket.socket, addr: tuple) -> None:
         peer = format_address(addr)
@@ -110,8 +102,8 @@ class Flaky(FaultServer):
         with self._lock:
             failed = self._streak < self.failures
             self._streak = self._streak + 1 if failed or not self.repeat else 0
-            number = len(self._attempts) + 1
-            self._attempts.append(Attempt(number, round(now - self._created, 6), now, failed, peer))
+            number = len(self._records) + 1
+            self._records.append(Attempt(number, round(now - self._created, 6), now, failed, peer))
         if failed:
             self.read_request(conn, peer)
             self._log("attempt-failed", peer, f"intento {number}: {self.fail_with}")

@@ -23,7 +23,7 @@ from typing import Any
 
 from .._address import format_address
 from .._closing import arm_reset, close_gracefully
-from .base import FaultServer, check_number
+from .base import FailsFirst
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,7 +49,7 @@ def _head_fields(request: bytes) -> tuple[str, str]:
     return method, key
 
 
-class Orders(FaultServer):
+class Orders(FailsFirst[Order]):
     """Records every POST as an order, then loses the first ``failures`` answers (RST).
 
     ``orders`` is how many orders were placed; ``requests`` how many requests arrived;
@@ -64,40 +64,33 @@ class Orders(FaultServer):
     )
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, failures: int = 1, **kwargs: Any):
-        self.failures = int(check_number("failures", failures, 0, 1000))
-        self._log_orders: list[Order] = []
         self._keys: dict[str, int] = {}
         kwargs.setdefault("wait_for", b"\r\n\r\n")
-        super().__init__(host, port, **kwargs)
+        super().__init__(host, port, failures=failures, **kwargs)
 
     @property
     def orders(self) -> int:
         """Orders placed (a repeated key is not a new one)."""
         with self._lock:
-            return sum(1 for o in self._log_orders if o.method == "POST" and not o.repeated)
+            return sum(1 for o in self._records if o.method == "POST" and not o.repeated)
 
     @property
     def requests(self) -> int:
         """Requests the shop read, whatever happened to their answers."""
         with self._lock:
-            return len(self._log_orders)
+            return len(self._records)
 
     def order_log(self) -> list[Order]:
-        with self._lock:
-            return list(self._log_orders)
+        """Every request, oldest first: method, key, order number, whether it was answered."""
+        return self._copy_records()
 
-    def reset(self, failures: int | None = None) -> None:
-        """Forget orders and keys (and optionally change ``failures``)."""
-        with self._lock:
-            if failures is not None:
-                self.failures = int(check_number("failures", failures, 0, 1000))
-            self._log_orders.clear()
-            self._keys.clear()
+    def _forget(self) -> None:
+        self._keys.clear()
 
     def _take(self, method: str, key: str) -> Order:
         with self._lock:
-            lose = len(self._log_orders) < self.failures
-            placed = sum(1 for o in self._log_orders if o.method == "POST" and not o.repeated)
+            lose = len(self._records) < self.failures
+            placed = sum(1 for o in self._records if o.method == "POST" and not o.repeated)
             if method != "POST":
                 order = Order(method, key, 0, False, not lose)
             elif key and key in self._keys:
@@ -106,7 +99,7 @@ class Orders(FaultServer):
                 order = Order(method, key, placed + 1, False, not lose)
                 if key:
                     self._keys[key] = order.number
-            self._log_orders.append(order)
+            self._records.append(order)
             return order
 
     def handle(self, conn: socket.socket, addr: tuple) -> None:
