@@ -233,7 +233,7 @@ class BackgroundServer:
         if self._state in ("stopping", "stopped"):
             raise ServerStoppedError(
                 f"Este {self.name} está detenido: su dirección ya no sirve. "
-                "Crea uno nuevo (por ejemplo con lab." + type(self).__name__ + "())."
+                f"Crea uno nuevo (por ejemplo con {_public_name(type(self))}())."
             )
 
     @property
@@ -290,6 +290,16 @@ class BackgroundServer:
         state = {"new": "sin arrancar", "running": "en marcha"}.get(self._state, "detenido")
         where = format_address((self._host, self._port))
         return f"<{type(self).__name__} {where} {state}>"
+
+
+def _public_name(cls: type) -> str:
+    """How a notebook spells ``cls``: ``lab.EchoServer``, ``lab.faults.Reset``, or its bare name."""
+    name = cls.__name__
+    for path in ("labsupport", "labsupport.faults", "labsupport.http", "labsupport.tap"):
+        module = sys.modules.get(path)
+        if module is not None and getattr(module, name, None) is cls:
+            return "lab" + path.removeprefix("labsupport") + "." + name
+    return name
 
 
 def _allow_fast_rebind(sock: socket.socket) -> None:

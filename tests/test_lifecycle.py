@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import re
 import socket
 import threading
 
@@ -182,3 +183,12 @@ def test_import_starts_nothing():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_a_stopped_server_says_how_a_notebook_makes_a_new_one():
+    from labsupport import faults
+
+    for server, spelled in ((lab.EchoServer(), "lab.EchoServer()"), (faults.Reset(), "lab.faults.Reset()")):
+        server.stop()
+        with pytest.raises(lab.ServerStoppedError, match=re.escape(spelled)):
+            _ = server.port

@@ -120,7 +120,7 @@ def test_chunk_sizes_by_index_with_the_recv_ceiling(tmp_path):
     assert [b.get_x() + b.get_width() / 2 for b in bars] == [1, 2, 3, 4, 5]
     assert [line.get_ydata()[0] for line in ax.lines] == [4096]
     assert "máximo pedido: recv(4096)" in texts(ax)
-    assert "5 trozos, 14.3 KiB en total" in texts(ax)
+    assert "5 fragmentos, 14.3 KiB en total" in texts(ax)
     assert ax.get_xlabel() == "número de llamada a recv()"
     assert ax.get_title() == "Cuántos bytes devolvió cada recv()"
     render(ax, tmp_path, "chunks")

@@ -12,12 +12,12 @@ blame (student's code or checker's) and the report are in :mod:`._framework`.
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import pkgutil
 from collections.abc import Callable
 
 from .._errors import NotCallableError, UnknownExerciseError
+from .._results import RESULTS_ENV, dump_record
 from ._framework import INTERNAL, Context, Exercise, Fail, Result, brief, expect_type
 
 __all__ = [
@@ -85,7 +85,7 @@ def _exercise_of(function_name: str) -> str:
 
 
 def _record(result: Result) -> None:
-    path = os.environ.get("LABSUPPORT_RESULTADOS")
+    path = os.environ.get(RESULTS_ENV)
     if path:
         with open(path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(result.as_record(), ensure_ascii=False) + "\n")
+            fh.write(dump_record(result.as_record()))
