@@ -26,6 +26,7 @@ import threading
 from typing import Any
 
 from ._address import format_address
+from ._server import StreamServer
 from .echo import EchoServer
 from .http import HttpServer
 
@@ -93,8 +94,8 @@ def explain_handshake_error(exc: ssl.SSLError) -> str:
     return f"fallo en el saludo TLS ({reason})"
 
 
-class _TlsMixin:
-    """Adds the TLS handshake in front of a stream server's ``handle(conn, addr)``.
+class _TlsMixin(StreamServer):
+    """Adds the TLS handshake in front of a stream server's ``handle(conn, addr)`` (first base of a server).
 
     The handshake runs on a *duplicate* of the accepted socket: the original stays in the
     server's connection set, so ``stop()`` can still shut it down and wake a handler that
@@ -118,9 +119,10 @@ class _TlsMixin:
         except BaseException:
             raw.close()
             raise
-        self._log("tls", peer, f"{tls.version()} {tls.cipher()[0]}")
+        cipher = tls.cipher()  # None only before a handshake, which has just succeeded
+        self._log("tls", peer, f"{tls.version()} {cipher[0] if cipher else '?'}")
         with tls:
-            super().handle(tls, addr)  # type: ignore[misc]
+            super().handle(tls, addr)
 
 
 class TlsHttpServer(_TlsMixin, HttpServer):
@@ -141,7 +143,7 @@ class TlsHttpServer(_TlsMixin, HttpServer):
 class TlsEchoServer(_TlsMixin, EchoServer):
     """:class:`~labsupport.echo.EchoServer` over TLS (``"Echo: "`` + each chunk, encrypted)."""
 
-    name = "servidor echo TLS"
+    name = "servidor de eco TLS"
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, **kwargs: Any) -> None:
         self._tls_init()

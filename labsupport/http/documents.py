@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from .handler import Handler
-from .protocol import HttpError, StopResponse, parse_param
+from .protocol import HttpError, StopResponse, int_param
 
 DEFAULT_DOCROOT = Path(__file__).resolve().parent.parent / "docs"
 
@@ -87,7 +87,7 @@ def _rate(req: Handler, size: int) -> int:
     value = req.args.get("rate")
     if value is None:
         return 0
-    rate = parse_param(value, "rate (bytes por segundo)", 1024, 1 << 40)
+    rate = int_param(value, "rate (bytes por segundo)", 1024, 1 << 40)
     if size / rate > req.server.max_delay:
         raise HttpError(400, f"a ese ritmo la descarga duraría más de {req.server.max_delay:g} s.")
     return rate

@@ -1,95 +1,145 @@
-"""One HTTP/1.1 request of the local server: the standard library's handler, hardened.
+"""One HTTP/1.1 request of the local server: read, routed and answered by one object.
 
-``http.server.BaseHTTPRequestHandler`` gives the request's attributes (``command``, ``path``,
-``headers`` as an ``HTTPMessage``, ``close_connection``) and its hooks; the connection itself
-is not run here: HttpServer's selector thread reads each request head and a worker runs
-:meth:`Handler.handle_one_request` on it (``labsupport.http.selector``). Its parsing is
-lenient, English and noisy, so this subclass:
+HttpServer's selector thread reads each request head into the connection's buffer; a worker
+then runs :meth:`Handler.handle_one_request` on it (``labsupport.http.selector``). The handler:
 
-- reads the request line and the header lines itself, under caps (414 / 431) and a
-  deadline, rejecting control bytes (NUL...) and malformed lines with a Spanish 400, and
-  fills the standard ``HTTPMessage`` with the checked lines (what ``parse_request()`` does,
-  without running them through the ``email`` parser a second time);
-- reads request bodies by Content-Length or chunked, refuses both together (the classic
-  request-smuggling ambiguity) and bodies over the cap (413);
-- writes responses through :class:`~labsupport.http.response.ResponseWriter` (one
-  ``sendall`` per response where it can, bytes counted, every request logged);
-- never writes to stderr: messages go to the server's log.
+- reads the request line, the header lines and the body under the server's caps and
+  deadlines; every broken rule (``request`` holds them) gets a Spanish 4xx or 5xx and the
+  connection closes;
+- gives itself to the route (``server.route``): the route reads ``command``, ``path``,
+  ``headers`` (an ``HTTPMessage``), ``body``, ``args`` and ``server``, and answers with
+  ``respond``, ``respond_json``, ``fail``, ``start_stream`` / ``write_chunk`` / ``end_stream``
+  or ``send_raw``, or raises ``HttpError`` for a Spanish 4xx;
+- writes each response in one ``sendall`` where it can, counts its bytes, and adds the request
+  to the server's log just before its last bytes leave, so a client that has read its whole
+  response always finds it in ``server.requests()``;
+- never writes to stderr: what happens goes to the server's log.
 
-Routes (``routes``, ``documents``, ``raw``) receive this object: they read
-``command``, ``headers``, ``body``, ``args``, ``server`` and answer through the writer's API,
-or raise ``HttpError`` for a Spanish 4xx.
+It sees the server only through :class:`Server`, the few settings and calls a request needs.
+The attribute names are those of ``http.server.BaseHTTPRequestHandler``, which this class
+used to extend; it had replaced all of that class's parsing and writing, and kept only its
+names.
 """
 
 from __future__ import annotations
 
 import http.client
-import http.server
 import time
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol, TypeAlias
 from urllib.parse import parse_qs
 
-from . import chunked
+from .._closing import arm_reset
+from . import request
+from .chunked import LAST_CHUNK, encode_chunk
 from .connection import Connection
-from .protocol import CONTROL, KNOWN_METHODS, TOKEN, VERSION, HttpError, StopResponse
-from .response import ResponseWriter
+from .protocol import (
+    KNOWN_METHODS,
+    NO_BODY_STATUSES,
+    PHRASES,
+    HttpError,
+    StopResponse,
+    dumps,
+    error_body,
+    error_page,
+    http_date,
+)
 
 #: Lingering close: how long (seconds) and how much (bytes) to drain before closing
 #: (closing with unread bytes would send RST and could destroy the answer: see selector.py).
 LINGER = 1.0
 LINGER_BYTES = 1024 * 1024
-#: The Spanish 400 for each way a chunked request body breaks (``chunked.ChunkedError.where``).
-CHUNKED_PROBLEMS = {
-    "size": "cuerpo chunked mal formado: se esperaba el tamaño del trozo en hexadecimal.",
-    "data": "cuerpo chunked mal formado: un trozo no mide lo que declara.",
-    "trailers": "cuerpo chunked mal terminado: falta la línea vacía final.",
-}
+#: Headers of a response: name and value pairs, in order.
+Headers: TypeAlias = Sequence[tuple[str, str]]
 
 
-class Handler(ResponseWriter, http.server.BaseHTTPRequestHandler):
-    """One request read from ``conn`` (its buffer first, then its socket)."""
+class Server(Protocol):
+    """What a handler and its route use of their server (HttpServer provides it).
 
-    protocol_version = "HTTP/1.1"
+    Settings, read only: the caps on a request (``timeout``, ``max_request_line``,
+    ``max_headers``, ``max_header_line``, ``max_header_bytes``, ``max_body``), on what a route
+    does (``max_delay``, ``max_size``), the document root and the URL scheme. Calls: ``url``
+    and ``sleep`` for routes; ``route`` to run the view of a path; ``log_event``,
+    ``record_request`` and ``report_error`` for what the server's log and ``check()`` show.
+    """
+
+    @property
+    def timeout(self) -> float: ...
+    @property
+    def max_request_line(self) -> int: ...
+    @property
+    def max_headers(self) -> int: ...
+    @property
+    def max_header_line(self) -> int: ...
+    @property
+    def max_header_bytes(self) -> int: ...
+    @property
+    def max_body(self) -> int: ...
+    @property
+    def max_delay(self) -> float: ...
+    @property
+    def max_size(self) -> int: ...
+    @property
+    def docroot(self) -> str: ...
+    @property
+    def scheme(self) -> str: ...
+
+    def url(self, path: str = "/") -> str: ...
+    def sleep(self, seconds: float) -> bool: ...
+    def route(self, handler: Handler, path: str) -> None: ...
+    def log_event(self, kind: str, peer: str = "", detail: str = "") -> None: ...
+    def record_request(
+        self, peer: str, method: str, path: str, status: int, bytes_sent: int, duration: float
+    ) -> None: ...
+    def report_error(self, exc: BaseException) -> None: ...
+
+
+class Handler:
+    """One request read from ``conn`` (its buffer first, then its socket), and its response."""
+
     server_version = "labsupport-http/0.1"
-    sys_version = ""
-    disable_nagle_algorithm = True  # responses written in pieces (streams, raw) go out at once
     error_content_type = "text/plain; charset=utf-8"
-    error_message_format = "Error %(code)d (%(message)s): %(explain)s\n"
 
-    def __init__(self, conn: Connection, server: Any) -> None:  # no I/O: the caller runs the request
+    def __init__(self, conn: Connection, server: Server) -> None:  # no I/O: the caller runs the request
         self.conn = conn
-        self.connection = self.request = conn.sock
-        self.rfile = conn
         self.client_address = conn.addr
         self.server = server
         self.close_connection = True
         self.silent = False  # /raw/silent: answer nothing, hold the connection until the client leaves
-        self._reset = False
+        self.reset = False  # close_now_with_reset() armed an RST: the connection must be closed at once
         self._new_request()
 
-    # -- per request state ---------------------------------------------------------
-
     def _new_request(self) -> None:
+        # the request
         self.command = ""
         self.path = ""
         self.request_version = "HTTP/1.1"
+        self.headers = http.client.HTTPMessage()
+        self.body = b""
+        self.query_string = ""
+        self.route_path = ""
+        self._expect_continue = False
+        self._t0 = time.perf_counter()  # the request line's arrival: the logged duration starts here
+        # the response
         self.status = 0
         self.bytes_sent = 0
         self.started = False  # status line already sent: no error page possible any more
         self.chunked = False
-        self.body = b""
-        self._expect_continue = False
-        self._recorded = False
         self._remaining: int | None = None  # body bytes still due in a Content-Length stream
+        self._recorded = False
 
+    @property
+    def peer(self) -> str:
+        return self.conn.peer
+
+    # -- reading the request ---------------------------------------------------------------
     def handle_one_request(self) -> None:
         srv = self.server
         self._new_request()
-        conn = self.connection
         try:
-            line = self.rfile.readline(srv.max_request_line + 1)
+            line = self.conn.readline(srv.max_request_line + 1)
         except TimeoutError:
-            srv._log("timeout", self.peer, f"conexión inactiva más de {srv.timeout} s: se cierra")
+            srv.log_event("timeout", self.peer, f"conexión inactiva más de {srv.timeout} s: se cierra")
             self.close_connection = True
             return
         if not line:
@@ -98,16 +148,16 @@ class Handler(ResponseWriter, http.server.BaseHTTPRequestHandler):
         if line in (b"\r\n", b"\n"):  # RFC 9112 2.2: ignore an empty line before a request
             self.close_connection = False
             return
-        self._t0 = t0 = time.perf_counter()
+        self._t0 = time.perf_counter()
         try:
-            self._one_request(line, t0)
+            self._one_request(line)
         except TimeoutError:
             self.close_connection = True
             if not self.started:
                 self._try_error(408, f"la petición no llegó completa en {srv.timeout} s.")
         finally:
-            if conn.gettimeout() != srv.timeout:  # _read_head may have shortened it
-                conn.settimeout(srv.timeout)
+            if self.conn.sock.gettimeout() != srv.timeout:  # read_headers may have shortened it
+                self.conn.sock.settimeout(srv.timeout)
             self._record()
 
     def head_timed_out(self, explain: str, started: float) -> None:
@@ -120,201 +170,68 @@ class Handler(ResponseWriter, http.server.BaseHTTPRequestHandler):
         self._try_error(408, explain)
         self._record()
 
-    @property
-    def peer(self) -> str:
-        return self.conn.peer
+    def _one_request(self, line: bytes) -> None:
+        try:
+            body = self._read_request(line)
+        except HttpError as exc:  # a rule of HTTP broken: say which, and close
+            self.fail(exc.status, exc.explain, close=True)
+            return
+        if body is not None:
+            self.body = body
+            self._dispatch()
 
-    def _one_request(self, line: bytes, t0: float) -> None:
-        srv = self.server
-        if len(line) > srv.max_request_line or not line.endswith(b"\n"):
-            self.send_error(414, f"la línea de petición supera {srv.max_request_line} bytes.")
-            return
-        text = line[:-2] if line.endswith(b"\r\n") else line[:-1]
-        self.path = text.decode("latin-1")[:200]  # for the log, even if the line is bad
-        if not self._check_request_line(text):
-            return
-        headers = self._read_head(t0)
-        if headers is None:
-            return
-        self.headers = headers
-        self._connection_options()
-        if self.request_version == "HTTP/1.1" and len(self.headers.get_all("Host") or ()) != 1:
-            self.send_error(400, "HTTP/1.1 exige exactamente una cabecera Host (por ejemplo Host: 127.0.0.1).")
-            return
-        if self.command not in KNOWN_METHODS:
-            self.send_error(501, f"el método {self.command} no está implementado en este servidor.")
-            return
-        body = self._read_body()
-        if body is None:
-            return
-        self.body = body
-        self._dispatch()
+    def _read_request(self, line: bytes) -> bytes | None:
+        """Request line, headers and body (the attributes are set as they are read, for the log).
 
-    def _check_request_line(self, text: bytes) -> bool:
-        if CONTROL.search(text):
-            self.send_error(400, "la línea de petición contiene bytes de control (por ejemplo NUL).")
-            return False
-        parts = text.split(b" ")
-        if len(parts) != 3 or not all(parts):
-            self.send_error(
-                400,
-                "línea de petición mal formada: se esperaba «MÉTODO /ruta HTTP/1.1», "
-                "tres partes separadas por un espacio.",
-            )
-            return False
-        method, target, version = parts
-        self.command = method.decode("latin-1")
-        self.path = target.decode("latin-1")
-        self.request_version = version.decode("latin-1")
-        if not TOKEN.fullmatch(method):
-            self.send_error(400, f"el método {self.command!r} no es un nombre válido.")
-            return False
-        if version not in (b"HTTP/1.1", b"HTTP/1.0"):
-            if VERSION.fullmatch(version):
-                self.send_error(505, f"{version.decode()} no está soportada: usa HTTP/1.1 o HTTP/1.0.")
-            else:
-                self.send_error(400, f"versión mal escrita {version.decode('latin-1')!r}: usa HTTP/1.1.")
-            return False
-        if not target.isascii():
-            self.send_error(400, "la ruta tiene bytes no ASCII: codifícalos con %XX (por ejemplo «ñ» es %C3%B1).")
-            return False
-        if not (target.startswith(b"/") or target.startswith(b"http://") or target == b"*"):
-            self.send_error(400, f"la ruta {self.path!r} debe empezar por «/».")
-            return False
-        return True
-
-    def _read_head(self, t0: float) -> http.client.HTTPMessage | None:
-        """Read and check the header lines (caps: line size, count, total size, and time).
-
-        The result is the standard library's own ``HTTPMessage``, as ``parse_request()``
-        would build it, filled directly: every line has already been checked here, and
-        running it through the ``email`` parser again would cost about a third of a
-        request's time.
+        None when the client left before the end; ``HttpError`` for a broken rule.
         """
         srv = self.server
-        deadline = t0 + 2 * srv.timeout
-        headers = http.client.HTTPMessage()
-        count = 0
-        total = 0
-        while True:
-            remaining = deadline - time.perf_counter()
-            if remaining <= 0:
-                self.send_error(408, f"las cabeceras no terminaron en {2 * srv.timeout:g} s.")
-                return None
-            if remaining < srv.timeout:  # near the deadline: wait no longer than it
-                self.connection.settimeout(remaining)
-            line = self.rfile.readline(srv.max_header_line + 1)
-            if not line:
-                self.close_connection = True
-                return None
-            if line in (b"\r\n", b"\n"):
-                return headers
-            if len(line) > srv.max_header_line or not line.endswith(b"\n"):
-                self.send_error(431, f"una cabecera supera {srv.max_header_line} bytes.")
-                return None
-            total += len(line)
-            count += 1
-            if count > srv.max_headers or total > srv.max_header_bytes:
-                self.send_error(431, f"demasiadas cabeceras (máximo {srv.max_headers}, {srv.max_header_bytes} bytes).")
-                return None
-            content = line.rstrip(b"\r\n")
-            name, colon, value = content.partition(b":")
-            if not colon or not TOKEN.fullmatch(name):
-                self.send_error(
-                    400,
-                    f"cabecera mal formada {content[:60].decode('latin-1')!r}: se esperaba «Nombre: valor», "
-                    "sin espacios antes de los dos puntos.",
-                )
-                return None
-            if CONTROL.search(content):
-                self.send_error(400, "una cabecera contiene bytes de control (por ejemplo NUL).")
-                return None
-            headers[name.decode("latin-1")] = value.strip(b" \t").decode("latin-1")
-
-    def _connection_options(self) -> None:
-        """Keep-alive and Expect, decided as ``BaseHTTPRequestHandler.parse_request()`` does."""
-        self.requestline = f"{self.command} {self.path} {self.request_version}"
+        if len(line) > srv.max_request_line or not line.endswith(b"\n"):
+            raise HttpError(414, f"la línea de petición supera {srv.max_request_line} bytes.")
+        text = line[:-2] if line.endswith(b"\r\n") else line[:-1]
+        self.path = text.decode("latin-1")[:200]  # for the log, even if the line is bad
+        method, target, version = request.split_request_line(text)
+        self.command, self.path = method.decode("latin-1"), target.decode("latin-1")
+        self.request_version = version.decode("latin-1")
+        request.check_request_line(method, target, version)
+        headers = request.read_headers(
+            self.conn, self._t0 + 2 * srv.timeout, srv.timeout, srv.max_header_line, srv.max_headers,
+            srv.max_header_bytes,
+        )
+        if headers is None:
+            self.close_connection = True
+            return None
+        self.headers = headers
         if self.path.startswith("//"):  # gh-87389: "//host/x" would read as another host
             self.path = "/" + self.path.lstrip("/")
-        options = {o.strip().lower() for o in ",".join(self.headers.get_all("Connection") or ()).split(",")}
-        if "close" in options:
-            self.close_connection = True
-        elif "keep-alive" in options:
-            self.close_connection = False
-        else:
-            self.close_connection = self.request_version == "HTTP/1.0"
-        expect = self.headers.get("Expect", "")
-        if expect.lower() == "100-continue" and self.request_version == "HTTP/1.1":
-            self._expect_continue = True
-
-    def _continue(self) -> None:
-        if self._expect_continue:
-            self._expect_continue = False
-            self._write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        self.close_connection, self._expect_continue = request.connection_options(headers, self.request_version)
+        if self.request_version == "HTTP/1.1" and len(headers.get_all("Host") or ()) != 1:
+            raise HttpError(400, "HTTP/1.1 exige exactamente una cabecera Host (por ejemplo Host: 127.0.0.1).")
+        if self.command not in KNOWN_METHODS:
+            raise HttpError(501, f"el método {self.command} no está implementado en este servidor.")
+        return self._read_body()
 
     def _read_body(self) -> bytes | None:
         srv = self.server
-        lengths = self.headers.get_all("Content-Length") or []
-        encodings = self.headers.get_all("Transfer-Encoding") or []
-        if lengths and encodings:
-            self.send_error(
-                400,
-                "la petición trae Content-Length y Transfer-Encoding a la vez: es ambiguo "
-                "(así empiezan los ataques de «request smuggling»). Usa solo uno.",
-            )
-            return None
-        if encodings:
-            codings = [c.strip().lower() for value in encodings for c in value.split(",")]
-            if codings != ["chunked"]:
-                self.send_error(501, "solo se entiende Transfer-Encoding: chunked.")
-                return None
-            if self.request_version == "HTTP/1.0":
-                self.send_error(400, "HTTP/1.0 no admite Transfer-Encoding: chunked.")
-                return None
-            self._continue()
-            return self._read_chunked()
-        if not lengths:
-            return b""
-        values = {v.strip() for v in lengths}
-        value = values.pop()
-        if values or not (value.isascii() and value.isdigit()):
-            self.send_error(400, f"Content-Length no válido: {', '.join(lengths)!r}; debe ser un entero.")
-            return None
-        if len(value) > 15 or int(value) > srv.max_body:
-            self.send_error(413, f"el cuerpo declara {value} bytes y el máximo es {srv.max_body}.")
-            return None
-        size = int(value)
+        size = request.body_length(self.headers, self.request_version, srv.max_body)
         if size == 0:
             return b""
         self._continue()
-        data = self.rfile.read(size)
+        if size is None:
+            return request.read_chunked_body(self.conn, srv.max_body, srv.max_headers, srv.max_header_line)
+        data = self.conn.read(size)
         if len(data) < size:
             self.close_connection = True
             self._try_error(400, f"el cuerpo llegó incompleto: {len(data)} de {size} bytes.")
             return None
         return data
 
-    def _read_chunked(self) -> bytes | None:
-        srv = self.server
-        parts: list[bytes] = []
-        try:
-            chunked.read_chunked(
-                self.rfile.readline,
-                self.rfile.read,
-                parts.append,
-                max_size=srv.max_body,
-                max_trailers=srv.max_headers,
-                trailer_line=srv.max_header_line,
-            )
-        except chunked.ChunkedError as exc:
-            if exc.where == "limit":
-                self.send_error(413, f"el cuerpo chunked supera el máximo de {srv.max_body} bytes.")
-            else:
-                self.send_error(400, CHUNKED_PROBLEMS[exc.where])
-            return None
-        return b"".join(parts)
+    def _continue(self) -> None:
+        if self._expect_continue:
+            self._expect_continue = False
+            self._write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
-    # -- routing ---------------------------------------------------------------------
+    # -- routing -----------------------------------------------------------------------------
     def _dispatch(self) -> None:
         target = self.path
         if target.startswith("http://"):  # absolute-form, as sent to proxies
@@ -323,7 +240,7 @@ class Handler(ResponseWriter, http.server.BaseHTTPRequestHandler):
         path, _, self.query_string = target.partition("?")
         self.route_path = path
         try:
-            self.server._router(self, path)
+            self.server.route(self, path)
         except HttpError as exc:
             if self.started:
                 self.close_connection = True
@@ -335,11 +252,11 @@ class Handler(ResponseWriter, http.server.BaseHTTPRequestHandler):
             raise
         except Exception as exc:  # a bug: kept for check() first, so the 500 never arrives before it
             self.close_connection = True
-            self.server._record_error(exc)
+            self.server.report_error(exc)
             if not self.started:
                 self._try_error(500, "fallo interno del servidor; server.check() muestra el detalle.")
 
-    # -- what routes read ------------------------------------------------------------
+    # -- what routes read --------------------------------------------------------------------
     @property
     def is_head(self) -> bool:
         return self.command == "HEAD"
@@ -353,9 +270,132 @@ class Handler(ResponseWriter, http.server.BaseHTTPRequestHandler):
             raise HttpError(400, "demasiados parámetros en la consulta (máximo 1000).") from None
         return {k: v[0] if len(v) == 1 else v for k, v in parsed.items()}
 
-    # -- the standard library's hooks --------------------------------------------------
-    def log_message(self, format: str, *args: Any) -> None:
-        self.server._log("http", self.peer, format % args)
+    # -- writing the response: what routes call -----------------------------------------------
+    def respond(
+        self, status: int = 200, body: bytes = b"", content_type: str | None = None, headers: Headers = ()
+    ) -> None:
+        """Status line, headers and body in one ``sendall``; HEAD gets the same headers."""
+        if content_type is not None:
+            headers = [("Content-Type", content_type), *headers]
+        if status in NO_BODY_STATUSES or status < 200:
+            data = self._head_bytes(status, headers, None)
+        else:
+            data = self._head_bytes(status, headers, len(body))
+            if not self.is_head:
+                data += body
+        self._record(len(data))
+        self._write(data)
 
-    def log_error(self, format: str, *args: Any) -> None:
-        self.server._log("http-error", self.peer, format % args)
+    def respond_json(self, obj: Any, status: int = 200, headers: Headers = ()) -> None:
+        try:
+            body = dumps(obj)
+        except RecursionError:
+            raise HttpError(400, "el JSON de la petición está anidado a demasiada profundidad.") from None
+        self.respond(status, body, "application/json", headers)
+
+    def fail(
+        self, status: int, explain: str, *, close: bool = False, headers: Headers = (), page: bool = False
+    ) -> None:
+        """A Spanish error: plain text, or an HTML page with ``page=True``; ``close=True`` ends the connection."""
+        if close:
+            self.close_connection = True
+        self.server.log_event("http-error", self.peer, f"{status} {self.command} {self.path[:80]}: {explain}")
+        if page:
+            self.respond(status, error_page(status, explain), "text/html; charset=utf-8", headers)
+        else:
+            self.respond(status, error_body(status, explain), self.error_content_type, headers)
+
+    def start_stream(
+        self, status: int, content_type: str, headers: Headers = (), length: int | None = None
+    ) -> bool:
+        """Send the head of a streamed response; returns False for HEAD (send nothing more).
+
+        Without ``length`` the body is chunked (HTTP/1.1) or ends by closing (HTTP/1.0).
+        """
+        if length is None:
+            if self.request_version == "HTTP/1.1":
+                self.chunked = True
+            else:
+                self.close_connection = True
+        head = self._head_bytes(status, [("Content-Type", content_type), *headers], length)
+        if self.is_head or length == 0:
+            self._record(len(head))
+        self._remaining = length
+        self._write(head)
+        return not self.is_head
+
+    def write_chunk(self, data: bytes) -> None:
+        if not data:
+            return
+        if self.chunked:
+            self._write(encode_chunk(data))
+            return
+        if self._remaining is not None:
+            self._remaining -= len(data)
+            if self._remaining <= 0:
+                self._record(len(data))
+        self._write(data)
+
+    def end_stream(self) -> None:
+        if self.chunked:
+            self._record(len(LAST_CHUNK))
+            self._write(LAST_CHUNK)
+
+    def send_raw(self, data: bytes, status: int = 0, *, last: bool = False) -> None:
+        """Bytes exactly as given (the /raw/ faults); the status is only for the log."""
+        if status:
+            self.status = status
+        self.started = True
+        if last:
+            self._record(len(data))
+        self._write(data)
+
+    def close_now_with_reset(self) -> None:
+        """Make the coming close send RST instead of FIN (SO_LINGER on, 0 seconds)."""
+        arm_reset(self.conn.sock)
+        self.reset = True
+        self.close_connection = True
+
+    # -- writing: the pieces -------------------------------------------------------------------
+    def _record(self, pending: int = 0) -> None:
+        """Add this request to the server's log, once.
+
+        Called just before the response's last bytes are written (``pending`` of them), so a
+        client that has read its whole response always finds it in ``server.requests()``.
+        """
+        if not self._recorded:
+            self._recorded = True
+            duration = time.perf_counter() - self._t0
+            self.server.record_request(
+                self.peer, self.command, self.path, self.status, self.bytes_sent + pending, duration
+            )
+
+    def _write(self, data: bytes) -> None:
+        self.conn.sock.sendall(data)
+        self.bytes_sent += len(data)
+
+    def _head_bytes(self, status: int, headers: Headers, length: int | None) -> bytes:
+        self.status = status
+        self.started = True
+        out = [
+            f"HTTP/1.1 {status} {PHRASES.get(status, 'Unknown')}\r\n"
+            f"Server: {self.server_version}\r\nDate: {http_date()}\r\n"
+        ]
+        for name, value in headers:
+            out.append(f"{name}: {value}\r\n")
+        if length is not None:
+            out.append(f"Content-Length: {length}\r\n")
+        elif self.chunked:
+            out.append("Transfer-Encoding: chunked\r\n")
+        if self.close_connection:
+            out.append("Connection: close\r\n")
+        elif self.request_version == "HTTP/1.0":
+            out.append("Connection: keep-alive\r\n")
+        out.append("\r\n")
+        return "".join(out).encode("latin-1")
+
+    def _try_error(self, code: int, explain: str) -> None:
+        try:
+            self.fail(code, explain, close=True)
+        except OSError:
+            pass

@@ -1,7 +1,8 @@
 """What the local HTTP server says and how: HTTP's grammar, status names, Spanish errors, dates, JSON.
 
 Kept apart from the connection handler so routes (``routes``, ``documents``, ``raw``) can
-raise ``HttpError`` and check their parameters (:func:`parse_param`) without importing it.
+raise ``HttpError`` and check their parameters (:func:`int_param`, :func:`float_param`)
+without importing it.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import html
 import json
 import re
 import time
+from collections.abc import Sequence
 from http import HTTPStatus
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import Any
 
 TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -115,16 +117,29 @@ def _pretty(obj: Any, newline: str, out: list[str]) -> None:
         out.append(json.dumps(obj))
 
 
-def parse_param(text: Any, what: str, low: float, high: float, *, integer: bool = True) -> Any:
-    """Parse a path or query parameter; not a number or out of range -> Spanish 400."""
+def int_param(text: object, what: str, low: int, high: int) -> int:
+    """A whole-number path or query parameter from ``low`` to ``high``; anything else -> Spanish 400."""
     try:
-        value = int(text) if integer else float(text)
-    except (TypeError, ValueError):
-        kind = "un entero" if integer else "un número"
-        raise HttpError(400, f"{what} debe ser {kind}; se recibió {text!r}.") from None
+        value = int(str(text))
+    except ValueError:
+        raise HttpError(400, f"{what} debe ser un entero; se recibió {text!r}.") from None
+    _check_range(value, text, what, low, high)
+    return value
+
+
+def float_param(text: object, what: str, low: float, high: float) -> float:
+    """A path or query parameter that is a number (``0.5``, ``2``) from ``low`` to ``high``; else Spanish 400."""
+    try:
+        value = float(str(text))
+    except ValueError:
+        raise HttpError(400, f"{what} debe ser un número; se recibió {text!r}.") from None
+    _check_range(value, text, what, low, high)
+    return value
+
+
+def _check_range(value: float, text: object, what: str, low: float, high: float) -> None:
     if not low <= value <= high:  # also rejects nan
         raise HttpError(400, f"{what} debe estar entre {_show(low)} y {_show(high)}; se recibió {text}.")
-    return value
 
 
 def _show(x: float) -> str:
@@ -136,7 +151,13 @@ class HttpError(Exception):
     """Raised by a route to answer ``status`` with a Spanish explanation."""
 
     def __init__(
-        self, status: int, explain: str, *, close: bool = False, headers: Any = (), page: bool = False
+        self,
+        status: int,
+        explain: str,
+        *,
+        close: bool = False,
+        headers: Sequence[tuple[str, str]] = (),
+        page: bool = False,
     ) -> None:
         super().__init__(explain)
         self.status = status

@@ -35,7 +35,7 @@ from collections.abc import Callable
 from . import samples
 from .chunked import LAST_CHUNK, encode_chunk
 from .handler import Handler
-from .protocol import HttpError, StopResponse, http_date, parse_param
+from .protocol import HttpError, StopResponse, float_param, http_date, int_param
 
 #: The guide's sample response (section 6), byte for byte: LF endings, 25 declared, 26 sent.
 GUIDE_LF_RESPONSE = (
@@ -95,7 +95,7 @@ def raw_reset(req: Handler) -> None:
 def raw_endless_headers(req: Handler) -> None:
     """Header lines forever (until the client leaves, ``max_delay`` passes or 10 000 lines)."""
     srv = req.server
-    interval = parse_param(req.args.get("interval", "0.1"), "interval", 0.001, srv.max_delay, integer=False)
+    interval = float_param(req.args.get("interval", "0.1"), "interval", 0.001, srv.max_delay)
     req.close_connection = True
     req.send_raw(b"HTTP/1.1 200 OK\r\n", 200)
     deadline = time.monotonic() + srv.max_delay
@@ -137,8 +137,8 @@ def raw_slices(req: Handler) -> None:
     """A correct 200 whose bytes leave in ``size``-byte slices, ``delay`` seconds apart."""
     srv = req.server
     args = req.args
-    size = parse_param(args.get("size", "7"), "size", 1, 65536)
-    delay = parse_param(args.get("delay", "0.02"), "delay", 0, srv.max_delay, integer=False)
+    size = int_param(args.get("size", "7"), "size", 1, 65536)
+    delay = float_param(args.get("delay", "0.02"), "delay", 0, srv.max_delay)
     body = samples.UTF8_DEMO
     data = _head("200 OK", f"Content-Type: {TEXT_TYPE}", f"Content-Length: {len(body)}") + body
     slices = range(0, len(data), size)

@@ -18,12 +18,13 @@ import time
 from collections.abc import Callable
 from email.parser import BytesParser
 from email.policy import HTTP
+from email.utils import collapse_rfc2231_value
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 from . import documents, raw, samples
 from .handler import Handler
-from .protocol import HttpError, StopResponse, dumps, parse_param
+from .protocol import HttpError, StopResponse, dumps, float_param, int_param
 
 ENV_HEADERS = frozenset({"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Port", "Via", "X-Request-Id"})
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -97,8 +98,11 @@ def _multipart(content_type: str, body: bytes) -> tuple[dict[str, Any], dict[str
     form: dict[str, list[str]] = {}
     files: dict[str, list[str]] = {}
     for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition") or ""
-        payload = part.get_payload(decode=True) or b""
+        param = part.get_param("name", header="content-disposition")
+        name = collapse_rfc2231_value(param) if param else ""  # a str, also for an RFC 2231 name*=
+        payload = part.get_payload(decode=True)  # a part's bytes (None for a nested multipart)
+        if not isinstance(payload, bytes):
+            payload = b""
         if part.get_filename() is not None:
             files.setdefault(name, []).append(json_safe(payload, part.get_content_type()))
         else:
@@ -169,8 +173,8 @@ def view_status(req: Handler, codes: str) -> None:
     choices = []
     for item in codes.split(",")[:20]:
         code_text, _, weight_text = item.partition(":")
-        code = parse_param(code_text, "el código de estado", 200, 599)
-        weight = parse_param(weight_text, "el peso", 0, 1000, integer=False) if weight_text else 1.0
+        code = int_param(code_text, "el código de estado", 200, 599)
+        weight = float_param(weight_text, "el peso", 0, 1000) if weight_text else 1.0
         choices.append((code, weight))
     if len(choices) == 1:
         code = choices[0][0]
@@ -210,7 +214,7 @@ def _redirect(req: Handler, location: str, status: int = 302, page: bool = False
 
 
 def _hops(req: Handler, text: str) -> int:
-    return parse_param(text, "el número de redirecciones", 1, 100)
+    return int_param(text, "el número de redirecciones", 1, 100)
 
 
 def view_redirect(req: Handler, n: str) -> None:
@@ -261,7 +265,7 @@ def view_redirect_to(req: Handler) -> None:
         )
     status = 302
     if "status_code" in args:
-        wanted = parse_param(args["status_code"], "status_code", 100, 599)
+        wanted = int_param(args["status_code"], "status_code", 100, 599)
         if 300 <= wanted < 400:
             status = wanted
     # headers are ASCII: "/año" leaves as "/a%C3%B1o" (httpbin sends raw UTF-8 bytes instead)
@@ -269,7 +273,7 @@ def view_redirect_to(req: Handler) -> None:
 
 
 def view_delay(req: Handler, seconds: str) -> None:
-    delay = parse_param(seconds, "el retardo en segundos", 0, req.server.max_delay, integer=False)
+    delay = float_param(seconds, "el retardo en segundos", 0, req.server.max_delay)
     if not req.server.sleep(delay):
         raise StopResponse
     req.respond_json(request_dict(req, "args", "data", "files", "form", "headers", "origin", "url"))
@@ -288,19 +292,19 @@ def random_bytes(size: int, seed: Any) -> bytes:
 
 def _seed(req: Handler) -> Any:
     args = req.args
-    return parse_param(args["seed"], "seed", -(2**63), 2**63 - 1) if "seed" in args else None
+    return int_param(args["seed"], "seed", -(2**63), 2**63 - 1) if "seed" in args else None
 
 
 def view_bytes(req: Handler, n: str) -> None:
-    size = parse_param(n, "el número de bytes", 0, req.server.max_size)
+    size = int_param(n, "el número de bytes", 0, req.server.max_size)
     req.respond(200, random_bytes(size, _seed(req)), "application/octet-stream")
 
 
 def view_stream_bytes(req: Handler, n: str) -> None:
     """Chunked (Transfer-Encoding: chunked), ``chunk_size`` bytes per chunk (10240 as httpbin)."""
-    size = parse_param(n, "el número de bytes", 0, req.server.max_size)
+    size = int_param(n, "el número de bytes", 0, req.server.max_size)
     args = req.args
-    chunk = parse_param(args.get("chunk_size", "10240"), "chunk_size", 1, 1024 * 1024)
+    chunk = int_param(args.get("chunk_size", "10240"), "chunk_size", 1, 1024 * 1024)
     data = random_bytes(size, _seed(req))
     if req.start_stream(200, "application/octet-stream"):
         for start in range(0, size, chunk):
@@ -316,10 +320,10 @@ def view_drip(req: Handler) -> None:
     """
     srv = req.server
     args = req.args
-    numbytes = parse_param(args.get("numbytes", "10"), "numbytes", 1, srv.max_size)
-    duration = parse_param(args.get("duration", "2"), "duration", 0, srv.max_delay, integer=False)
-    delay = parse_param(args.get("delay", "0"), "delay", 0, srv.max_delay, integer=False)
-    code = parse_param(args.get("code", "200"), "code", 200, 599)
+    numbytes = int_param(args.get("numbytes", "10"), "numbytes", 1, srv.max_size)
+    duration = float_param(args.get("duration", "2"), "duration", 0, srv.max_delay)
+    delay = float_param(args.get("delay", "0"), "delay", 0, srv.max_delay)
+    code = int_param(args.get("code", "200"), "code", 200, 599)
     if duration + delay > srv.max_delay:
         raise HttpError(400, f"delay + duration no puede pasar de {srv.max_delay:g} s.")
     if delay and not srv.sleep(delay):

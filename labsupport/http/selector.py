@@ -83,6 +83,10 @@ class ConnectionLoop:
         finally:
             self._shut()
 
+    def head_ready(self, conn: Connection) -> bool:
+        """A worker can take ``conn``: a whole head is in its buffer, or more than any head may be."""
+        return conn.head_ready(self._max_line, self._max_head)
+
     def _watch(self, conn: Connection, deadline: float) -> None:
         conn.deadline = deadline
         self.selector.register(conn.sock, selectors.EVENT_READ, conn)
@@ -139,7 +143,7 @@ class ConnectionLoop:
             conn.skip_empty_lines()
             if conn.buf:
                 conn.head_started = now
-        if conn.head_ready(self._max_line, self._max_head) or (conn.eof and conn.pending()):
+        if self.head_ready(conn) or (conn.eof and conn.pending()):
             self.selector.unregister(conn.sock)
             conn.state = "busy"
             if not self.server._pool.submit(self.server._work, conn):

@@ -132,7 +132,6 @@ class HttpServer(StreamServer):
         self.max_header_line = int(max_header_line)
         self.max_header_bytes = int(max_header_bytes)
         self._requests: collections.deque[RequestRecord] = collections.deque(maxlen=request_log_size)
-        self._router = routes.dispatch
         if max_connections is None:
             max_connections = default_max_connections(per_thread=self._thread_per_connection())
         self._pool = WorkerPool(f"labsupport-{type(self).__name__}-trabajador", max(1, int(max_workers)), 4)
@@ -162,7 +161,8 @@ class HttpServer(StreamServer):
         with self._lock:
             self._requests.clear()
 
-    def _record_request(self, peer: str, method: str, path: str, status: int, bytes_sent: int, duration: float) -> None:
+    def record_request(self, peer: str, method: str, path: str, status: int, bytes_sent: int, duration: float) -> None:
+        """Add an answered (or refused) request to the log; the handler calls it before its last bytes leave."""
         started = time.monotonic() - self._created - duration
         record = RequestRecord(round(started, 6), peer, method, path, status, bytes_sent, duration)
         with self._lock:
@@ -172,6 +172,19 @@ class HttpServer(StreamServer):
         """Wait in a route (not counted as computing: labsupport.http.workers); False early if stopping."""
         with self._pool.waiting():
             return super().sleep(seconds)
+
+    # -- what a request's handler calls (handler.Server) --------------------------------------
+    def route(self, handler: Handler, path: str) -> None:
+        """Run the view of ``path`` (``routes.dispatch``: httpbin's endpoints, /docs/, /raw/)."""
+        routes.dispatch(handler, path)
+
+    def log_event(self, kind: str, peer: str = "", detail: str = "") -> None:
+        """Add an event to the server's log (``log()``): what a handler saw, never printed."""
+        self._log(kind, peer, detail)
+
+    def report_error(self, exc: BaseException) -> None:
+        """A bug in a route: kept for ``check()``, which raises it in the notebook."""
+        self._record_error(exc)
 
     # -- connections: a selector thread and a pool of workers (labsupport.http.selector) --------
     def _thread_per_connection(self) -> bool:
@@ -196,11 +209,12 @@ class HttpServer(StreamServer):
         sends it at once): keep-alive then skips the trip through the selector, and stays
         faster than a new connection per request, as notebook 05 shows.
         """
+        loop = self._loop
+        assert loop is not None  # workers run only while the selector loop does (_serve)
         while self._serve_one(conn):
-            loop = self._loop
-            ready = conn.head_ready(loop._max_line, loop._max_head) or conn.eof
+            ready = loop.head_ready(conn) or conn.eof
             if not ready and not self._pool.queued:
-                ready = self._next_request_soon(conn)
+                ready = self._next_request_soon(conn, loop)
             if not ready:
                 loop.give_back(conn)
                 return
@@ -231,7 +245,7 @@ class HttpServer(StreamServer):
             self._close(conn)
             return False
         loop = self._loop
-        if handler._reset or self._stopping.is_set() or loop is None:
+        if handler.reset or self._stopping.is_set() or loop is None:
             self._close(conn)
         elif handler.silent:
             loop.linger(conn, SILENT_CAP, shut=False)
@@ -247,9 +261,8 @@ class HttpServer(StreamServer):
             self._close(conn)
         return False
 
-    def _next_request_soon(self, conn: Connection) -> bool:
+    def _next_request_soon(self, conn: Connection, loop: ConnectionLoop) -> bool:
         """Wait up to ``KEEP_ALIVE_GRACE`` s for a whole head (not computing); False: give it back."""
-        loop = self._loop
         deadline = time.perf_counter() + KEEP_ALIVE_GRACE
         with self._pool.waiting():
             while (left := deadline - time.perf_counter()) > 0:
@@ -260,7 +273,7 @@ class HttpServer(StreamServer):
                     return False
                 except OSError:
                     return conn.eof or conn.pending()  # let the worker see the reset as any other
-                if conn.eof or conn.head_ready(loop._max_line, loop._max_head):
+                if conn.eof or loop.head_ready(conn):
                     return True
         return False
 
@@ -289,7 +302,7 @@ class HttpServer(StreamServer):
             if handler.close_connection or self._stopping.is_set():
                 break
             c.reset_head()
-        if not handler._reset and not self._stopping.is_set():
+        if not handler.reset and not self._stopping.is_set():
             close_gracefully(conn, LINGER, LINGER_BYTES)
 
     def _hold_silently(self, conn: socket.socket) -> None:
@@ -315,7 +328,7 @@ class HttpServer(StreamServer):
             peer = format_address(conn.getpeername())
         except OSError:
             peer = ""
-        self._record_request(peer, "", "", 503, len(head) + len(body), 0.0)  # before the client can read it
+        self.record_request(peer, "", "", 503, len(head) + len(body), 0.0)  # before the client can read it
         conn.sendall(head.encode() + body)
         conn.setblocking(False)
         try:  # read what already arrived, so that close() sends FIN and not RST
