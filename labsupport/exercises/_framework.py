@@ -191,10 +191,14 @@ class StudentFunction:
         return bool(self.threads_inside())
 
 
+#: What a case is: a function of the student's function and the case's context that raises Fail.
+CaseCheck = Callable[[Callable, "Context"], None]
+
+
 @dataclasses.dataclass
 class Case:
     name: str
-    run: Callable[[Callable, Context], None]
+    run: CaseCheck
     hint: str
     time_limit: float
 
@@ -219,10 +223,12 @@ class Exercise:
         self.function_name = function_name
         self.cases: list[Case] = []
 
-    def case(self, name: str, *, hint: str, time_limit: float = TIME_LIMIT):
+    def case(
+        self, name: str, *, hint: str, time_limit: float = TIME_LIMIT
+    ) -> Callable[[CaseCheck], CaseCheck]:
         """Decorator: register ``check(funcion, ctx)`` as a case of this exercise."""
 
-        def register(check: Callable[[Callable, Context], None]) -> Callable:
+        def register(check: CaseCheck) -> CaseCheck:
             code = getattr(check, "__code__", None)
             if code is not None:
                 _diagnose.register_case_file(code.co_filename)
