@@ -121,20 +121,17 @@ def byte_a_byte(conexion):  # right answers, but one recv(1) per byte
 
 def para_al_callar(conexion):  # takes half a second of silence for the end of the conversation
     conexion.settimeout(0.5)
-    bufer = bytearray()
-    while True:
-        try:
-            datos = conexion.recv(4096)
-        except TimeoutError:
-            break
-        if not datos:
-            break
-        bufer += datos
-        while (fin := bufer.find(b"\n")) != -1:
-            conexion.sendall(b"Echo: " + bufer[: fin + 1])
-            del bufer[: fin + 1]
-    if bufer:
-        conexion.sendall(b"Echo: " + bufer + b"\n")
+    pendiente = b""
+    try:
+        while datos := conexion.recv(4096):
+            pendiente += datos
+            while b"\n" in pendiente:
+                linea, _, pendiente = pendiente.partition(b"\n")
+                conexion.sendall(b"Echo: " + linea + b"\n")
+    except TimeoutError:
+        pass  # the mistake: the silence taken for the end
+    if pendiente:
+        conexion.sendall(b"Echo: " + pendiente + b"\n")
 
 
 def salta_lineas_vacias(conexion):  # right framing, but an empty line gets no answer
