@@ -31,6 +31,8 @@ import socket
 import time
 from typing import NamedTuple
 
+from ._display import Table
+
 TIME_WAIT = "TIME_WAIT"
 #: What a successful bind is called in the table (the course's verb, GLOSARIO: enlazar).
 BINDS = "enlaza"
@@ -156,20 +158,17 @@ class ReuseMatrix:
         """The rule in Spanish, for the notebook."""
         return _RULES[self.rule]
 
-    def table(self) -> str:
-        """The 2×2 table, one row per old socket, one column per new socket."""
+    def table(self) -> Table:
+        """The 2×2 table, one row per old socket, one column per new socket (text for print, HTML in Jupyter)."""
         head = ["", "nuevo sin SO_REUSEADDR", "nuevo con SO_REUSEADDR"]
-        rows = [head] + [
+        rows = [
             [f"viejo {'con' if old else 'sin'} SO_REUSEADDR", self.outcomes[(old, False)], self.outcomes[(old, True)]]
             for old in (False, True)
         ]
-        widths = [max(len(row[i]) for row in rows) for i in range(3)]
-        return "\n".join(
-            "   ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows
-        )
+        return Table(head, rows)
 
     def __repr__(self) -> str:
-        return self.table()
+        return str(self.table())
 
 
 def reuseaddr_matrix(host: str = "127.0.0.1") -> ReuseMatrix:
