@@ -1,7 +1,7 @@
 """Exercises of notebook 05, "Clientes HTTP": a POST counted in bytes, exact request bytes, one
 response framed by Content-Length, several responses on one keep-alive connection.
 
-What the student's code put on the wire is judged from the wire: the :class:`~._slicer.Slicer`
+What the student's code put on the wire is judged from the wire: the :class:`~._pacing.Slicer`
 in front of the server records the request bytes and the answer (and hands the answer over
 in fragments), and the server's own JSON says how it understood the body. Every answer the
 student reads comes in fragments: the slicer, a scripted server that pauses, or a size no
@@ -16,15 +16,18 @@ import http.client
 import json
 import re
 import socket
+import threading
+from collections.abc import Callable
+from typing import Any
 
 from .._address import format_address
 from .._server import StreamServer
 from ..http import HttpServer
 from ..http.client import split_response
 from ..http.routes import random_bytes
-from . import Fail, brief, exercise, expect_type
-from ._slicer import Slicer
-from ._wire import PeerView, call, mismatch, wait_consumed, watching
+from . import Context, Fail, brief, exercise, expect_type
+from ._outcome import call, mismatch, watch_unclosed_if
+from ._pacing import PeerReader, Slicer, send_paced
 
 #: a timeout that must not fire for a right answer
 GENEROUS = 2.0
@@ -105,7 +108,8 @@ class _ClosingTap(Slicer):
     finishes at once and the case names the missing header (:func:`_asks_close`).
     """
 
-    def _forward(self, conn: socket.socket, upstream: socket.socket, fresh) -> None:
+    def _forward(self, conn: socket.socket, upstream: socket.socket, fresh: threading.Event) -> None:
+        # _AskClose stands in for the server's socket: _forward only calls sendall() and shutdown() on it
         super()._forward(conn, _AskClose(upstream), fresh)  # type: ignore[arg-type]
 
 
@@ -120,11 +124,13 @@ def _asks_close(head: bytes) -> None:
         )
 
 
-def _post_text(funcion, ctx, texto: str, ruta: str = "/post", closes: bool = False) -> tuple[Slicer, bytes]:
+def _post_text(
+    funcion: Callable[..., Any], ctx: Context, texto: str, ruta: str = "/post", closes: bool = False
+) -> tuple[Slicer, bytes]:
     """Call the student's POST through a slicer; return it (it recorded both ways) and what came back."""
     server = ctx.own(HttpServer(timeout=GENEROUS))
     tap = ctx.own(_ClosingTap(server))
-    with watching(closes):
+    with watch_unclosed_if(closes):
         result, error = call(funcion, tap.address, ruta, texto)
     body = texto.encode("utf-8")
     sent = tap.sent()
@@ -237,7 +243,7 @@ _BARE_LF = re.compile(rb"(?<!\r)\n")
 _JSON = '{"nombre": "año", "ciudad": "Málaga"}'
 
 
-def _built(funcion, *args) -> bytes:
+def _built(funcion: Callable[..., Any], *args: object) -> bytes:
     request = funcion(*args)
     if isinstance(request, str):
         raise Fail(f"se esperaban bytes y devolvió str ({brief(request, 40)}): codifica la petición con .encode()")
@@ -341,19 +347,16 @@ class _Scripted(StreamServer):
         super().__init__(timeout=10.0)
 
     def handle(self, conn: socket.socket, addr: tuple) -> None:
-        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        peer, sent = PeerView(conn), 0
-        for i, piece in enumerate(self.pieces):
-            if i and not wait_consumed(peer.look, sent, self._stopping):
-                return
-            conn.sendall(piece)
-            sent += len(piece)
+        if not send_paced(conn, self.pieces, PeerReader(conn), stop=self._stopping):
+            return
         if not self.close:
             while conn.recv(65536):  # held open until the client closes or stop()
                 pass
 
 
-def _read_one(funcion, ctx, pieces: list[bytes], pendiente: bytes = b"", close: bool = False):
+def _read_one(
+    funcion: Callable[..., Any], ctx: Context, pieces: list[bytes], pendiente: bytes = b"", close: bool = False
+) -> tuple[socket.socket, object, Exception | None]:
     """Call ``leer_respuesta(sock, pendiente)`` on a connection to a scripted server."""
     server = ctx.own(_Scripted(pieces, close=close))
     sock = ctx.own(socket.create_connection(server.address, timeout=GENEROUS))
@@ -366,18 +369,20 @@ def _read_one(funcion, ctx, pieces: list[bytes], pendiente: bytes = b"", close: 
     return sock, result, error
 
 
-def _pair(result) -> tuple[bytes, bytes]:
-    expect_type(result, tuple)
-    if len(result) != 2:
-        raise Fail(f"se esperaba una tupla (cuerpo, sobrante) y devolvió una tupla de {len(result)} elementos")
-    cuerpo, sobrante = result
+def _pair(result: object) -> tuple[bytes, bytes]:
+    pair: tuple = expect_type(result, tuple)
+    if len(pair) != 2:
+        raise Fail(f"se esperaba una tupla (cuerpo, sobrante) y devolvió una tupla de {len(pair)} elementos")
+    cuerpo, sobrante = pair
     return (
         bytes(expect_type(cuerpo, (bytes, bytearray), "tu función, como cuerpo,")),
         bytes(expect_type(sobrante, (bytes, bytearray), "tu función, como sobrante,")),
     )
 
 
-def _expect_body(funcion, ctx, pieces: list[bytes], body: bytes, pendiente: bytes = b"") -> None:
+def _expect_body(
+    funcion: Callable[..., Any], ctx: Context, pieces: list[bytes], body: bytes, pendiente: bytes = b""
+) -> None:
     _, result, error = _read_one(funcion, ctx, pieces, pendiente)
     if error is not None:
         raise error
@@ -495,10 +500,12 @@ _KEEP_HINT = (
 )
 
 
-def _bodies(funcion, ctx, paths: list[str], closes: bool = False) -> tuple[HttpServer, Slicer, list]:
+def _bodies(
+    funcion: Callable[..., Any], ctx: Context, paths: list[str], closes: bool = False
+) -> tuple[HttpServer, Slicer, list]:
     server = ctx.own(HttpServer(timeout=5.0))
     tap = ctx.own(Slicer(server))
-    with watching(closes):
+    with watch_unclosed_if(closes):
         result, error = call(funcion, tap.address, list(paths))
     if b"connection: close" in tap.sent().lower():
         raise Fail(

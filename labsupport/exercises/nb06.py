@@ -3,7 +3,7 @@
 6.1 and 6.2 take bytes; the bytes come from the course's own
 :class:`~labsupport.http.HttpServer` (its ``/raw/`` endpoints send responses byte for byte as
 the guide's examples do, mistakes included) or are written here to hold one trap each.
-6.3 and 6.4 read from a socket. Their connections are :class:`~._paced.Paced`: the far end
+6.3 and 6.4 read from a socket. Their connections are :class:`~._pacing.PacedConnection`: the far end
 sends one piece at a time, each only after the student's socket has read the previous one,
 so "one ``recv()`` is one message" and "look for the blank line in the newest fragment only"
 fail on every run, never by luck; and the connection stays open (keep-alive) unless the case
@@ -16,15 +16,17 @@ still holds reads it itself, so "bytes lost" is measured, not guessed.
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ..http import DEFAULT_DOCROOT, HttpServer
 from ..http.client import split_response
 from ..http.samples import SAMPLE_TEXT, UTF8_DEMO
-from . import Fail, exercise
+from . import Context, Fail, exercise
 from ._checks import fetch
 from ._framework import brief
-from ._paced import Paced, slices
+from ._pacing import PacedConnection, slices
 
 
 def _kind(value: object) -> str:
@@ -49,7 +51,7 @@ parser = exercise("6.1", "Analizar una respuesta desde bytes", "parsear_respuest
 _KEYS = ("version", "codigo", "mensaje", "headers", "cuerpo")
 
 
-def _parsed(funcion, data: bytes) -> dict:
+def _parsed(funcion: Callable[..., Any], data: bytes) -> dict:
     """Call the student's parser and validate the shape of what came back."""
     result = funcion(data)
     if not isinstance(result, dict):
@@ -173,7 +175,7 @@ def _(funcion, ctx):
 chunked = exercise("6.2", "Decodificar un cuerpo troceado (chunked)", "decodificar_chunked")
 
 
-def _decoded(funcion, body: bytes) -> bytes:
+def _decoded(funcion: Callable[..., Any], body: bytes) -> bytes:
     """The student's decoder on ``body``; a ValueError that reveals a known slip becomes its explanation."""
     try:
         result = funcion(body)
@@ -306,8 +308,8 @@ _HEAD = (
 _RESPONSE = _HEAD + SAMPLE_TEXT
 
 
-def _paced(ctx, pieces: list[bytes], *, close: bool = False) -> Paced:
-    return ctx.own(Paced(pieces, close=close))
+def _paced(ctx: Context, pieces: list[bytes], *, close: bool = False) -> PacedConnection:
+    return ctx.own(PacedConnection(pieces, close=close))
 
 
 def _head_result(result: object) -> tuple[bytes, bytes]:
@@ -322,7 +324,7 @@ def _head_result(result: object) -> tuple[bytes, bytes]:
     return bytes(head), bytes(rest)
 
 
-def _check_head(funcion, conn: Paced, response: bytes) -> None:
+def _check_head(funcion: Callable[..., Any], conn: PacedConnection, response: bytes) -> None:
     """The head must be exact, and rest + what is still unread must be the body: nothing lost."""
     head, body = _split(response)
     got_head, rest = _head_result(funcion(conn.sock))
@@ -419,7 +421,7 @@ def _chunk(data: bytes) -> bytes:
     return b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in slices(data, 97)) + b"0\r\n\r\n"
 
 
-def _answer(funcion, sock: socket.socket) -> tuple[int, dict, bytes]:
+def _answer(funcion: Callable[..., Any], sock: socket.socket) -> tuple[int, dict, bytes]:
     result = funcion(sock)
     if not isinstance(result, tuple) or len(result) != 3:
         raise Fail(f"se esperaba una tupla (codigo, headers, cuerpo) y tu función devolvió {_kind(result)}")

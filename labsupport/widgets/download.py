@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .._address import format_address
-from ..http import client
+from ..http import HttpServer, client
 from ._common import LabWidget, error_html, esc, explain, fmt_bytes, fmt_elapsed, ipywidgets
 from ._target import host_header, loopback_address, url_parts
 
@@ -60,7 +60,7 @@ class Download(LabWidget):
         timeout: float = 5.0,
     ) -> None:
         w = ipywidgets()
-        self._server = None
+        self._server: HttpServer | None = None
         self._given_server = server
         self.source = url_or_path
         self.destino = Path(destino) if destino is not None else None
@@ -82,7 +82,7 @@ class Download(LabWidget):
         self._finish([self.info, w.HBox([self.button, self.progress]), self.result_html])
 
     @property
-    def server(self) -> Any:
+    def server(self) -> HttpServer | None:
         """The HTTP server this widget started itself (None when it was given one or a URL)."""
         return self._server
 
@@ -93,8 +93,6 @@ class Download(LabWidget):
         server = self._given_server
         if server is None:
             if self._server is None or not self._server.running:
-                from ..http import HttpServer
-
                 self._server = HttpServer()
             server = self._server
         address = loopback_address(server)

@@ -18,7 +18,7 @@ import time
 from typing import Any
 
 from .._address import format_address
-from ..http import client
+from ..http import HttpServer, client
 from ..http.client import RawResponse
 from ._common import (
     LabWidget,
@@ -63,7 +63,7 @@ class RequestBuilder(LabWidget):
 
     def __init__(self, target: Any = None, *, path: str = "/get", timeout: float = 5.0) -> None:
         w = ipywidgets()
-        self._server = None  # started lazily when target is None, stopped by close()
+        self._server: HttpServer | None = None  # started lazily when target is None, stopped by close()
         self._sock: socket.socket | None = None
         self._sock_address: tuple[str, int] | None = None
         self.last_result: Exchange | None = None
@@ -131,7 +131,7 @@ class RequestBuilder(LabWidget):
         return self.last_result.response if self.last_result else None
 
     @property
-    def server(self) -> Any:
+    def server(self) -> HttpServer | None:
         """The HTTP server this widget started itself (None when it was given a target)."""
         return self._server
 
@@ -168,8 +168,6 @@ class RequestBuilder(LabWidget):
         if text:
             return loopback_address(text)
         if self._server is None or not self._server.running:
-            from ..http import HttpServer
-
             self._server = HttpServer()
         self.destination.value = format_address(self._server.address)
         return self._server.address
