@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._display import escape_bytes
 from ..http.client import Part, ResponseParts, split_response
-from ..tap import escape_bytes
 from ._style import COLORS, MONO, new_axes
 
 #: The codec's names, kept here too: ``lab.plots.split_response(raw)`` is what the plot draws.
