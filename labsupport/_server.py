@@ -362,7 +362,7 @@ class StreamServer(BackgroundServer):
         conn.settimeout(self.timeout)
         self._log("connect", peer)
         thread = threading.Thread(
-            target=self._run_handler, args=(conn, addr), name=f"{self._thread.name}-{peer}", daemon=True
+            target=self._run_handler, args=(conn, addr), name=f"{threading.current_thread().name}-{peer}", daemon=True
         )
         with self._lock:
             self._handlers.add(thread)

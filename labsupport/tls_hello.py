@@ -133,7 +133,9 @@ def parse_client_hello(data: bytes) -> ClientHello:
     r.vector(1)  # legacy_session_id
     suites = len(r.vector(2)) // 2
     r.vector(1)  # legacy_compression_methods
-    server_name, alpn, versions = None, (), ()
+    server_name: str | None = None
+    alpn: tuple[str, ...] = ()
+    versions: tuple[str, ...] = ()
     if not r.done:
         extensions = _Reader(r.vector(2))
         while not extensions.done:
@@ -146,7 +148,7 @@ def parse_client_hello(data: bytes) -> ClientHello:
                         server_name = name.decode("ascii", "replace")
             elif kind == EXT_ALPN:
                 protocols = _Reader(ext.vector(2))
-                found = []
+                found: list[str] = []
                 while not protocols.done:
                     found.append(protocols.vector(1).decode("ascii", "replace"))
                 alpn = tuple(found)

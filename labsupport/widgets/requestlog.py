@@ -80,7 +80,8 @@ class RequestLog(LabWidget):
         self.refresh()
 
     def _row(self, record: Any) -> tuple[str, ...]:
-        fields = dataclasses.asdict(record) if dataclasses.is_dataclass(record) else dict(record)
+        is_record = dataclasses.is_dataclass(record) and not isinstance(record, type)
+        fields = dataclasses.asdict(record) if is_record else dict(record)
         if self.http:
             return (
                 f"{fields.get('time', 0):.3f}",
