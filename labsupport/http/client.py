@@ -170,6 +170,17 @@ class RawResponse:
 OnData = Callable[[bytes, int, "int | None"], None]
 
 
+@dataclasses.dataclass(frozen=True)
+class Caps:
+    """How much of a response is kept and read: ``keep_body`` bytes of body kept in memory
+    (the rest only goes to ``on_data``), reading stops at ``max_body``, and ``record_cap``
+    bytes of the raw response are kept as on the wire (``RawResponse.raw``)."""
+
+    keep_body: int = 4 * 1024 * 1024
+    max_body: int = 64 * 1024 * 1024
+    record_cap: int = 256 * 1024
+
+
 class _Reader:
     """A socket read through a buffer, with the calls of the server's ``Connection``.
 
@@ -236,27 +247,24 @@ def read_response(
     *,
     method: str = "GET",
     deadline: float | None = None,
-    keep_body: int = 4 * 1024 * 1024,
-    max_body: int = 64 * 1024 * 1024,
-    record_cap: int = 256 * 1024,
+    caps: Caps = Caps(),
     on_data: OnData | None = None,
 ) -> RawResponse:
     """Read one response from ``sock``; ``on_data(chunk, received, total)`` sees the body.
 
-    The body is kept in memory up to ``keep_body`` bytes (the rest only goes to
-    ``on_data``); reading stops at ``max_body``. Head lines may end in CRLF or a lone LF
+    ``caps`` says how much is kept and read (:class:`Caps`). Head lines may end in CRLF or a lone LF
     (the course's LF-only endpoint), as lenient clients accept. When reading fails
     midway, :func:`partial_response` of the exception gives what did arrive, so a widget
     can still show the bytes.
     """
     if deadline is None:
         deadline = time.monotonic() + 30
-    reader = _Reader(sock, deadline, record_cap)
+    reader = _Reader(sock, deadline, caps.record_cap)
     resp = RawResponse()
     body = bytearray()
     try:
         _read_head(reader, resp)
-        _read_body(reader, resp, body, method, keep_body, max_body, on_data)
+        _read_body(reader, resp, body, method, caps, on_data)
     except (OSError, ResponseError) as exc:
         resp.body, resp.raw = bytes(body), bytes(reader.record)
         setattr(exc, _PARTIAL, resp)  # a standard exception (TimeoutError...) keeps its class: the lesson
@@ -315,10 +323,11 @@ def _read_body(
     resp: RawResponse,
     body: bytearray,
     method: str,
-    keep_body: int,
-    max_body: int,
+    caps: Caps,
     on_data: OnData | None,
 ) -> None:
+    keep_body, max_body = caps.keep_body, caps.max_body
+
     def deliver(piece: bytes) -> None:
         resp.body_size += len(piece)
         if len(body) < keep_body:
@@ -380,9 +389,7 @@ def exchange(
     method: str,
     timeout: float,
     total: float | None = None,
-    keep_body: int = 4 * 1024 * 1024,
-    max_body: int = 64 * 1024 * 1024,
-    record_cap: int = 256 * 1024,
+    caps: Caps = Caps(),
     on_data: OnData | None = None,
 ) -> RawResponse:
     """Send ``request`` whole (``sendall``, not the guide's ``send``) and read the answer.
@@ -393,15 +400,7 @@ def exchange(
     sock.settimeout(timeout)
     sock.sendall(request)
     deadline = time.monotonic() + (total if total is not None else 4 * timeout)
-    return read_response(
-        sock,
-        method=method,
-        deadline=deadline,
-        keep_body=keep_body,
-        max_body=max_body,
-        record_cap=record_cap,
-        on_data=on_data,
-    )
+    return read_response(sock, method=method, deadline=deadline, caps=caps, on_data=on_data)
 
 
 def read_until_close(sock: socket.socket, limit: int = MAX_RESPONSE) -> bytes:

@@ -56,33 +56,23 @@ Headers: TypeAlias = Sequence[tuple[str, str]]
 class Server(Protocol):
     """What a handler and its route use of their server (HttpServer provides it).
 
-    Settings, read only: the caps on a request (``timeout``, ``max_request_line``,
+    Settings (read them, never set them): the caps on a request (``timeout``, ``max_request_line``,
     ``max_headers``, ``max_header_line``, ``max_header_bytes``, ``max_body``), on what a route
     does (``max_delay``, ``max_size``), the document root and the URL scheme. Calls: ``url``
     and ``sleep`` for routes; ``route`` to run the view of a path; ``log_event``,
     ``record_request`` and ``report_error`` for what the server's log and ``check()`` show.
     """
 
-    @property
-    def timeout(self) -> float: ...
-    @property
-    def max_request_line(self) -> int: ...
-    @property
-    def max_headers(self) -> int: ...
-    @property
-    def max_header_line(self) -> int: ...
-    @property
-    def max_header_bytes(self) -> int: ...
-    @property
-    def max_body(self) -> int: ...
-    @property
-    def max_delay(self) -> float: ...
-    @property
-    def max_size(self) -> int: ...
-    @property
-    def docroot(self) -> str: ...
-    @property
-    def scheme(self) -> str: ...
+    timeout: float
+    max_request_line: int
+    max_headers: int
+    max_header_line: int
+    max_header_bytes: int
+    max_body: int
+    max_delay: float
+    max_size: int
+    docroot: str
+    scheme: str
 
     def url(self, path: str = "/") -> str: ...
     def sleep(self, seconds: float) -> bool: ...

@@ -12,7 +12,7 @@ import html
 import json
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from json.encoder import encode_basestring
 from typing import Any
@@ -119,27 +119,22 @@ def _pretty(obj: Any, newline: str, out: list[str]) -> None:
 
 def int_param(text: object, what: str, low: int, high: int) -> int:
     """A whole-number path or query parameter from ``low`` to ``high``; anything else -> Spanish 400."""
-    try:
-        value = int(str(text))
-    except ValueError:
-        raise HttpError(400, f"{what} debe ser un entero; se recibió {text!r}.") from None
-    _check_range(value, text, what, low, high)
-    return value
+    return int(_param(int, "un entero", text, what, low, high))
 
 
 def float_param(text: object, what: str, low: float, high: float) -> float:
     """A path or query parameter that is a number (``0.5``, ``2``) from ``low`` to ``high``; else Spanish 400."""
+    return _param(float, "un número", text, what, low, high)
+
+
+def _param(kind: Callable[[str], float], name: str, text: object, what: str, low: float, high: float) -> float:
     try:
-        value = float(str(text))
+        value = kind(str(text))
     except ValueError:
-        raise HttpError(400, f"{what} debe ser un número; se recibió {text!r}.") from None
-    _check_range(value, text, what, low, high)
-    return value
-
-
-def _check_range(value: float, text: object, what: str, low: float, high: float) -> None:
+        raise HttpError(400, f"{what} debe ser {name}; se recibió {text!r}.") from None
     if not low <= value <= high:  # also rejects nan
         raise HttpError(400, f"{what} debe estar entre {_show(low)} y {_show(high)}; se recibió {text}.")
+    return value
 
 
 def _show(x: float) -> str:

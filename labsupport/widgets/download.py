@@ -137,8 +137,7 @@ class Download(LabWidget):
                     method="GET",
                     timeout=self.timeout,
                     total=MAX_TOTAL,
-                    keep_body=0,
-                    record_cap=0,
+                    caps=client.Caps(keep_body=0, record_cap=0),  # the body goes to the hash and the file
                     on_data=on_data,
                 )
             result.status, result.size, result.expected = resp.status, resp.body_size, resp.expected
