@@ -18,6 +18,7 @@ _EXPORTS = {
     "StreamServer": "._server",
     "DatagramServer": "._server",
     "Event": "._server",
+    "EventKind": ".events",
     "stop_all": "._server",
     "running_servers": "._server",
     "EchoServer": ".echo",

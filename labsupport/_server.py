@@ -29,6 +29,7 @@ from typing import Any
 
 from ._address import format_address, no_ipv6_error, resolve_host
 from ._errors import ServerStoppedError
+from .events import EventKind
 
 #: How long ``stop()`` waits, in all, for handler threads to end after their sockets are shut
 #: down: a wait that must not run out (they end in milliseconds), so it is generous.
@@ -73,10 +74,13 @@ def _unregister(server: BackgroundServer) -> None:
 
 @dataclasses.dataclass(frozen=True)
 class Event:
-    """One thing a server saw: when (seconds since it started), what, with whom."""
+    """One thing a server saw: when (seconds since it started), what, with whom.
+
+    ``kind`` is an :class:`~labsupport.events.EventKind`, equal to its string (``"connect"``).
+    """
 
     time: float
-    kind: str
+    kind: EventKind
     peer: str = ""
     detail: str = ""
 
@@ -163,7 +167,7 @@ class BackgroundServer:
             daemon=True,
         )
         _register(self)
-        self._log("start", "", format_address((self._host, self._port)))
+        self._log(EventKind.START, "", format_address((self._host, self._port)))
         self._thread.start()
         return self
 
@@ -188,7 +192,7 @@ class BackgroundServer:
             sock.close()
         with self._lock:
             self._state = "stopped"
-        self._log("stop")
+        self._log(EventKind.STOP)
         _unregister(self)
 
     def _close_clients(self) -> None:
@@ -252,7 +256,7 @@ class BackgroundServer:
         self._require_running()
         return (self._host, self._port)
 
-    def _log(self, kind: str, peer: str = "", detail: str = "") -> None:
+    def _log(self, kind: EventKind, peer: str = "", detail: str = "") -> None:
         self._events.append(Event(round(time.monotonic() - self._created, 6), kind, peer, detail))
 
     def log(self) -> list[Event]:
@@ -265,7 +269,7 @@ class BackgroundServer:
     def _record_error(self, exc: BaseException) -> None:
         with self._lock:
             self._errors.append(exc)
-        self._log("error", "", f"{type(exc).__name__}: {exc}")
+        self._log(EventKind.ERROR, "", f"{type(exc).__name__}: {exc}")
 
     def errors(self) -> list[BaseException]:
         """Exceptions raised in the server's threads and not yet re-raised by ``check()``."""
@@ -350,7 +354,7 @@ class StreamServer(BackgroundServer):
             if accept:
                 self._conns.add(conn)
         if not accept:
-            self._log("refused", peer, f"más de {self.max_connections} conexiones")
+            self._log(EventKind.REFUSED, peer, f"más de {self.max_connections} conexiones")
             conn.settimeout(REFUSE_TIMEOUT)
             try:
                 self.refuse(conn)
@@ -360,7 +364,7 @@ class StreamServer(BackgroundServer):
                 conn.close()
             return
         conn.settimeout(self.timeout)
-        self._log("connect", peer)
+        self._log(EventKind.CONNECT, peer)
         thread = threading.Thread(
             target=self._run_handler, args=(conn, addr), name=f"{threading.current_thread().name}-{peer}", daemon=True
         )
@@ -373,10 +377,10 @@ class StreamServer(BackgroundServer):
         try:
             self.handle(conn, addr)
         except TimeoutError:
-            self._log("timeout", peer, f"sin datos en {self.timeout} s")
+            self._log(EventKind.TIMEOUT, peer, f"sin datos en {self.timeout} s")
         except OSError as exc:  # the client reset, or stop() shut the socket down
             if not self._stopping.is_set():
-                self._log("network-error", peer, f"{type(exc).__name__}: {exc}")
+                self._log(EventKind.NETWORK_ERROR, peer, f"{type(exc).__name__}: {exc}")
         except BaseException as exc:
             self._record_error(exc)
         finally:
@@ -384,7 +388,7 @@ class StreamServer(BackgroundServer):
                 self._conns.discard(conn)
                 self._handlers.discard(threading.current_thread())
             conn.close()
-            self._log("close", peer)
+            self._log(EventKind.CLOSE, peer)
 
     def handle(self, conn: socket.socket, addr: tuple) -> None:
         raise NotImplementedError
@@ -420,7 +424,7 @@ class DatagramServer(BackgroundServer):
     def _on_readable(self) -> None:
         data, addr = self._sock.recvfrom(self.max_datagram)
         peer = format_address(addr)
-        self._log("datagram", peer, f"{len(data)} bytes")
+        self._log(EventKind.DATAGRAM, peer, f"{len(data)} bytes")
         try:
             reply = self.handle_datagram(data, addr)
         except Exception as exc:
@@ -430,7 +434,7 @@ class DatagramServer(BackgroundServer):
             try:
                 self._sock.sendto(reply, addr)
             except OSError as exc:
-                self._log("network-error", peer, f"{type(exc).__name__}: {exc}")
+                self._log(EventKind.NETWORK_ERROR, peer, f"{type(exc).__name__}: {exc}")
 
     def handle_datagram(self, data: bytes, addr: tuple) -> bytes | None:
         raise NotImplementedError

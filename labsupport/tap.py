@@ -37,9 +37,11 @@ from ._closing import arm_reset
 from ._display import Table, Text, escape_bytes, escaped_lines, hexdump_bytes
 from ._errors import LabError
 from ._server import StreamServer
+from .events import EventKind
 
 __all__ = [
     "Direction",
+    "EventKind",
     "Tap",
     "TapEvent",
     "TapTargetError",
@@ -70,19 +72,23 @@ class Direction(str, enum.Enum):
 TO_SERVER = Direction.TO_SERVER
 TO_CLIENT = Direction.TO_CLIENT
 
-#: Event kinds, with the Spanish word shown in tables and plots.
+#: The kinds of event the tap records, with the Spanish word shown in tables and plots.
 KINDS = {
-    "connect": "conexión",
-    "data": "datos",
-    "fin": "FIN",
-    "reset": "RST",
-    "timeout": "inactividad",
-    "error": "error",
-    "close": "cierre",
+    EventKind.CONNECT: "conexión",
+    EventKind.DATA: "datos",
+    EventKind.FIN: "FIN",
+    EventKind.RESET: "RST",
+    EventKind.TIMEOUT: "inactividad",
+    EventKind.ERROR: "error",
+    EventKind.CLOSE: "cierre",
 }
 
-
-_CLOSE_DETAIL = {"reset": "por RST", "timeout": "por inactividad", "stop": "al detener el proxy"}
+#: Why a proxied connection ended, as its ``close`` event says it.
+_CLOSE_DETAIL = {
+    EventKind.RESET: "por RST",
+    EventKind.TIMEOUT: "por inactividad",
+    EventKind.STOP: "al detener el proxy",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,15 +99,20 @@ class TapEvent:
     the connections from 1; ``direction`` is the way the packet travelled (for ``fin`` and
     ``reset``: who sent it). ``size`` is what ``recv`` returned; ``data`` holds those bytes
     unless the recording cap was reached (then it is shorter, see ``Tap.truncated``).
+    ``kind`` is an :class:`~labsupport.events.EventKind` (a string such as ``"data"`` is
+    turned into one, and a misspelt one is an error).
     """
 
     time: float
     conn: int
-    kind: str
+    kind: EventKind
     direction: Direction | None = None
     size: int = 0
     data: bytes = b""
     detail: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", EventKind(self.kind))  # frozen: set once, here
 
     @property
     def label(self) -> str:
@@ -144,14 +155,14 @@ class _Link:
         self.client = client
         self.upstream: socket.socket | None = None
         self.lock = threading.Lock()
-        self.ended: str | None = None  # "reset", "timeout" or "stop": both pumps must quit
+        self.ended: EventKind | None = None  # RESET, TIMEOUT or STOP: both pumps must quit
         self.last_activity = time.monotonic()
         self.wake_r, self.wake_w = socket.socketpair()
 
     def touch(self) -> None:
         self.last_activity = time.monotonic()
 
-    def end(self, why: str) -> bool:
+    def end(self, why: EventKind) -> bool:
         """Ask both pumps to stop; True for the first caller only (it records the event)."""
         with self.lock:
             if self.ended is not None:
@@ -219,7 +230,7 @@ class Tap(StreamServer):
     def _record(
         self,
         link: _Link,
-        kind: str,
+        kind: EventKind,
         direction: Direction | None = None,
         data: bytes = b"",
         detail: str = "",
@@ -242,7 +253,7 @@ class Tap(StreamServer):
             self._next_id += 1
             self._links[link.id] = link
         peer = format_address(addr)
-        self._record(link, "connect", TO_SERVER, detail=peer)
+        self._record(link, EventKind.CONNECT, TO_SERVER, detail=peer)
         other: threading.Thread | None = None
         try:
             upstream = self._connect_upstream(link)
@@ -259,7 +270,7 @@ class Tap(StreamServer):
         finally:
             if other is not None:
                 other.join()
-            if link.ended == "reset":
+            if link.ended is EventKind.RESET:
                 _abortive_close_on(conn)
                 if link.upstream is not None:
                     _abortive_close_on(link.upstream)
@@ -267,7 +278,8 @@ class Tap(StreamServer):
                 link.upstream.close()
             conn.close()
             link.close_wake()
-            self._record(link, "close", detail=_CLOSE_DETAIL.get(link.ended or "", ""))
+            why = _CLOSE_DETAIL.get(link.ended, "") if link.ended is not None else ""
+            self._record(link, EventKind.CLOSE, detail=why)
             with self._cond:
                 self._links.pop(link.id, None)
                 self._cond.notify_all()
@@ -284,16 +296,16 @@ class Tap(StreamServer):
             # The client was already accepted: the closest thing to "refused" is a reset.
             self._record(
                 link,
-                "error",
+                EventKind.ERROR,
                 TO_SERVER,
                 detail=f"no se pudo conectar con {format_address(self.target)}: {type(exc).__name__}",
             )
-            link.end("reset")
+            link.end(EventKind.RESET)
             return None
         upstream.settimeout(self.timeout)
         link.upstream = upstream
         if self._stopping.is_set():  # stop() ran while we were connecting
-            link.end("stop")
+            link.end(EventKind.STOP)
             link.shutdown_all()
         return upstream
 
@@ -301,7 +313,7 @@ class Tap(StreamServer):
         try:
             self._pump(link, src, dst, way)
         except BaseException as exc:  # a bug must reach check(), and the other pump must end
-            link.end("stop")
+            link.end(EventKind.STOP)
             self._record_error(exc)
 
     def _pump(self, link: _Link, src: socket.socket, dst: socket.socket, way: Direction) -> None:
@@ -316,8 +328,8 @@ class Tap(StreamServer):
                     return
                 if not ready:
                     if time.monotonic() - link.last_activity >= self.timeout:
-                        if link.end("timeout"):
-                            self._record(link, "timeout", detail=f"{self.timeout:g} s sin datos")
+                        if link.end(EventKind.TIMEOUT):
+                            self._record(link, EventKind.TIMEOUT, detail=f"{self.timeout:g} s sin datos")
                         return
                     continue
                 try:
@@ -329,18 +341,18 @@ class Tap(StreamServer):
                     return
                 link.touch()
                 if not data:
-                    self._record(link, "fin", way)
+                    self._record(link, EventKind.FIN, way)
                     try:
                         dst.shutdown(socket.SHUT_WR)
                     except OSError:
                         pass
                     return
-                self._record(link, "data", way, data)
+                self._record(link, EventKind.DATA, way, data)
                 try:
                     dst.sendall(data)
                 except TimeoutError:
-                    if link.end("timeout"):
-                        self._record(link, "timeout", detail=f"{self.timeout:g} s sin leer")
+                    if link.end(EventKind.TIMEOUT):
+                        self._record(link, EventKind.TIMEOUT, detail=f"{self.timeout:g} s sin leer")
                     return
                 except OSError as exc:  # the receiving side reset (or closed and then reset)
                     self._on_reset(link, way.other, exc)
@@ -349,17 +361,17 @@ class Tap(StreamServer):
 
     def _on_reset(self, link: _Link, way: Direction, exc: OSError) -> None:
         if self._stopping.is_set():
-            link.end("stop")
+            link.end(EventKind.STOP)
             return
-        if link.end("reset"):
+        if link.end(EventKind.RESET):
             who = "el cliente" if way is TO_SERVER else "el servidor"
-            self._record(link, "reset", way, detail=f"{who}: {type(exc).__name__}")
+            self._record(link, EventKind.RESET, way, detail=f"{who}: {type(exc).__name__}")
 
     def _close_clients(self) -> None:
         with self._cond:
             links = list(self._links.values())
         for link in links:
-            link.end("stop")
+            link.end(EventKind.STOP)
             link.shutdown_all()
         super()._close_clients()
 
@@ -381,8 +393,13 @@ class Tap(StreamServer):
         kind: str | Iterable[str] | None = None,
         direction: Direction | str | None = None,
     ) -> list[TapEvent]:
-        """A copy of the recording, oldest first, optionally filtered."""
-        kinds = {kind} if isinstance(kind, str) else (set(kind) if kind is not None else None)
+        """A copy of the recording, oldest first, optionally filtered.
+
+        ``kind`` is one kind or several (``EventKind.FIN`` or ``"fin"``); one that does not
+        exist is an error, not an empty list.
+        """
+        names = [kind] if isinstance(kind, str) else kind
+        kinds = {EventKind(name) for name in names} if names is not None else None
         way = Direction(direction) if direction is not None else None
         with self._cond:
             events = list(self._tap_events)
@@ -396,7 +413,7 @@ class Tap(StreamServer):
 
     def chunks(self, direction: Direction | str | None = None, conn: int | None = None) -> list[TapEvent]:
         """The data events: one per ``recv`` that returned bytes."""
-        return self.events(conn=conn, kind="data", direction=direction)
+        return self.events(conn=conn, kind=EventKind.DATA, direction=direction)
 
     def connections(self) -> list[int]:
         """The ids of the connections recorded, in order."""
@@ -458,10 +475,11 @@ class Tap(StreamServer):
             header.insert(0, "t (ms)")
         rows = []
         for e in shown:
-            content = e.excerpt(40) if e.kind == "data" else e.detail
-            if e.kind == "connect":
+            is_data = e.kind is EventKind.DATA
+            content = e.excerpt(40) if is_data else e.detail
+            if e.kind is EventKind.CONNECT:
                 content = ""  # the client's port changes every run
-            row = [str(e.conn), e.label, str(e.direction or ""), str(e.size) if e.kind == "data" else "", content]
+            row = [str(e.conn), e.label, str(e.direction or ""), str(e.size) if is_data else "", content]
             if times:
                 row.insert(0, f"{e.time * 1000:.1f}")
             rows.append(row)
@@ -473,15 +491,15 @@ class Tap(StreamServer):
         lines = []
         for cid in self.connections():
             events = self.events(conn=cid)
-            up = sum(e.size for e in events if e.kind == "data" and e.direction is TO_SERVER)
-            down = sum(e.size for e in events if e.kind == "data" and e.direction is TO_CLIENT)
+            up = sum(e.size for e in events if e.kind is EventKind.DATA and e.direction is TO_SERVER)
+            down = sum(e.size for e in events if e.kind is EventKind.DATA and e.direction is TO_CLIENT)
             ends = [
                 f"{e.label} {'del cliente' if e.direction is TO_SERVER else 'del servidor'}"
                 for e in events
-                if e.kind in ("fin", "reset")
+                if e.kind in (EventKind.FIN, EventKind.RESET)
             ]
-            ends += [e.label for e in events if e.kind in ("timeout", "error")]
-            if not any(e.kind == "close" for e in events):
+            ends += [e.label for e in events if e.kind in (EventKind.TIMEOUT, EventKind.ERROR)]
+            if not any(e.kind is EventKind.CLOSE for e in events):
                 ends.append("sigue abierta")
             lines.append(
                 f"conexión {cid}: cliente→servidor {up} bytes, servidor→cliente {down} bytes; "

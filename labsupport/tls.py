@@ -28,6 +28,7 @@ from typing import Any
 from ._address import format_address
 from ._server import StreamServer
 from .echo import EchoServer
+from .events import EventKind
 from .http import HttpServer
 
 __all__ = ["TlsEchoServer", "TlsHttpServer", "ca_pem", "client_context", "server_context"]
@@ -114,13 +115,13 @@ class _TlsMixin(StreamServer):
             tls = self.tls_context.wrap_socket(raw, server_side=True)
         except ssl.SSLError as exc:  # the client's fault, not a server bug: log it, end the connection
             raw.close()
-            self._log("tls-error", peer, explain_handshake_error(exc))
+            self._log(EventKind.TLS_ERROR, peer, explain_handshake_error(exc))
             return
         except BaseException:
             raw.close()
             raise
         cipher = tls.cipher()  # None only before a handshake, which has just succeeded
-        self._log("tls", peer, f"{tls.version()} {cipher[0] if cipher else '?'}")
+        self._log(EventKind.TLS, peer, f"{tls.version()} {cipher[0] if cipher else '?'}")
         with tls:
             super().handle(tls, addr)
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from .._server import BackgroundServer
 from ..echo import EchoServer
+from ..events import EventKind
 from ..faults import ClosedPort, NeverAccepts, Reset, Silent, Truncate
 from . import Context, Fail, exercise
 from ._framework import brief
@@ -157,7 +158,7 @@ NOTHING_SENT = "¿enviaste b'hola' antes de recv()?"
 def _heard(server: object) -> bool:
     """Whether a fault server got some of the client's bytes: it logs the request's size before it acts."""
     log = getattr(server, "log", None)
-    return log is not None and any(e.kind == "request" and e.detail != "0 bytes" for e in log())
+    return log is not None and any(e.kind is EventKind.REQUEST and e.detail != "0 bytes" for e in log())
 
 
 def _why(expected: str, answer: str, *, elapsed: float, timeout: float, server: object) -> str:

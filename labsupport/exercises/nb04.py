@@ -20,6 +20,7 @@ from typing import Any
 from .._address import format_address
 from .._closing import arm_reset
 from .._server import BackgroundServer
+from ..events import EventKind
 from ..faults import HalfClose, Reset
 from ..http import HttpServer
 from ..http.routes import random_bytes
@@ -58,10 +59,10 @@ def _silent_listener(ctx: Context) -> tuple[str, int]:
     return listener.getsockname()
 
 
-def _eof_bytes(server: HalfClose) -> int | None:
+def _bytes_before_fin(server: HalfClose) -> int | None:
     """How many bytes a HalfClose server had received when the client's FIN came (None: no FIN)."""
     for event in server.log():
-        if event.kind == "eof":
+        if event.kind is EventKind.FIN:
             return int(event.detail.split()[0])
     return None
 
@@ -125,7 +126,7 @@ def _count_reply(funcion: Callable[..., Any], ctx: Context, datos: bytes, closes
     expected = f"recibidos {len(datos)} bytes\n".encode()
     if answer == expected:
         return
-    got = _eof_bytes(server)
+    got = _bytes_before_fin(server)
     if got is not None and got < len(datos):
         raise Fail(
             f"el servidor recibió {got} de {len(datos)} bytes antes de tu FIN: send() envía solo lo que cabe "

@@ -22,6 +22,7 @@ from typing import Any
 
 from .._address import format_address
 from .._server import StreamServer
+from ..events import EventKind
 from ..http import HttpServer
 from ..http.client import split_response
 from ..http.routes import random_bytes
@@ -546,7 +547,7 @@ def _(funcion, ctx):
     paths = ["/bytes/5?seed=1", "/bytes/6?seed=2", "/bytes/7?seed=3", "/bytes/8?seed=4"]
     server, _, bodies = _bodies(funcion, ctx, paths)
     _compare(bodies, [random_bytes(n, s) for n, s in ((5, 1), (6, 2), (7, 3), (8, 4))], paths)
-    connections = sum(e.kind == "connect" for e in server.log())
+    connections = sum(e.kind is EventKind.CONNECT for e in server.log())
     if connections != 1:
         raise Fail(f"el servidor vio {connections} conexiones para {len(paths)} peticiones; con keep-alive basta una")
 

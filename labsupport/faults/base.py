@@ -24,6 +24,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from .._errors import LabError
 from .._server import BackgroundServer, StreamServer
+from ..events import EventKind
 
 #: Upper bound for any delay a fault waits, as httpbin caps ``/delay``.
 MAX_DELAY = 10.0
@@ -141,7 +142,7 @@ class FaultServer(Fault, StreamServer):
         """Read the request (if ``wait_for`` says so) and log its size."""
         request = read_until(conn, self.wait_for)
         if self.wait_for is not None:
-            self._log("request", peer, f"{len(request)} bytes")
+            self._log(EventKind.REQUEST, peer, f"{len(request)} bytes")
         return request
 
 

@@ -12,6 +12,7 @@ import sys
 import time
 from typing import Any
 
+from ..events import EventKind
 from .base import IdleServer, check_number, exception_name, loopback_of
 
 
@@ -124,7 +125,7 @@ class NeverAccepts(IdleServer):
                 break
             self._fillers.append(probe)
         self._log(
-            "backlog",
+            EventKind.BACKLOG,
             "",
             f"{len(self._fillers)} conexiones propias en cola; llena: {self.backlog_full}; "
             f"el siguiente cliente verá {exception_name(self.client_exception)}",

@@ -14,6 +14,7 @@ from typing import Any
 from .._address import format_address
 from .._closing import arm_reset, close_gracefully
 from ..echo import PREFIX
+from ..events import EventKind
 from .base import FailsFirst, FaultParameterError, check_bytes
 
 
@@ -106,13 +107,13 @@ class Flaky(FailsFirst[Attempt]):
             self._records.append(Attempt(number, round(now - self._created, 6), now, failed, peer))
         if failed:
             self.read_request(conn, peer)
-            self._log("attempt-failed", peer, f"intento {number}: {self.fail_with}")
+            self._log(EventKind.ATTEMPT_FAILED, peer, f"intento {number}: {self.fail_with}")
             if self.fail_with == "reset":
                 arm_reset(conn)
             else:
                 close_gracefully(conn)
             return
-        self._log("attempt-served", peer, f"intento {number}")
+        self._log(EventKind.ATTEMPT_SERVED, peer, f"intento {number}")
         if self.response is None:
             while data := conn.recv(4096):
                 conn.sendall(PREFIX + data)

@@ -44,6 +44,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+from ..events import EventKind
 from .base import IdleServer, check_number
 
 #: Whether this system lets a program shorten the kernel's own deadline (Linux ``TCP_USER_TIMEOUT``).
@@ -98,7 +99,7 @@ class NeverReads(IdleServer):
         # The window a client is offered comes from the listening socket's buffer, read when
         # its SYN arrives; no client knows the port before __init__ returns, so this is in time.
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)  # the kernel rounds up to its minimum
-        self._log("receive-buffer", "", f"{self._sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)} bytes")
+        self._log(EventKind.RECEIVE_BUFFER, "", f"{self._sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)} bytes")
 
     def backlog(self) -> int:
         return 8

@@ -23,6 +23,7 @@ from typing import Any
 
 from .._address import format_address
 from .._closing import arm_reset, close_gracefully
+from ..events import EventKind
 from .base import FailsFirst
 
 
@@ -110,7 +111,7 @@ class Orders(FailsFirst[Order]):
         method, key = _head_fields(request)
         order = self._take(method, key)
         if not order.answered:
-            self._log("answer-lost", peer, f"{method} registrado; RST en vez de la respuesta")
+            self._log(EventKind.ANSWER_LOST, peer, f"{method} registrado; RST en vez de la respuesta")
             arm_reset(conn)
             return
         if method != "POST":

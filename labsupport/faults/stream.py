@@ -12,6 +12,7 @@ from typing import Any
 
 from .._address import format_address
 from .._closing import arm_reset, close_gracefully
+from ..events import EventKind
 from .base import (
     MAX_DELAY,
     MAX_PAYLOAD,
@@ -59,7 +60,7 @@ class Silent(FaultServer):
             if not chunk:  # the client closed, or stop() shut the socket down
                 break
             received += len(chunk)
-        self._log("silence", peer, f"{received} bytes recibidos sin responder")
+        self._log(EventKind.SILENCE, peer, f"{received} bytes recibidos sin responder")
 
 
 class Reset(FaultServer):
@@ -104,7 +105,7 @@ class Reset(FaultServer):
         if self.delay and not self.sleep(self.delay):
             return
         arm_reset(conn)
-        self._log("reset", peer, f"RST tras enviar {len(self.send_first)} bytes")
+        self._log(EventKind.RESET, peer, f"RST tras enviar {len(self.send_first)} bytes")
 
 
 class Hangup(FaultServer):
@@ -128,7 +129,7 @@ class Hangup(FaultServer):
     )
 
     def handle(self, conn: socket.socket, addr: tuple) -> None:
-        self._log("hangup", format_address(addr), "cierre inmediato (FIN)")
+        self._log(EventKind.HANGUP, format_address(addr), "cierre inmediato (FIN)")
 
 
 class Drip(FaultServer):
@@ -175,7 +176,7 @@ class Drip(FaultServer):
                 return
             conn.sendall(self.payload[start : start + self.piece])
             sent += 1
-        self._log("drip", peer, f"{len(self.payload)} bytes en {sent} envíos")
+        self._log(EventKind.DRIP, peer, f"{len(self.payload)} bytes en {sent} envíos")
         close_gracefully(conn)
 
 
@@ -209,7 +210,7 @@ class Truncate(FaultServer):
         peer = format_address(addr)
         self.read_request(conn, peer)
         conn.sendall(self.payload[: self.keep])
-        self._log("truncate", peer, f"{self.keep} de {len(self.payload)} bytes")
+        self._log(EventKind.TRUNCATE, peer, f"{self.keep} de {len(self.payload)} bytes")
         close_gracefully(conn)
 
 
@@ -251,7 +252,7 @@ class HalfClose(FaultServer):
                 kept += chunk[: self.max_bytes - len(kept)]
         if self._stopping.is_set():
             return
-        self._log("eof", peer, f"{total} bytes antes del EOF")
+        self._log(EventKind.FIN, peer, f"{total} bytes antes del FIN del cliente")
         if self.reply == "count":
             answer = f"recibidos {total} bytes\n".encode()
         elif total > self.max_bytes:
@@ -260,4 +261,4 @@ class HalfClose(FaultServer):
         else:
             answer = bytes(kept)
         conn.sendall(answer)
-        self._log("reply", peer, f"{len(answer)} bytes")
+        self._log(EventKind.REPLY, peer, f"{len(answer)} bytes")

@@ -30,6 +30,7 @@ from typing import Any, Protocol, TypeAlias
 from urllib.parse import parse_qs
 
 from .._closing import arm_reset
+from ..events import EventKind
 from . import request
 from .chunked import LAST_CHUNK, encode_chunk
 from .connection import Connection
@@ -77,7 +78,7 @@ class Server(Protocol):
     def url(self, path: str = "/") -> str: ...
     def sleep(self, seconds: float) -> bool: ...
     def route(self, handler: Handler, path: str) -> None: ...
-    def log_event(self, kind: str, peer: str = "", detail: str = "") -> None: ...
+    def log_event(self, kind: EventKind, peer: str = "", detail: str = "") -> None: ...
     def record_request(
         self, peer: str, method: str, path: str, status: int, bytes_sent: int, duration: float
     ) -> None: ...
@@ -129,7 +130,7 @@ class Handler:
         try:
             line = self.conn.readline(srv.max_request_line + 1)
         except TimeoutError:
-            srv.log_event("timeout", self.peer, f"conexión inactiva más de {srv.timeout} s: se cierra")
+            srv.log_event(EventKind.TIMEOUT, self.peer, f"conexión inactiva más de {srv.timeout} s: se cierra")
             self.close_connection = True
             return
         if not line:
@@ -289,7 +290,7 @@ class Handler:
         """A Spanish error: plain text, or an HTML page with ``page=True``; ``close=True`` ends the connection."""
         if close:
             self.close_connection = True
-        self.server.log_event("http-error", self.peer, f"{status} {self.command} {self.path[:80]}: {explain}")
+        self.server.log_event(EventKind.HTTP_ERROR, self.peer, f"{status} {self.command} {self.path[:80]}: {explain}")
         if page:
             self.respond(status, error_page(status, explain), "text/html; charset=utf-8", headers)
         else:

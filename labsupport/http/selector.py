@@ -33,6 +33,7 @@ import time
 from typing import TYPE_CHECKING
 
 from .._address import format_address
+from ..events import EventKind
 from .connection import Connection
 from .handler import LINGER, LINGER_BYTES, Handler
 
@@ -100,7 +101,7 @@ class ConnectionLoop:
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as exc:  # out of descriptors (EMFILE...): try again on the next event
-                srv._log("network-error", "", f"accept: {type(exc).__name__}: {exc}")
+                srv._log(EventKind.NETWORK_ERROR, "", f"accept: {type(exc).__name__}: {exc}")
                 return
             sock.setblocking(False)
             peer = format_address(addr)
@@ -109,7 +110,7 @@ class ConnectionLoop:
                 if accept:
                     srv._conns.add(sock)
             if not accept:
-                srv._log("refused", peer, f"más de {srv.max_connections} conexiones")
+                srv._log(EventKind.REFUSED, peer, f"más de {srv.max_connections} conexiones")
                 try:
                     srv.refuse(sock)
                 except OSError:
@@ -117,7 +118,7 @@ class ConnectionLoop:
                 sock.close()
                 continue
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # responses in pieces go out at once
-            srv._log("connect", peer)
+            srv._log(EventKind.CONNECT, peer)
             self._watch(Connection(sock, addr, peer), time.perf_counter() + srv.timeout)
 
     # -- 2. read heads ---------------------------------------------------------------------------
@@ -222,7 +223,7 @@ class ConnectionLoop:
                     return
         if conn.state == "drain" or not conn.buf:
             if conn.state == "head":
-                srv._log("timeout", conn.peer, f"conexión inactiva más de {srv.timeout} s: se cierra")
+                srv._log(EventKind.TIMEOUT, conn.peer, f"conexión inactiva más de {srv.timeout} s: se cierra")
             self._drop(conn)
             return
         if conn.head_started is not None and now - conn.head_started >= 2 * srv.timeout:

@@ -18,6 +18,7 @@ from .._address import format_address
 from .._closing import close_gracefully
 from .._errors import LabError
 from .._server import StreamServer
+from ..events import EventKind
 from . import routes
 from .connection import Connection
 from .documents import DEFAULT_DOCROOT
@@ -178,7 +179,7 @@ class HttpServer(StreamServer):
         """Run the view of ``path`` (``routes.dispatch``: httpbin's endpoints, /docs/, /raw/)."""
         routes.dispatch(handler, path)
 
-    def log_event(self, kind: str, peer: str = "", detail: str = "") -> None:
+    def log_event(self, kind: EventKind, peer: str = "", detail: str = "") -> None:
         """Add an event to the server's log (``log()``): what a handler saw, never printed."""
         self._log(kind, peer, detail)
 
@@ -232,12 +233,12 @@ class HttpServer(StreamServer):
             handler = Handler(conn, self)
             handler.handle_one_request()
         except TimeoutError:
-            self._log("timeout", conn.peer, f"sin datos en {self.timeout} s")
+            self._log(EventKind.TIMEOUT, conn.peer, f"sin datos en {self.timeout} s")
             self._close(conn)
             return False
         except OSError as exc:  # the client reset, or stop() shut the socket down
             if not self._stopping.is_set():
-                self._log("network-error", conn.peer, f"{type(exc).__name__}: {exc}")
+                self._log(EventKind.NETWORK_ERROR, conn.peer, f"{type(exc).__name__}: {exc}")
             self._close(conn)
             return False
         except BaseException as exc:
@@ -282,7 +283,7 @@ class HttpServer(StreamServer):
         conn.sock.close()
         with self._lock:
             self._conns.discard(conn.sock)
-        self._log("close", conn.peer)
+        self._log(EventKind.CLOSE, conn.peer)
 
     def _close_clients(self) -> None:
         """After the loop has ended: wake the workers' blocked reads, wait for them (bounded)."""

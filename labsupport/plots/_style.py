@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..events import EventKind
+
 #: one colour per meaning, the same in every figure
 COLORS = {
     "cliente→servidor": "#1f77b4",  # blue: what the client sends
     "servidor→cliente": "#2ca02c",  # green: what the server answers
-    "connect": "#7f7f7f",
-    "fin": "#ff7f0e",  # orange: an orderly close
-    "reset": "#d62728",  # red: an abrupt one
+    EventKind.CONNECT: "#7f7f7f",
+    EventKind.FIN: "#ff7f0e",  # orange: an orderly close
+    EventKind.RESET: "#d62728",  # red: an abrupt one
     "ok": "#2ca02c",
     "fail": "#d62728",
     "muted": "#7f7f7f",

@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ..events import EventKind
 from ..tap import TO_SERVER, Tap, TapEvent
 from ._style import COLORS, MONO, new_axes
 
 #: x of each lane
 CLIENT_X, SERVER_X = 0.0, 1.0
-_ARROW_KINDS = ("connect", "data", "fin", "reset")
+_ARROW_KINDS = (EventKind.CONNECT, EventKind.DATA, EventKind.FIN, EventKind.RESET)
+_CLOSES = (EventKind.FIN, EventKind.RESET)
 
 
 def _events_of(tap_or_events: Tap | Iterable[TapEvent]) -> list[TapEvent]:
@@ -26,11 +28,11 @@ def _events_of(tap_or_events: Tap | Iterable[TapEvent]) -> list[TapEvent]:
 
 def arrow_label(event: TapEvent, excerpt: int = 28, with_conn: bool = False) -> str:
     """The text written on one arrow: size and excerpt for data, the name for the rest."""
-    if event.kind == "data":
+    if event.kind is EventKind.DATA:
         text = f"{event.size} B  {event.excerpt(excerpt)}"
-    elif event.kind == "connect":
+    elif event.kind is EventKind.CONNECT:
         text = "conexión"
-    elif event.kind in ("fin", "reset"):
+    elif event.kind in _CLOSES:
         text = event.label
     else:
         text = f"{event.label}: {event.detail}" if event.detail else event.label
@@ -51,7 +53,7 @@ def sequence(
     for a FIN and red for an RST. At most ``limit`` events are drawn (a note says how many
     were left out); ``show_close`` adds a line where the tap closed each connection.
     """
-    events = [e for e in _events_of(tap_or_events) if show_close or e.kind != "close"]
+    events = [e for e in _events_of(tap_or_events) if show_close or e.kind is not EventKind.CLOSE]
     shown = events[:limit]
     with_conn = len({e.conn for e in shown}) > 1
     ax = new_axes(ax, 9.0, 1.4 + 0.42 * max(len(shown), 2))
@@ -74,12 +76,12 @@ def sequence(
         label = arrow_label(event, excerpt, with_conn)
         if event.kind in _ARROW_KINDS and event.direction is not None:
             start, end = (CLIENT_X, SERVER_X) if event.direction is TO_SERVER else (SERVER_X, CLIENT_X)
-            color = COLORS.get(event.kind if event.kind != "data" else str(event.direction), "black")
+            color = COLORS.get(event.kind if event.kind is not EventKind.DATA else str(event.direction), "black")
             style = {
                 "arrowstyle": "-|>",
                 "color": color,
-                "linewidth": 2.4 if event.kind == "reset" else 1.6,
-                "linestyle": "--" if event.kind == "connect" else "-",
+                "linewidth": 2.4 if event.kind is EventKind.RESET else 1.6,
+                "linestyle": "--" if event.kind is EventKind.CONNECT else "-",
                 "shrinkA": 0,
                 "shrinkB": 0,
             }
@@ -91,9 +93,9 @@ def sequence(
                 ha="center",
                 va="bottom",
                 fontsize=9,
-                family=MONO if event.kind == "data" else None,
-                fontweight="bold" if event.kind in ("fin", "reset") else "normal",
-                color=color if event.kind != "data" else "black",
+                family=MONO if event.kind is EventKind.DATA else None,
+                fontweight="bold" if event.kind in _CLOSES else "normal",
+                color=color if event.kind is not EventKind.DATA else "black",
                 zorder=4,
             )
         else:  # close, timeout, error: something the tap did, written across both lanes
