@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.instalado
 SANEAR := tests/sanitize.cfg
 
-.PHONY: lab test entorno lint pytest nbval navegador alumno bench ejecutar limpiar estres
+.PHONY: lab test entorno lint tipos pytest nbval navegador alumno bench ejecutar limpiar estres
 
 ## Crea (si no existe) el entorno virtual e instala el curso; se rehace si cambia pyproject.toml.
 $(STAMP): pyproject.toml
@@ -21,11 +21,15 @@ entorno: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/python -m labsupport abrir
 
-## Todo lo que comprueba CI: estilo, pruebas de labsupport, cuadernos (nbval estricto), navegador.
-test: $(STAMP) lint pytest nbval
+## Todo lo que comprueba CI: estilo, tipos, pruebas de labsupport, cuadernos (nbval estricto), navegador.
+test: $(STAMP) lint tipos pytest nbval
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+## mypy sobre todo labsupport (la configuración está en pyproject.toml): cero errores.
+tipos: $(STAMP)
+	$(BIN)/mypy
 
 ## Cuatro procesos a la vez (pytest-xdist): casi todas las pruebas esperan a un socket, no calculan.
 ## Cada proceso coge la siguiente prueba libre (worksteal), así ninguno se queda con la cola al final.
