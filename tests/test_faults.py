@@ -12,6 +12,7 @@ from conftest import open_fds, settle
 
 import labsupport as lab
 from labsupport import faults
+from labsupport.events import EventKind
 
 RUNS = range(3)  # each fault must behave the same on repeated runs
 T = 5.0  # generous bound on any operation that should succeed at once (it must not fire)
@@ -97,7 +98,7 @@ def test_reset_after_sending_some_bytes(no_leaks, run):
             c.recv(100)
         with pytest.raises(BrokenPipeError):  # after the RST, writing is a broken pipe
             c.sendall(b"x")
-        assert any(e.kind == "reset" for e in srv.log())
+        assert any(e.kind is EventKind.RESET for e in srv.log())
 
 
 @pytest.mark.parametrize("run", RUNS)
@@ -364,7 +365,7 @@ def test_never_reads_with_a_python_timeout_is_pythons_timeout(no_leaks):
             for _ in range(1000):
                 c.sendall(bytes(65536))
         assert caught.value.errno is None  # Python stopped waiting; the connection is still alive
-        assert srv.log()[1].kind == "receive-buffer"
+        assert srv.log()[1].kind == EventKind.RECEIVE_BUFFER
 
 
 @linux_only

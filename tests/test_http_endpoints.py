@@ -11,6 +11,7 @@ import urllib.parse
 import pytest
 
 import labsupport as lab
+from labsupport.events import EventKind
 from labsupport.http import BIG_FILE_SHA256, BIG_FILE_SIZE, big_file_bytes, samples
 
 TIMEOUT = 5.0
@@ -600,7 +601,7 @@ def test_server_is_quiet_on_stderr(srv, capfd):
     raw(srv.address, get_request("/get"))
     out, err = capfd.readouterr()
     assert out == "" and err == ""
-    assert any(e.kind == "http-error" for e in srv.log())
+    assert any(e.kind is EventKind.HTTP_ERROR for e in srv.log())
 
 
 def test_fast_json_writer_matches_the_standard_library():

@@ -22,6 +22,7 @@ from conftest import open_fds, settle
 from test_http_endpoints import get_request, raw, raw_bytes, read_response
 
 import labsupport as lab
+from labsupport.events import EventKind
 from labsupport.http import routes
 
 TIMEOUT = 5.0
@@ -316,7 +317,7 @@ def test_unknown_route_and_wrong_method(guarded):
 def test_idle_keep_alive_connection_is_closed_after_the_timeout(guarded):
     with socket.create_connection(guarded.address, timeout=TIMEOUT) as s:
         assert s.recv(100) == b""  # the server closed it; TimeoutError here would mean it never did
-    assert any(e.kind == "timeout" for e in guarded.log())
+    assert any(e.kind is EventKind.TIMEOUT for e in guarded.log())
 
 
 def test_headers_sent_too_slowly_get_408(guarded):

@@ -16,6 +16,7 @@ import pytest
 from conftest import settle
 
 import labsupport as lab
+from labsupport.events import EventKind
 
 HALF_SENT = b"GET /get HTTP/1.1\r\nHost: x\r\n"
 HELD = 300  # of each kind
@@ -99,5 +100,5 @@ def test_every_held_connection_is_closed_by_the_timeouts():
                 s.close()
         assert settle(lambda: srv.active_connections == 0, timeout=PATIENT)
         assert sum(r.status == 408 for r in srv.requests()) == HELD
-        assert sum(e.kind == "timeout" for e in srv.log()) == HELD
+        assert sum(e.kind is EventKind.TIMEOUT for e in srv.log()) == HELD
         srv.check()

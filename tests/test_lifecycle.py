@@ -12,6 +12,7 @@ from conftest import PATIENT, open_fds, settle
 
 import labsupport as lab
 from labsupport._server import StreamServer
+from labsupport.events import EventKind
 
 
 def test_thousand_start_stop_cycles_leave_nothing_behind():
@@ -115,7 +116,7 @@ def test_silent_client_is_dropped_after_the_timeout(no_leaks):
     server = lab.EchoServer(timeout=0.3)  # must fire: short
     with socket.create_connection(server.address, timeout=PATIENT) as c:
         assert c.recv(10) == b""  # closed by the server (b""), not by our own timeout (TimeoutError)
-    assert settle(lambda: any(e.kind == "timeout" for e in server.log()))
+    assert settle(lambda: any(e.kind is EventKind.TIMEOUT for e in server.log()))
     server.stop()
 
 
@@ -127,7 +128,7 @@ def test_connection_cap_closes_extra_clients(no_leaks):
         assert c.recv(10) == b"Echo: a"
     with socket.create_connection(server.address, timeout=PATIENT) as extra:
         assert extra.recv(10) == b""
-    assert any(e.kind == "refused" for e in server.log())
+    assert any(e.kind is EventKind.REFUSED for e in server.log())
     for c in held:
         c.close()
     server.stop()

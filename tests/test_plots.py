@@ -17,6 +17,7 @@ from matplotlib.colors import to_hex
 import labsupport as lab
 from labsupport import plots
 from labsupport._server import StreamServer
+from labsupport.events import EventKind
 from labsupport.plots._style import COLORS
 from labsupport.tap import TO_CLIENT, TO_SERVER, TapEvent
 
@@ -93,8 +94,8 @@ def test_sequence_marks_a_reset_in_red():
 
 
 def test_sequence_limits_events_and_numbers_connections():
-    events = [TapEvent(0.0, c, "connect", TO_SERVER) for c in (1, 2)]
-    events += [TapEvent(0.1 * i, 1 + i % 2, "data", TO_CLIENT, 3, b"abc") for i in range(10)]
+    events = [TapEvent(0.0, c, EventKind.CONNECT, TO_SERVER) for c in (1, 2)]
+    events += [TapEvent(0.1 * i, 1 + i % 2, EventKind.DATA, TO_CLIENT, 3, b"abc") for i in range(10)]
     ax = plots.sequence(events, limit=5)
     assert len(arrows(ax)) == 5
     assert "… y 7 eventos más" in texts(ax)
@@ -102,7 +103,7 @@ def test_sequence_limits_events_and_numbers_connections():
 
 
 def test_sequence_excerpt_is_cut_by_characters_not_bytes():
-    ax = plots.sequence([TapEvent(0.0, 1, "data", TO_SERVER, 100, bytes(range(128, 228)))], excerpt=12)
+    ax = plots.sequence([TapEvent(0.0, 1, EventKind.DATA, TO_SERVER, 100, bytes(range(128, 228)))], excerpt=12)
     label = next(t for t in texts(ax) if t.startswith("100 B"))
     assert label == "100 B  \\x80\\x81\\x82…"
 
@@ -319,7 +320,7 @@ def test_anatomy_shortens_long_bodies():
 
 # -- the rules every figure follows --------------------------------------------------------
 ALL = [
-    lambda ax: plots.sequence([TapEvent(0.0, 1, "data", TO_SERVER, 1, b"x")], ax=ax),
+    lambda ax: plots.sequence([TapEvent(0.0, 1, EventKind.DATA, TO_SERVER, 1, b"x")], ax=ax),
     lambda ax: plots.chunk_sizes([1, 2], ax=ax),
     lambda ax: plots.attempts({"a": [(0, False), (1, True)]}, ax=ax),
     lambda ax: plots.latency([1.0, 2.0], ax=ax),

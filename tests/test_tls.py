@@ -13,6 +13,7 @@ from conftest import PATIENT, settle
 
 import labsupport as lab
 from labsupport import tls
+from labsupport.events import EventKind
 
 
 def _https_get(server, path="/get", context=None):
@@ -33,7 +34,7 @@ def test_https_get_is_verified_and_answered(no_leaks):
         assert status == 200
         assert json.loads(body)["headers"]["Host"] == f"127.0.0.1:{srv.port}"
         assert srv.url("/get") == f"https://127.0.0.1:{srv.port}/get"
-        assert [e.kind for e in srv.log() if e.kind.startswith("tls")] == ["tls"]
+        assert [e.kind for e in srv.log() if e.kind in (EventKind.TLS, EventKind.TLS_ERROR)] == [EventKind.TLS]
 
 
 def test_keep_alive_requests_share_one_tls_connection(no_leaks):
@@ -45,7 +46,7 @@ def test_keep_alive_requests_share_one_tls_connection(no_leaks):
                 assert len(conn.getresponse().read()) == n
         finally:
             conn.close()
-        assert sum(e.kind == "tls" for e in srv.log()) == 1
+        assert sum(e.kind is EventKind.TLS for e in srv.log()) == 1
         assert [r.status for r in srv.requests()] == [200, 200, 200]
 
 
@@ -60,8 +61,8 @@ def test_plain_text_to_the_tls_port_gets_no_http_answer(no_leaks):
             except ConnectionResetError:  # Linux: the server closed with our request unread
                 pass
         assert not received.startswith(b"HTTP/")
-        assert settle(lambda: any(e.kind == "tls-error" for e in srv.log()))
-        errors = [e.detail for e in srv.log() if e.kind == "tls-error"]
+        assert settle(lambda: any(e.kind is EventKind.TLS_ERROR for e in srv.log()))
+        errors = [e.detail for e in srv.log() if e.kind is EventKind.TLS_ERROR]
         assert "texto plano" in errors[0]
         srv.check()  # a client's mistake is not a server bug
 
@@ -70,7 +71,7 @@ def test_the_system_trust_store_does_not_know_the_test_ca(no_leaks):
     with lab.TlsHttpServer() as srv, socket.create_connection(srv.address, timeout=PATIENT) as raw:
         with pytest.raises(ssl.SSLCertVerificationError):
             ssl.create_default_context().wrap_socket(raw, server_hostname="127.0.0.1")
-        assert settle(lambda: any(e.kind == "tls-error" for e in srv.log()))
+        assert settle(lambda: any(e.kind is EventKind.TLS_ERROR for e in srv.log()))
 
 
 def test_host_name_is_checked(no_leaks):

@@ -16,6 +16,7 @@ from conftest import PATIENT, settle
 import labsupport as lab
 from labsupport import faults
 from labsupport._server import StreamServer
+from labsupport.events import EventKind
 from labsupport.http import BIG_FILE_SHA256, BIG_FILE_SIZE
 from labsupport.http.client import RequestError, ResponseError, build_request, parse_header_lines
 from labsupport.widgets import (
@@ -47,7 +48,7 @@ def echo():
 
 
 def connects(server) -> int:
-    return sum(1 for e in server.log() if e.kind == "connect")
+    return sum(1 for e in server.log() if e.kind is EventKind.CONNECT)
 
 
 # -- what every widget shares ---------------------------------------------------------
@@ -133,7 +134,7 @@ def test_request_builder_reconnects_when_the_server_closed_the_idle_connection()
         rb = request_builder(server)
         rb.button.click()
         assert rb.last_result.kept_open
-        assert settle(lambda: any(e.kind == "close" for e in server.log()))
+        assert settle(lambda: any(e.kind is EventKind.CLOSE for e in server.log()))
         rb.button.click()
         assert rb.last_result.ok and not rb.last_result.reused
         rb.close()
