@@ -10,9 +10,9 @@ The same hook can make that one ``bind()`` fail with an error the checker choose
 (``PermissionError``, what a reserved port gives without privileges): the only way to see,
 on every machine and also as root, whether the student lets an unexpected error out.
 
-An audit hook cannot be removed, so one is installed, on first use, for the life of the
-process; it does nothing unless :func:`watch_binds` is active in the calling thread (the
-servers of the checker bind in other blocks, or other threads, and are never seen).
+The checkers' one audit hook (:mod:`._audit`) hands this module every ``socket.bind``; it does
+nothing unless :func:`watch_binds` is active in the calling thread (the servers of the checker
+bind in other blocks, or other threads, and are never seen).
 """
 
 from __future__ import annotations
@@ -22,12 +22,11 @@ import dataclasses
 import errno
 import os
 import socket
-import sys
 import threading
 from collections.abc import Iterator
 
-_installed = False
-_install_lock = threading.Lock()
+from ._audit import on_audit_event
+
 #: The watch active in each thread (by ident): the hook looks here and nowhere else.
 _active: dict[int, Watch] = {}
 
@@ -71,9 +70,7 @@ def refused_error() -> PermissionError:
     return PermissionError(errno.EACCES, os.strerror(errno.EACCES))
 
 
-def _hook(event: str, args: tuple) -> None:
-    if event != "socket.bind":
-        return
+def _on_event(args: tuple) -> None:
     watch = _active.get(threading.get_ident())
     if watch is None:
         return
@@ -86,11 +83,7 @@ def _hook(event: str, args: tuple) -> None:
 
 
 def _install() -> None:
-    global _installed
-    with _install_lock:
-        if not _installed:
-            sys.addaudithook(_hook)
-            _installed = True
+    on_audit_event("socket.bind", _on_event)
 
 
 @contextlib.contextmanager

@@ -12,7 +12,7 @@ So the watch tells the sockets apart by who made them. CPython raises the audit 
 ``create_connection``, ``create_server``, ``accept``, TLS), with the object itself; and the
 warning names its ``source``, the very socket being destroyed. A warning counts only if its
 source was born inside the block, in the thread that runs it (where the checker calls the
-student's function). An audit hook cannot be removed, so one is installed on first use and
+student's function). The checkers' one audit hook (:mod:`._audit`) hands this module every ``socket.__new__``; it
 does nothing for threads that are not watching.
 """
 
@@ -20,23 +20,19 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import sys
 import threading
 import warnings
 import weakref
 from collections.abc import Iterator
 
+from ._audit import on_audit_event
 from ._framework import Fail
 
-_installed = False
-_install_lock = threading.Lock()
 #: Per watching thread (by ident): id of each socket born there inside the block -> a weak reference to it.
 _born: dict[int, dict[int, weakref.ref]] = {}
 
 
-def _hook(event: str, args: tuple) -> None:
-    if event != "socket.__new__":
-        return
+def _on_event(args: tuple) -> None:
     born = _born.get(threading.get_ident())
     if born is not None:
         sock = args[0]
@@ -44,11 +40,7 @@ def _hook(event: str, args: tuple) -> None:
 
 
 def _install() -> None:
-    global _installed
-    with _install_lock:
-        if not _installed:
-            sys.addaudithook(_hook)
-            _installed = True
+    on_audit_event("socket.__new__", _on_event)
 
 
 def _ours(warning: warnings.WarningMessage, born: dict[int, weakref.ref]) -> bool:
