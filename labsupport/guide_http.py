@@ -117,9 +117,9 @@ class Source:
         import html
 
         try:  # the ignores: pygments ships no type information (no stubs in the course's environment)
-            from pygments import highlight  # type: ignore[import-untyped]
-            from pygments.formatters import HtmlFormatter  # type: ignore[import-untyped]
-            from pygments.lexers import PythonLexer  # type: ignore[import-untyped]
+            from pygments import highlight
+            from pygments.formatters import HtmlFormatter
+            from pygments.lexers import PythonLexer
         except ImportError:  # Jupyter brings pygments; without it, plain text in a <pre>
             return f"<pre>{html.escape(self.code)}</pre>"
         return highlight(self.code, PythonLexer(), HtmlFormatter(noclasses=True, nobackground=True))

@@ -258,8 +258,10 @@ def snapshot(frame: FrameType) -> Snapshot:
 
 def _cpu_clock(thread: threading.Thread) -> Callable[[], float] | None:
     """A function returning ``thread``'s CPU seconds, or None where the system cannot tell."""
+    if thread.ident is None:  # not started
+        return None
     try:
-        clock = time.pthread_getcpuclockid(thread.ident)  # type: ignore[arg-type]
+        clock = time.pthread_getcpuclockid(thread.ident)
         time.clock_gettime(clock)
     except (AttributeError, OSError, TypeError, OverflowError):
         return None
@@ -297,7 +299,7 @@ def observe(thread: threading.Thread, watch: float = WATCH, looks: int = LOOKS) 
     cpu_start, wall_start = (cpu() if cpu else 0.0), time.monotonic()
     moves, first, last, waiting = 0, None, None, False
     for _ in range(looks):
-        frame = sys._current_frames().get(thread.ident)  # type: ignore[arg-type]
+        frame = sys._current_frames().get(thread.ident) if thread.ident is not None else None
         if frame is None:
             break
         snap = snapshot(frame)

@@ -111,7 +111,7 @@ class _ClosingTap(Slicer):
 
     def _forward(self, conn: socket.socket, upstream: socket.socket, fresh: threading.Event) -> None:
         # _AskClose stands in for the server's socket: _forward only calls sendall() and shutdown() on it
-        super()._forward(conn, _AskClose(upstream), fresh)  # type: ignore[arg-type]
+        super()._forward(conn, _AskClose(upstream), fresh)  # type: ignore[arg-type]  # a socket stand-in (see above)
 
 
 def _asks_close(head: bytes) -> None:

@@ -62,11 +62,10 @@ def chunk_sizes(
         raise ValueError(f'x debe ser "auto", "index" o "time"; se recibió {x!r}.')
     if x == "time" and times is None:
         raise ValueError("Estos datos no traen tiempos: usa x='index' o pasa pares (tiempo, tamaño).")
-    use_time = times is not None and x != "index"
     ax = new_axes(ax, 8.0, 3.6)
     color = COLORS[str(Direction(direction))] if isinstance(sizes_or_records, Tap) else COLORS["cliente→servidor"]
-    if use_time:
-        xs = [t * 1000 for t in times]  # type: ignore[union-attr]
+    if times is not None and x != "index":
+        xs = [t * 1000 for t in times]
         ax.vlines(xs, 0, sizes, color=color, linewidth=2)
         ax.plot(xs, sizes, "o", color=color, markersize=4)
         ax.set_xlabel("tiempo desde el inicio (ms)")
