@@ -627,3 +627,17 @@ def test_request_log_is_bounded():
             c.getresponse().read()
         c.close()
         assert [r.status for r in srv.requests()] == [207, 208, 209, 210, 211]
+
+
+# -- the course's one-call client: whole or an error ------------------------------------
+def test_fetch_returns_a_response_whole_or_raises_never_cuts_it(srv):
+    from labsupport.http.client import MAX_RESPONSE, ResponseTooLargeError, fetch, split_response
+    from labsupport.http.routes import random_bytes
+
+    whole = fetch(srv.address, "/bytes/3000?seed=2")
+    assert split_response(whole).body == random_bytes(3000, 2)
+    assert fetch(srv.address, "/bytes/3000?seed=2", limit=len(whole)) == whole  # exactly the cap: whole
+    with pytest.raises(ResponseTooLargeError, match=f"pasa de {len(whole) - 1} bytes"):
+        fetch(srv.address, "/bytes/3000?seed=2", limit=len(whole) - 1)
+    with pytest.raises(ResponseTooLargeError, match="pasa de 4 MiB y el servidor sigue enviando"):
+        fetch(srv.address, f"/bytes/{MAX_RESPONSE + 1000}")

@@ -13,7 +13,8 @@ notebook 06 need that view and must agree on it, so it is written once, here:
   byte cap and an overall deadline, so a silent or dripping server ends in ``TimeoutError``
   instead of a frozen notebook; ``on_data`` sees the body as it arrives;
 - :func:`exchange` sends a request whole and reads its answer; :func:`fetch` returns the raw
-  bytes of ``GET path`` with ``Connection: close`` (:func:`read_until_close`);
+  bytes of ``GET path`` with ``Connection: close`` (:func:`read_until_close`), whole or not at
+  all: past its cap it raises :class:`ResponseTooLargeError`;
 - :func:`split_response` cuts raw bytes into status line, header lines, blank line and
   body, with their offsets and what a careful parser would complain about.
 """
@@ -32,7 +33,7 @@ from .protocol import NO_BODY_STATUSES
 
 #: A response head (status line and headers, interim 1xx heads included) has at most this many bytes.
 MAX_HEAD = 64 * 1024
-#: What :func:`read_until_close` keeps at most, so a broken server cannot fill memory.
+#: What :func:`read_until_close` reads at most (more is an error), so a broken server cannot fill memory.
 MAX_RESPONSE = 4 * 1024 * 1024
 RECV_SIZE = 65536
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
@@ -403,12 +404,32 @@ def exchange(
     return read_response(sock, method=method, deadline=deadline, caps=caps, on_data=on_data)
 
 
+class ResponseTooLargeError(LabError, ValueError):
+    """The peer sent more than the reader's cap before closing: the bytes are not handed back cut short."""
+
+
+def _size_text(limit: int) -> str:
+    mib = 1024 * 1024
+    return f"{limit // mib} MiB" if limit % mib == 0 else f"{limit} bytes"
+
+
 def read_until_close(sock: socket.socket, limit: int = MAX_RESPONSE) -> bytes:
-    """Everything ``sock`` receives until the peer closes (at most about ``limit`` bytes)."""
+    """Everything ``sock`` receives until the peer closes, at most ``limit`` bytes.
+
+    A peer still sending past ``limit`` is an error (:class:`ResponseTooLargeError`), never a
+    response quietly cut: returning the first ``limit`` bytes would look like a whole answer
+    whose Content-Length lies, the very mistake notebook 06 teaches to catch.
+    """
     parts, size = [], 0
-    while size < limit and (data := sock.recv(RECV_SIZE)):
-        parts.append(data)
+    while data := sock.recv(RECV_SIZE):
         size += len(data)
+        if size > limit:
+            raise ResponseTooLargeError(
+                f"la respuesta pasa de {_size_text(limit)} y el servidor sigue enviando: se deja de leer "
+                "para no llenar la memoria, en vez de devolverla cortada. Pide una respuesta más pequeña "
+                "(por ejemplo /bytes/N con N menor)."
+            )
+        parts.append(data)
     return b"".join(parts)
 
 
@@ -417,7 +438,8 @@ def fetch(address: tuple[str, int], path: str, *, timeout: float = 5.0, limit: i
 
     What notebook 3 teaches (``sendall``, then ``recv`` until ``b""``), as one call for the
     notebooks and checkers that need the bytes of a response, not the lesson of reading them.
-    ``timeout`` bounds each socket call.
+    ``timeout`` bounds each socket call (a server that keeps sending slowly is not cut by it);
+    more than ``limit`` bytes is :class:`ResponseTooLargeError`, never a silently shorter answer.
     """
     request = build_request("GET", path, [], b"", host=format_address(address), connection="close")
     with socket.create_connection(address, timeout=timeout) as sock:
