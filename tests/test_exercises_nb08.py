@@ -134,6 +134,54 @@ def para_al_callar(conexion):  # takes half a second of silence for the end of t
         conexion.sendall(b"Echo: " + pendiente + b"\n")
 
 
+def para_tras(segundos):
+    """A handler that takes ``segundos`` of silence for the end: a timeout, and ``break`` when it runs out."""
+
+    def handler(conexion):
+        conexion.settimeout(segundos)
+        bufer = bytearray()
+        while True:
+            try:
+                datos = conexion.recv(4096)
+            except TimeoutError:
+                break  # the mistake: the silence taken for the end
+            if not datos:
+                break
+            bufer += datos
+            while (fin := bufer.find(b"\n")) != -1:
+                conexion.sendall(b"Echo: " + bufer[: fin + 1])
+                del bufer[: fin + 1]
+        if bufer:
+            conexion.sendall(b"Echo: " + bufer + b"\n")
+
+    return handler
+
+
+def para_tras_dos_segundos(conexion):  # the round value a student picks, as long as the checker's old silence
+    para_tras(2.0)(conexion)
+
+
+def para_tras_tres_segundos(conexion):  # longer than the checker's old silence (2 s): it used to pass
+    para_tras(3.0)(conexion)
+
+
+def lineas_con_timeout_que_sigue(conexion):  # right: a timeout that runs out is not the end, it reads again
+    conexion.settimeout(3.0)
+    pendiente = b""
+    while True:
+        try:
+            datos = conexion.recv(4096)
+        except TimeoutError:
+            continue
+        if not datos:
+            break
+        *completas, pendiente = (pendiente + datos).split(b"\n")
+        for linea in completas:
+            conexion.sendall(b"Echo: " + linea + b"\n")
+    if pendiente:
+        conexion.sendall(b"Echo: " + pendiente + b"\n")
+
+
 def salta_lineas_vacias(conexion):  # right framing, but an empty line gets no answer
     bufer = b""
     while datos := conexion.recv(4096):
@@ -158,6 +206,14 @@ def shutdown_y_lee(sock, mensaje):  # half-closes, then waits for the server to 
     while datos := sock.recv(4096):
         partes.append(datos)
     return b"".join(partes).decode("utf-8")
+
+
+def lee_hasta_el_cierre(sock, mensaje):  # no shutdown, but it reads until the server closes
+    sock.sendall(mensaje.encode("utf-8"))
+    respuesta = bytearray()
+    while datos := sock.recv(4096):
+        respuesta += datos
+    return respuesta.decode("utf-8")
 
 
 def eco_de_la_guia(conexion):  # one answer per recv
@@ -368,6 +424,29 @@ def cuenta_caracteres(sock, mensaje):
     return recibir_exacto(sock, len(mensaje)).decode("utf-8")
 
 
+def cuenta_caracteres_en_bloques(sock, mensaje):  # reads in blocks, but until len(mensaje): characters
+    sock.sendall(mensaje.encode("utf-8"))
+    datos = b""
+    while len(datos) < len(mensaje):
+        parte = sock.recv(65536)
+        if not parte:
+            raise ConnectionError("cerrado")
+        datos += parte
+    return datos.decode("utf-8")
+
+
+def enviar_en_bloques(sock, mensaje):  # right: reads in blocks until it has as many bytes as it sent
+    datos = mensaje.encode("utf-8")
+    sock.sendall(datos)
+    respuesta = b""
+    while len(respuesta) < len(datos):
+        parte = sock.recv(65536)
+        if not parte:
+            raise ConnectionError("cerrado")
+        respuesta += parte
+    return respuesta.decode("utf-8")
+
+
 def decodifica_cada_fragmento(sock, mensaje):
     datos = mensaje.encode("utf-8")
     sock.sendall(datos)
@@ -403,9 +482,9 @@ def no_usa_la_red(sock, mensaje):
 
 # == the suite ============================================================================
 RIGHT = {
-    "8.1": [manejar_lineas, lineas_con_bytes, lineas_con_makefile, lineas_con_partition],
+    "8.1": [manejar_lineas, lineas_con_bytes, lineas_con_makefile, lineas_con_partition, lineas_con_timeout_que_sigue],
     "8.2": [recibir_exacto, exacto_con_recv_into, exacto_recursivo],
-    "8.3": [enviar_mensaje, enviar_con_makefile, enviar_con_decodificador],
+    "8.3": [enviar_mensaje, enviar_con_makefile, enviar_con_decodificador, enviar_en_bloques],
 }
 
 #: (exercise, wrong answer, the case it must fail, words of the report that name the mistake)
@@ -422,15 +501,19 @@ WRONG = [
      ["la cerró tu función", "no cierres la conexión"]),
     ("8.1", sin_salto_de_linea, "dos mensajes que llegan en un solo recv", ["le falta el b'\\n' final"]),
     ("8.1", traga_el_timeout, "un cliente que lee despacio y una línea de 1 MiB",
-     ["en 1 respuesta", "timeout de 0.2 s", "sendall() lanza TimeoutError", "except TimeoutError: continue"]),
+     ["en 1 respuesta", "timeout de 0,2 s", "sendall() lanza TimeoutError", "except TimeoutError: continue"]),
     ("8.1", resto_sin_salto, "al cerrar el cliente, responde lo que quede sin '\\n'",
      ["a la respuesta de b'dos'", "le falta el b'\\n' final"]),
     ("8.1", byte_a_byte, "lee en bloques, no byte a byte", ["el eco es correcto", "pidiendo como mucho 1",
                                                             "lee en bloques"]),
     ("8.1", lee_una_vez, "un mensaje partido en varios recv", ["b'Echo: ho\\n'", "guarda lo que llega en un búfer"]),
     ("8.1", para_al_callar, "un rato callado entre dos mensajes no es el final",
-     ["se calló y tu función volvió a los", "antes de que el cliente cerrara", "timeout de 0.5 s",
+     ["se calló y tu función volvió a los 0,5 s", "antes de que el cliente cerrara", "timeout de 0,5 s",
       "sigue leyendo hasta que recv devuelva b''"]),
+    ("8.1", para_tras_dos_segundos, "un rato callado entre dos mensajes no es el final",
+     ["se calló y tu función volvió a los", "timeout de 2 s (settimeout): venció durante el silencio"]),
+    ("8.1", para_tras_tres_segundos, "un rato callado entre dos mensajes no es el final",
+     ["se calló y tu función volvió a los", "timeout de 3 s (settimeout): venció durante el silencio"]),
     ("8.1", salta_lineas_vacias, "una línea vacía también es un mensaje",
      ["no respondiste a la línea vacía", "no te saltes las vacías"]),
     ("8.2", un_solo_recv, "junta los fragmentos hasta tener n bytes",
@@ -452,7 +535,9 @@ WRONG = [
     ("8.3", un_recv_grande, "5000 caracteres que vuelven en varios fragmentos",
      ["devolvió solo los primeros 1000 de 5000 caracteres"]),
     ("8.3", cuenta_caracteres, "acentos: cuenta bytes, no caracteres",
-     ["UnicodeDecodeError", "no len(mensaje)"]),
+     ["leyó 3600 de los 4200 bytes", "UnicodeDecodeError", "no len(mensaje)"]),
+    ("8.3", cuenta_caracteres_en_bloques, "acentos: cuenta bytes, no caracteres",
+     ["leyó 3600 de los 4200 bytes de la respuesta", "len(mensaje), que cuenta caracteres", "no len(mensaje)"]),
     ("8.3", decodifica_cada_fragmento, "una «ñ» partida entre dos fragmentos de la respuesta",
      ["UnicodeDecodeError", "decodifica al final"]),
     ("8.3", envia_con_send, "un servidor que lee despacio y un mensaje de 1 MiB",
@@ -463,7 +548,10 @@ WRONG = [
     ("8.3", cierra_el_socket, "dos mensajes seguidos por el mismo socket",
      ["el socket estaba cerrado: lo cerró tu función", "no lo cierres ni hagas shutdown"]),
     ("8.3", shutdown_y_lee, "dos mensajes seguidos por el mismo socket",
-     ["no esperes a que el servidor cierre"]),
+     ["cerró su lado del socket (shutdown)", "siguió esperando en recv() a que el servidor cerrara",
+      "no esperes a que el servidor cierre"]),
+    ("8.3", lee_hasta_el_cierre, "un mensaje corto",
+     ["leyó la respuesta entera y siguió esperando en recv() más datos", "Lee tantos bytes como enviaste"]),
 ]
 
 
@@ -494,6 +582,20 @@ def test_the_suite_is_large_enough():
         assert len(RIGHT[exercise_id]) >= 3  # the master solution and two in other styles
         assert sum(w[0] == exercise_id for w in WRONG) >= 6
         assert len(lab.exercises._REGISTRY[exercise_id].cases) >= 4
+
+
+@pytest.mark.parametrize("function", [shutdown_y_lee, lee_hasta_el_cierre], ids=lambda f: f.__name__)
+def test_waiting_for_the_server_to_close_is_named_in_every_case_not_timed_out(function):
+    """Waiting in recv() for a close that never comes: every case says so (✘), none runs out of time (◷)."""
+    result = check("8.3", function)
+    assert [c.status for c in result.cases] == ["fallo"] * len(result.cases), repr(result)
+    assert all("siguió esperando en recv()" in c.message for c in result.cases), repr(result)
+
+
+def test_the_cell_13_pattern_gets_through_the_silence():
+    """A short timeout that reads again (notebook 08's cell 13) does not take the silence for the end."""
+    result = check("8.1", traga_el_timeout)
+    assert "un rato callado entre dos mensajes no es el final" not in failed_cases(result), repr(result)
 
 
 def stub(*args):

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._polling import wait_until
+from .._wording import seconds
 from . import Context, Fail, brief, exercise, expect_type
 from ._checks import MAX_RESPONSE
 from ._pacing import send_paced, student_finished, unread
@@ -41,10 +42,18 @@ BIG = 1024 * 1024
 SHORT_TIMEOUT = 1.0
 #: Reads no larger than this are "byte by byte": far too many calls for a line of 1 MiB.
 TINY_READ = 16
-#: The client of 8.1 keeps quiet this long between two messages: more than any silence a
-#: student would take for the end (0.5 s, 1 s), so a handler that does returns before the
-#: second message, whatever the load. Only a handler that waits for ``b""`` gets it.
-SILENCE = 2.0
+#: The client of 8.1 keeps quiet between two messages, and the silence lasts until the handler
+#: has shown what it does with it (:func:`_silence_over`): returned (it took the silence for the
+#: end: wrong), or waited in a ``recv()`` that no silence ends within the case (:data:`QUIET`
+#: is enough then), or had a read run out of time (``TimeoutError``) and read again, after
+#: :data:`SILENCE` at least (a handler that counts short timeouts may give up later than the first).
+QUIET = 0.5
+SILENCE = 2.5
+#: A read with a timeout up to this long is waited out during the silence: a handler that takes
+#: it for the end is caught whatever its value (0.5 s, 2 s, 5 s), not only below some round number.
+LONG_TIMEOUT = 5.0
+#: The longest silence: a read with :data:`LONG_TIMEOUT` has run out by then, with a generous margin.
+SILENCE_CAP = LONG_TIMEOUT + 1.0
 
 
 def _connected_pair(ctx: Context, *, small_buffers: bool = False) -> tuple[socket.socket, socket.socket]:
@@ -68,25 +77,52 @@ def _connected_pair(ctx: Context, *, small_buffers: bool = False) -> tuple[socke
 
 
 class _CountingSocket(socket.socket):
-    """A real socket that remembers how much the student's code asked for in each read.
+    """A real socket that remembers how the student's code read from it; nothing read is changed.
 
-    Only to tell "reads byte by byte" from "reads in blocks": nothing is changed in what is read.
+    How much each read asked for (to tell "byte by byte" from "in blocks"), how many bytes the
+    reads returned in all (to tell "counted characters" from "counted bytes"), whether a read is
+    in progress and with which timeout (to tell "waits for more" from "is done"), and whether a
+    read ran out of time and the code then read again (the silence was not the end for it).
     """
 
     largest_read = 0
     reads = 0
+    #: Bytes the reads returned, in all. Counted once the read is over (``reading`` already
+    #: False), so "reading, with all received" is never the tail of the read that got the last byte.
+    received = 0
+    reading = False  #: a read is in progress: the student's code waits in it
+    read_timeout: float | None = None  #: the timeout of the read in progress (or of the last one)
+    timed_out = False  #: the last read raised TimeoutError (or BlockingIOError: nothing to read yet)
+    read_again = 0  #: reads started right after one that timed out: the code went on waiting
 
-    def _note(self, size: int) -> None:
+    def _read(self, size: int, read: Callable[[], Any]) -> Any:
         self.reads += 1
         self.largest_read = max(self.largest_read, size)
+        self.read_again += self.timed_out
+        self.timed_out = False
+        self.read_timeout = self.gettimeout()
+        self.reading = True
+        try:
+            result = read()
+        except (TimeoutError, BlockingIOError):
+            self.timed_out = True
+            raise
+        finally:
+            self.reading = False
+        self.received += result if isinstance(result, int) else len(result)
+        return result
 
     def recv(self, bufsize: int, flags: int = 0) -> bytes:
-        self._note(bufsize)
-        return super().recv(bufsize, flags)
+        return self._read(bufsize, lambda: super(_CountingSocket, self).recv(bufsize, flags))
 
     def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
-        self._note(nbytes or memoryview(buffer).nbytes)
-        return super().recv_into(buffer, nbytes, flags)
+        size = nbytes or memoryview(buffer).nbytes
+        return self._read(size, lambda: super(_CountingSocket, self).recv_into(buffer, nbytes, flags))
+
+    def waits_for_ever(self) -> bool:
+        """A read is in progress that no silence ends within a case (no timeout, or a long one)."""
+        timeout = self.read_timeout
+        return self.reading and (timeout is None or timeout > LONG_TIMEOUT)
 
 
 def _counting(ctx: Context, sock: socket.socket) -> _CountingSocket:
@@ -196,13 +232,26 @@ class _Served:
     quit_after: float | None = None
 
 
+def _silence_over(conn: _CountingSocket, finished: Callable[[], bool], quiet: float, read_again: int) -> bool:
+    """Whether the handler has shown what it does with the client's silence (see :data:`QUIET`).
+
+    ``quiet``: when the silence began; ``read_again``: ``conn.read_again`` then.
+    """
+    if finished():
+        return True
+    silent = time.monotonic() - quiet
+    if conn.waits_for_ever():
+        return silent >= QUIET
+    return silent >= SILENCE and conn.read_again > read_again
+
+
 def _serve_lines(
     funcion: Callable[..., Any], ctx: Context, pieces: list[bytes], *, slow: bool = False, quiet_before: int = 0
 ) -> _Served:
     """Run the handler on a real connection fed with ``pieces``, then the client's half-close.
 
-    ``quiet_before``: the client keeps quiet :data:`SILENCE` seconds before that piece (once
-    the handler has read all the earlier ones), or until the handler returned: then the rest
+    ``quiet_before``: the client keeps quiet before that piece (once the handler has read all
+    the earlier ones) until :func:`_silence_over`; if the handler returned meanwhile, the rest
     is never sent and ``quit_after`` says after how long of silence it returned.
     """
     client, plain = _connected_pair(ctx, small_buffers=slow)
@@ -216,8 +265,9 @@ def _serve_lines(
             first, rest = (pieces[:quiet_before], pieces[quiet_before:]) if quiet_before else (pieces, [])
             send_paced(client, first, conn, finished, wait_last=True)
             if rest:
-                quiet = time.monotonic()
-                if wait_until(finished, SILENCE):  # it returned while the client kept quiet
+                quiet, read_again = time.monotonic(), conn.read_again
+                wait_until(lambda: _silence_over(conn, finished, quiet, read_again), SILENCE_CAP, interval=0.005)
+                if finished():  # it returned while the client kept quiet
                     quit_after.append(time.monotonic() - quiet)
                     return
                 send_paced(client, rest, conn, finished, wait_last=True)
@@ -243,7 +293,7 @@ def _judge_lines(served: _Served, pieces: list[bytes]) -> None:
         raise Fail(
             f"el cliente recibió {len(got)} bytes en {_count(got.count(PREFIX), 'respuesta', 'respuestas')} y "
             f"esperaba {len(expected)} en {_count(expected.count(PREFIX), 'respuesta', 'respuestas')}. "
-            f"Tu conexión tenía un timeout de {timeout:g} s (settimeout): con un cliente que lee despacio, "
+            f"Tu conexión tenía un timeout de {seconds(timeout)} (settimeout): con un cliente que lee despacio, "
             "sendall() lanza TimeoutError después de enviar solo una parte del eco; si tu código lo atrapa y "
             "sigue (except TimeoutError: continue), lo que faltaba se pierde y la línea se responde a medias "
             "o dos veces. Para enviar no pongas un timeout corto."
@@ -293,19 +343,20 @@ def _(funcion, ctx):
     "un rato callado entre dos mensajes no es el final",
     hint="el cliente puede callarse un rato entre mensajes: sigue leyendo hasta que recv devuelva b'' (el "
     "cliente cerró), sin un timeout corto que tome el silencio por el final.",
-    time_limit=3.0 + SILENCE,
+    time_limit=3.0 + SILENCE_CAP,
 )
 def _(funcion, ctx):
     pieces = [b"ho", b"la\n", b"mun", b"do\n"]
     served = _serve_lines(funcion, ctx, pieces, quiet_before=2)
     if served.quit_after is not None:
-        timeout, after = served.timeout, served.quit_after
-        by_timeout = timeout is not None and after + 0.1 >= timeout  # it returned once its timeout ran out
-        why = (f" Tu conexión tenía un timeout de {timeout:g} s (settimeout): venció durante el silencio y tu "
-               "función lo tomó por el final." if by_timeout else "")
+        conn = served.conn
+        why = ""
+        if conn.timed_out and conn.read_timeout:  # its last recv() ran out of time (not a non-blocking one)
+            why = (f" Tu conexión tenía un timeout de {seconds(conn.read_timeout)} (settimeout): venció durante el "
+                   "silencio y tu función lo tomó por el final.")
         raise Fail(
             f"el cliente envió {brief(b''.join(pieces[:2]))}, se calló y tu función volvió a los "
-            f"{after:.1f} s de silencio, antes de que el cliente cerrara: su segundo mensaje, "
+            f"{seconds(served.quit_after, 1)} de silencio, antes de que el cliente cerrara: su segundo mensaje, "
             f"{brief(b''.join(pieces[2:]))}, ya no tuvo respuesta. El final es recv() == b'', no el silencio.{why}"
         )
     _judge_lines(served, pieces)
@@ -468,13 +519,16 @@ class _EchoPeer:
     reading ``SLOW_START`` seconds after the first byte came, so a ``send()`` can fit only a
     part. If the message stops short (nothing for ``IDLE`` seconds: a part was never sent; or
     the student's function returned), it echoes what came and closes, so the student's code
-    does not wait for ever.
+    does not wait for ever. If the student's code, with the whole echo read, waits in ``recv()``
+    for more (an echo server never closes: it waits for the server to close, after a
+    ``shutdown`` perhaps), the peer notes it in ``waited`` and closes its side, so that the wait
+    ends in ``b""`` and the case can say what happened instead of running out of time.
     """
 
     def __init__(
         self,
         conn: socket.socket,
-        client: socket.socket,
+        client: _CountingSocket,
         expected: bytes,
         cuts: tuple[int, ...],
         slow: bool,
@@ -482,7 +536,11 @@ class _EchoPeer:
     ) -> None:
         self._conn, self._client, self._expected = conn, client, expected
         self._cuts, self._slow, self._finished = cuts, slow, finished
+        self._before = client.received  # what the student's socket had read before this message
         self.received = b""
+        #: The student's code waited in recv() with the whole echo read: "half-closed" if it had
+        #: shut its side down (shutdown) first, "open" if not, "" if it did not wait.
+        self.waited = ""
         self._read = threading.Event()  # set once ``received`` is final
         self._thread = _in_thread(self._run, "comprobar-eco")
 
@@ -490,9 +548,18 @@ class _EchoPeer:
     def short(self) -> bool:
         return len(self.received) < len(self._expected)
 
+    @property
+    def student_read(self) -> int:
+        """Bytes the student's socket has read since this message began."""
+        return self._client.received - self._before
+
     def wait_read(self) -> None:
         """Wait until the peer has read all it will (it stops once the student's function returned)."""
         self._read.wait(PATIENCE)
+
+    def join(self) -> None:
+        """Wait until the peer is done (so that ``waited`` is final)."""
+        self._thread.join(PATIENCE)
 
     def _more_coming(self) -> bool:
         """Wait until the student's next bytes are readable; False once they will not come
@@ -504,6 +571,18 @@ class _EchoPeer:
             if self._finished():
                 return False
         return False
+
+    def _watch_for_a_wait(self) -> None:
+        """After the whole echo was sent: a ``recv()`` of the student's with all of it read waits
+        for bytes that will never come. Note how, and close our side to end that wait."""
+        everything = self._before + len(self.received)
+        client = self._client
+        waits = wait_until(
+            lambda: self._finished() or (client.reading and client.received >= everything), PATIENCE, interval=0.005
+        )
+        if waits and not self._finished():
+            self.waited = "half-closed" if _half_closed(self._conn) else "open"
+            self._conn.shutdown(socket.SHUT_WR)
 
     def _run(self) -> None:
         try:
@@ -523,31 +602,69 @@ class _EchoPeer:
             send_paced(self._conn, pieces, self._client, self._finished, wait_last=self.short)
             if self.short:
                 self._conn.close()
+            else:
+                self._watch_for_a_wait()
         except (OSError, ValueError):  # the case ended and closed the sockets
             pass
+
+
+def _half_closed(conn: socket.socket) -> bool:
+    """Whether the other end of ``conn`` has shut its sending side down (FIN, nothing left unread)."""
+    return bool(select.select([conn], [], [], 0)[0]) and conn.recv(1, socket.MSG_PEEK) == b""
 
 
 def _echo_case(
     funcion: Callable[..., Any], ctx: Context, message: str, cuts: tuple[int, ...] = (), *, slow: bool = False
 ) -> None:
-    sock, conn = _connected_pair(ctx, small_buffers=slow)
+    plain, conn = _connected_pair(ctx, small_buffers=slow)
+    sock = _counting(ctx, plain)
     expected = message.encode("utf-8")
     peer = _EchoPeer(conn, sock, expected, cuts, slow, student_finished(funcion))
     try:
         answer = funcion(sock, message)
     except Exception as exc:
         _check_server_got(peer, expected, exc)
+        _check_reading(peer, message, exc)
         raise
     _check_server_got(peer, expected, None)
+    _check_waited(peer, None)
     answer = expect_type(answer, str)
     if answer == message:
         return
+    _check_reading(peer, message, None)
     if len(answer) < len(message) and message.startswith(answer):
         raise Fail(
             f"devolvió solo los primeros {len(answer)} de {len(message)} caracteres: falta el resto de la respuesta"
         )
     shown = brief(answer) if len(answer) < 60 else f"{brief(answer, 40)} ({len(answer)} caracteres)"
     raise Fail(f"se esperaba el mismo mensaje ({len(message)} caracteres) y devolvió {shown}")
+
+
+def _check_waited(peer: _EchoPeer, error: BaseException | None) -> None:
+    """If the student's code waited for the server to close, that is the mistake to report."""
+    peer.join()
+    if not peer.waited:
+        return
+    why = ("cerró su lado del socket (shutdown) y, con la respuesta ya entera, siguió esperando en recv() a que "
+           "el servidor cerrara" if peer.waited == "half-closed" else
+           "leyó la respuesta entera y siguió esperando en recv() más datos, como si el servidor fuera a cerrar")
+    raise Fail(
+        f"tu función {why}: no lo hará, la conexión sigue abierta para el mensaje siguiente (aquí el corrector cerró "
+        "su lado para que tu función no esperara para siempre). Lee tantos bytes como enviaste."
+    ) from error
+
+
+def _check_reading(peer: _EchoPeer, message: str, error: BaseException | None) -> None:
+    """Explain a wrong answer (or an exception) from how much the student's code read."""
+    _check_waited(peer, error)
+    size = len(message.encode("utf-8"))
+    if peer.student_read == len(message) < size:
+        decode = (" (de ahí el UnicodeDecodeError: lo leído acaba a mitad de una «ñ»)"
+                  if isinstance(error, UnicodeDecodeError) else "")
+        raise Fail(
+            f"tu función leyó {len(message)} de los {size} bytes de la respuesta y paró ahí: {len(message)} es "
+            f"len(mensaje), que cuenta caracteres, y en UTF-8 la «ñ» ocupa 2 bytes{decode}"
+        ) from error
 
 
 def _check_server_got(peer: _EchoPeer, expected: bytes, error: BaseException | None) -> None:
@@ -590,7 +707,8 @@ def _(funcion, ctx):
     time_limit=4.0,
 )
 def _(funcion, ctx):
-    _echo_case(funcion, ctx, "año pequeño " * 300, cuts=(2000,))
+    message = "año pequeño " * 300  # 3600 caracteres, 4200 bytes
+    _echo_case(funcion, ctx, message, cuts=(len(message),))  # who reads len(mensaje) bytes stops there
 
 
 @cliente.case(
@@ -622,18 +740,20 @@ def _returned_times(funcion: Callable[..., Any], k: int) -> Callable[[], bool]:
     time_limit=3.0,
 )
 def _(funcion, ctx):
-    sock, conn = _connected_pair(ctx)
+    plain, conn = _connected_pair(ctx)
+    sock = _counting(ctx, plain)
     for k, message in enumerate(("primero", "segundo"), start=1):
         expected = message.encode("utf-8")
         peer = _EchoPeer(conn, sock, expected, (), False, _returned_times(funcion, k))
         answer = funcion(sock, message)
         _check_server_got(peer, expected, None)
+        _check_waited(peer, None)
         if expect_type(answer, str) != message:
             raise Fail(f"el mensaje número {k} ({message!r}) devolvió {brief(answer)}")
         if k == 2:
             return
         if sock.fileno() == -1:
             raise Fail("tras el primer mensaje el socket estaba cerrado: lo cerró tu función (¿un `with sock:`?)")
-        if select.select([conn], [], [], 0)[0] and conn.recv(1, socket.MSG_PEEK) == b"":
+        if _half_closed(conn):
             raise Fail("tras el primer mensaje tu función cerró su lado del socket (shutdown): el servidor ya no "
                        "puede recibir el segundo")
