@@ -12,6 +12,8 @@ import codecs
 import socket
 import sys
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -22,9 +24,9 @@ from labsupport.exercises import _diagnose
 HARD_LIMIT = 40.0
 
 
-def check(exercise_id: str, function) -> lab.exercises.Result:
+def check(exercise_id: str, function: Callable[..., Any]) -> lab.exercises.Result:
     """``lab.comprobar`` under a hard time limit: the test fails if the checker itself hangs."""
-    box = {}
+    box: dict[str, lab.exercises.Result] = {}
     worker = threading.Thread(target=lambda: box.update(result=lab.comprobar(exercise_id, function)), daemon=True)
     worker.start()
     worker.join(HARD_LIMIT)
@@ -32,7 +34,7 @@ def check(exercise_id: str, function) -> lab.exercises.Result:
     return box["result"]
 
 
-def failed_cases(result) -> dict[str, str]:
+def failed_cases(result: lab.exercises.Result) -> dict[str, str]:
     return {c.name: c.status for c in result.cases if c.status != "ok"}
 
 
@@ -481,14 +483,14 @@ def no_usa_la_red(sock, mensaje):
 
 
 # == the suite ============================================================================
-RIGHT = {
+RIGHT: dict[str, list[Callable[..., Any]]] = {
     "8.1": [manejar_lineas, lineas_con_bytes, lineas_con_makefile, lineas_con_partition, lineas_con_timeout_que_sigue],
     "8.2": [recibir_exacto, exacto_con_recv_into, exacto_recursivo],
     "8.3": [enviar_mensaje, enviar_con_makefile, enviar_con_decodificador, enviar_en_bloques],
 }
 
 #: (exercise, wrong answer, the case it must fail, words of the report that name the mistake)
-WRONG = [
+WRONG: list[tuple[str, Callable[..., Any], str, list[str]]] = [
     ("8.1", eco_de_la_guia, "dos mensajes que llegan en un solo recv", ["respondiste a cada recv tal cual",
                                                                        "un recv puede traer varios mensajes"]),
     ("8.1", separa_sin_bufer, "un mensaje partido en varios recv", ["pedazos de línea", "búfer"]),
