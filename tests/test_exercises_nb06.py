@@ -222,7 +222,8 @@ def leer_exacto(sock):
         while tam := int(linea().split(b";")[0], 16):
             partes.append(tomar(tam))
             tomar(2)
-        tomar(2)
+        while linea():  # cabeceras finales, hasta la línea en blanco
+            pass
         return codigo, headers, b"".join(partes)
     if "content-length" in headers:
         return codigo, headers, tomar(int(headers["content-length"]))
@@ -231,11 +232,47 @@ def leer_exacto(sock):
     return codigo, headers, bytes(pendiente)
 
 
+def leer_con_makefile(sock):
+    """Reads through one buffered file per response; every short read is a closed connection."""
+    f = sock.makefile("rb")
+
+    def exacto(n):
+        datos = f.read(n)
+        if len(datos) < n:
+            raise ConnectionError("el servidor cerró a mitad del cuerpo")
+        return datos
+
+    def linea():
+        datos = f.readline()
+        if not datos.endswith(b"\r\n"):
+            raise ConnectionError("el servidor cerró a mitad de una línea")
+        return datos
+
+    codigo = int(linea().split()[1])
+    headers = {}
+    while (cabecera := linea()) != b"\r\n":
+        nombre, _, valor = cabecera.decode("iso-8859-1").partition(":")
+        headers[nombre.strip().lower()] = valor.strip()
+    if codigo in (204, 304) or codigo < 200:
+        return codigo, headers, b""
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        partes = []
+        while tam := int(linea().split(b";")[0], 16):
+            partes.append(exacto(tam))
+            exacto(2)
+        while linea() != b"\r\n":  # cabeceras finales, hasta la línea en blanco
+            pass
+        return codigo, headers, b"".join(partes)
+    if "content-length" in headers:
+        return codigo, headers, exacto(int(headers["content-length"]))
+    return codigo, headers, f.read()
+
+
 RIGHT = [
     ("6.1", parsear_respuesta), ("6.1", parsear_con_partition), ("6.1", parsear_con_regex),
     ("6.2", decodificar_chunked), ("6.2", chunked_con_bytesio), ("6.2", chunked_recursivo),
     ("6.3", leer_cabeceras), ("6.3", cabeceras_byte_a_byte), ("6.3", cabeceras_buscando_al_final),
-    ("6.4", leer_respuesta), ("6.4", leer_con_http_client), ("6.4", leer_exacto),
+    ("6.4", leer_respuesta), ("6.4", leer_con_http_client), ("6.4", leer_exacto), ("6.4", leer_con_makefile),
 ]
 
 
@@ -303,8 +340,25 @@ def _variant(**changes):
     return parsear
 
 
+def parsear_cambiando_todos_los_crlf(datos):
+    """The 'lenient' shortcut: every \\r\\n becomes \\n, in the body too (the PNG contains them)."""
+    return parsear_respuesta(datos.replace(b"\r\n", b"\n"))
+
+
+def parsear_buscando_primero_lf(datos):
+    """Looks for b'\\n\\n' first: on a CRLF response whose body holds b'\\n\\n' it cuts inside the body."""
+    for separador in (b"\n\n", b"\r\n\r\n"):
+        if (fin := datos.find(separador)) >= 0:
+            break
+    r = parsear_respuesta(datos[:fin] + b"\n\n")
+    r["cuerpo"] = datos[fin + len(separador) :][: int(r["headers"].get("content-length", len(datos)))]
+    return r
+
+
 WRONG_61 = [
-    (parsear_como_la_guia, "cuerpo binario intacto", ["no decodifiques"]),
+    (parsear_como_la_guia, "cuerpo binario intacto", ["no decodifiques", "decodificada como UTF-8"]),
+    (parsear_cambiando_todos_los_crlf, "cuerpo binario intacto", ["también en el cuerpo"]),
+    (parsear_buscando_primero_lf, "cuerpo binario intacto", ["se cortó dentro del cuerpo", "busca primero"]),
     (_variant(crlf_only=True), "solo en \\n", ["b'\\n\\n'"]),
     (_variant(ignore_length=True), "acaba donde dice", ["cuerpo[:n]"]),
     (_variant(keep_case=True), "minúsculas", ["no están en minúsculas", ".lower()"]),
@@ -362,7 +416,33 @@ def _chunked_variant(**changes):
     return decodificar
 
 
+def chunked_buscando_el_final(cuerpo):
+    """Finds the end by searching b'0\\r\\n\\r\\n', which may be inside the data."""
+    fin = cuerpo.find(b"0\r\n\r\n")
+    if fin < 0:
+        raise ValueError("incompleto")
+    partes, pos = [], 0
+    while pos < fin:
+        fin_linea = cuerpo.index(b"\r\n", pos)
+        tam = int(cuerpo[pos:fin_linea].split(b";")[0], 16)
+        if tam == 0:
+            break
+        partes.append(cuerpo[fin_linea + 2 : fin_linea + 2 + tam])
+        pos = fin_linea + 2 + tam + 2
+    return b"".join(partes)
+
+
+def chunked_que_exige_acabar_en_la_linea_en_blanco(cuerpo):
+    """Strict in the wrong place: the body must END at the blank line, so bytes after it are an error."""
+    if not cuerpo.endswith(b"\r\n\r\n"):
+        raise ValueError("el cuerpo no acaba en la línea en blanco")
+    return decodificar_chunked(cuerpo)
+
+
 WRONG_62 = [
+    (chunked_buscando_el_final, "datos binarios", ["DENTRO de los datos", "ni busques b'0\\r\\n\\r\\n'"]),
+    (chunked_que_exige_acabar_en_la_linea_en_blanco, "el trozo 0 termina",
+     ["respuesta siguiente", "ya no es de este cuerpo: ignóralo"]),
     (chunked_partiendo_lineas, "datos binarios", ["no partas el cuerpo por b'\\r\\n'"]),
     (_chunked_variant(ignore_extension=True), "extensión", ["«;extensión»"]),
     (_chunked_variant(forget_crlf=True), "el \\r\\n que cierra", ["salta también su \\r\\n"]),
@@ -372,7 +452,7 @@ WRONG_62 = [
     (_chunked_variant(keep_size_lines=True), "extensión", ["incluye la línea de tamaño"]),
     (_chunked_variant(first_only=True), "/stream-bytes", ["primer trozo"]),
     (_chunked_variant(stop_at_end=True), "le falta el final", ["en vez de lanzar ValueError"]),
-    (_chunked_variant(), "le falta el final", ["le falta la línea vacía que cierra el mensaje", "RFC 9112"]),
+    (_chunked_variant(), "le falta el final", ["le falta la línea en blanco que cierra el mensaje", "RFC 9112"]),
 ]
 
 
@@ -449,6 +529,7 @@ def cabeceras_con_makefile(sock):
 WRONG_63 = [
     (cabeceras_un_recv, "fragmentos de 7 bytes", ["un solo recv()"]),
     (cabeceras_mirando_el_ultimo, "partida entre dos recv()", ["TODO lo acumulado"]),
+    (cabeceras_un_recv, "partida entre dos recv()", ["no encontró b'\\r\\n\\r\\n'", "partido entre dos recv()"]),
     (cabeceras_hasta_el_cierre, "keep-alive", ["no esperes a que el servidor cierre"]),
     (cabeceras_sin_resto, "el principio del cuerpo", ["se perdieron 40 bytes", "no lo tires"]),
     (cabeceras_sin_mirar_el_cierre, "cierra antes", ["ConnectionError", "b''"]),
@@ -519,7 +600,77 @@ def _reader_variant(**changes):
     return leer
 
 
+def respuesta_que_busca_el_final_troceado(sock):
+    """The classic: a chunked body is over when what was read ends in b'0\\r\\n\\r\\n' (not with trailers)."""
+    cabecera, resto = leer_cabeceras(sock)
+    r = parsear_respuesta(cabecera + b"\r\n\r\n")
+    codigo, headers, cuerpo = r["codigo"], r["headers"], bytearray(resto)
+    if headers.get("transfer-encoding") != "chunked":
+        return leer_respuesta_con(sock, codigo, headers, cuerpo)
+    while not cuerpo.endswith(b"0\r\n\r\n"):
+        fragmento = sock.recv(65536)
+        if not fragmento:
+            raise ConnectionError("el servidor cerró antes de terminar el cuerpo")
+        cuerpo += fragmento
+    return codigo, headers, decodificar_chunked(bytes(cuerpo))
+
+
+def leer_respuesta_con(sock, codigo, headers, cuerpo, decodificar=decodificar_chunked, parcial=False):
+    """The notebook's leer_respuesta from the head on, with another decoder, or keeping a cut body
+    (``parcial``: True always, "chunked" only for a chunked one)."""
+    if 100 <= codigo < 200 or codigo in (204, 304):
+        return codigo, headers, b""
+    chunked = headers.get("transfer-encoding", "").lower() == "chunked"
+    n = int(headers.get("content-length", -1))
+    while True:
+        if chunked:
+            try:
+                return codigo, headers, decodificar(bytes(cuerpo))
+            except ValueError:
+                pass
+        elif 0 <= n <= len(cuerpo):
+            return codigo, headers, bytes(cuerpo[:n])
+        fragmento = sock.recv(65536)
+        if not fragmento:
+            if (chunked or n >= 0) and parcial not in (True, "chunked" if chunked else None):
+                raise ConnectionError("el servidor cerró antes de terminar el cuerpo")
+            return codigo, headers, bytes(cuerpo)
+        cuerpo += fragmento
+
+
+def chunked_hasta_el_trozo_0(cuerpo):
+    """The lenient decoder 6.2 rejects: done at the 0 chunk, trailers and blank line left unread."""
+    partes, pos = [], 0
+    while True:
+        fin_linea = cuerpo.index(b"\r\n", pos)
+        tam = int(cuerpo[pos:fin_linea].split(b";")[0], 16)
+        if tam == 0:
+            return b"".join(partes)
+        inicio = fin_linea + 2
+        if len(cuerpo) < inicio + tam + 2:
+            raise ValueError("trozo incompleto")
+        partes.append(cuerpo[inicio : inicio + tam])
+        pos = inicio + tam + 2
+
+
+def _head_then(**options):
+    def leer(sock):
+        cabecera, resto = leer_cabeceras(sock)
+        r = parsear_respuesta(cabecera + b"\r\n\r\n")
+        return leer_respuesta_con(sock, r["codigo"], r["headers"], bytearray(resto), **options)
+
+    return leer
+
+
 WRONG_64 = [
+    (respuesta_que_busca_el_final_troceado, "cabeceras finales (trailers) en otro fragmento",
+     ["cabeceras finales", "línea en blanco", "siguió leyendo"]),
+    (_head_then(decodificar=chunked_hasta_el_trozo_0), "cabeceras finales (trailers) en otro fragmento",
+     ["cabeceras finales", "línea en blanco", "seguían sin leer", "X-Suma: 1234"]),
+    (_head_then(parcial=True), "cierra antes de que llegue todo el cuerpo",
+     ["Content-Length: 3000 y 1800 bytes", "lanza ConnectionError"]),
+    (_head_then(parcial="chunked"), "cierra antes de que llegue todo el cuerpo",
+     ["un cuerpo troceado cortado", "lanza ConnectionError"]),
     (respuesta_un_recv, "fragmentos de 1000 bytes", ["faltan"]),
     (respuesta_hasta_el_cierre, "fragmentos de 1000 bytes", ["no esperes al cierre"]),
     (_reader_variant(ignore_chunked=True), "troceado", ["transfer-encoding"]),

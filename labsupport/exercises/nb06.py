@@ -15,6 +15,7 @@ still holds reads it itself, so "bytes lost" is measured, not guessed.
 
 from __future__ import annotations
 
+import http.client
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +28,7 @@ from . import Context, Fail, exercise
 from ._checks import fetch
 from ._framework import brief
 from ._pacing import PacedConnection, slices
+from ._pacing.reader import delivered, unread
 
 
 def _kind(value: object) -> str:
@@ -125,8 +127,24 @@ def _(funcion, ctx):
     expected = (Path(DEFAULT_DOCROOT) / "imagen.png").read_bytes()
     body = bytes(_parsed(funcion, fetch(server.address, "/docs/imagen.png"))["cuerpo"])
     if body != expected:
-        raise Fail(f"el cuerpo tiene {len(body)} bytes y la imagen {len(expected)}: deben ser idénticos "
-                   f"(¿decodificaste y volviste a codificar?)")
+        raise Fail(f"el cuerpo tiene {len(body)} bytes y la imagen {len(expected)}: deben ser idénticos; "
+                   + _png_damage(body, expected))
+
+
+def _png_damage(body: bytes, expected: bytes) -> str:
+    """What the student's parser did to the image, told from the bytes it returned."""
+    if body == expected.replace(b"\r\n", b"\n"):
+        return ("cambiaste \\r\\n por \\n también en el cuerpo (la imagen contiene esos bytes): haz ese cambio, "
+                "si acaso, solo en las cabeceras")
+    if body and expected.endswith(body):
+        return (f"es el final de la imagen, sin sus primeros {len(expected) - len(body)} bytes: se cortó dentro "
+                "del cuerpo; busca primero b'\\r\\n\\r\\n', y b'\\n\\n' solo si no está")
+    for errors in ("ignore", "replace"):
+        if body == expected.decode("utf-8", errors).encode("utf-8"):
+            return f"es la imagen decodificada como UTF-8 (errors='{errors}') y vuelta a codificar: no la decodifiques"
+    if body and expected.startswith(body):
+        return "es el principio de la imagen: faltan bytes del final"
+    return f"empieza por {brief(body, 30)} y la imagen por {brief(expected, 30)}"
 
 
 @parser.case(
@@ -238,31 +256,44 @@ def _(funcion, ctx):
 
 @chunked.case(
     "datos binarios con b'\\r\\n' dentro de un trozo",
-    hint="no partas el cuerpo por b'\\r\\n': lee el tamaño y toma exactamente ese número de bytes.",
+    hint="no partas el cuerpo por b'\\r\\n' ni busques b'0\\r\\n\\r\\n' para encontrar el final: los dos pueden ir "
+    "dentro de los datos. Lee el tamaño y toma exactamente ese número de bytes.",
     time_limit=3.0,
 )
 def _(funcion, ctx):
     data = b"\x00\xff\r\n0\r\n\r\n\xfe"  # looks like a last chunk, but it is data
     body = b"%x\r\n%s\r\n3\r\nfin\r\n0\r\n\r\n" % (len(data), data)
-    _same_data(_decoded(funcion, body), data + b"fin", body)
+    got = _decoded(funcion, body)
+    if got != data + b"fin" and got in (data, data[: data.index(b"0\r\n")]):
+        raise Fail(f"tu función devolvió {brief(got, 40)}: se paró en el b'0\\r\\n\\r\\n' que va DENTRO de los "
+                   "datos del primer trozo, y el segundo trozo (b'fin') se perdió")
+    _same_data(got, data + b"fin", body)
 
 
 @chunked.case(
     "el trozo 0 termina: un cuerpo vacío, y las cabeceras finales (trailers) no son datos",
     hint="al leer un tamaño 0 ya no vienen datos: devuelve lo acumulado (b'' si no hay nada); las cabeceras "
-    "finales que vengan detrás, hasta la línea vacía, no son parte de los datos.",
+    "finales que vengan detrás, hasta la línea en blanco, no son parte de los datos; y lo que venga tras esa "
+    "línea en blanco ya no es de este cuerpo: ignóralo.",
     time_limit=3.0,
 )
 def _(funcion, ctx):
     _same("el cuerpo decodificado de b'0\\r\\n\\r\\n'", _decoded(funcion, b"0\r\n\r\n"), b"")
     body = b"3\r\nabc\r\n0\r\nX-Suma: 1234\r\n\r\n"
     _same_data(_decoded(funcion, body), b"abc", body)
+    followed = body + b"HTTP/1.1 200 OK\r\n"  # the next response has begun to arrive
+    try:
+        got = _decoded(funcion, followed)
+    except ValueError as exc:
+        raise Fail(f"con {brief(followed, 70)} tu función lanzó ValueError ({str(exc)[:40]}): el cuerpo ya estaba "
+                   "completo en la línea en blanco; lo que va detrás es de la respuesta siguiente") from None
+    _same_data(got, b"abc", followed)
 
 
 @chunked.case(
-    "un cuerpo al que le falta el final (el trozo 0, o la línea vacía que lo cierra) lanza ValueError",
+    "un cuerpo al que le falta el final (el trozo 0, o la línea en blanco que lo cierra) lanza ValueError",
     hint="si se acaban los bytes antes del trozo 0, o un trozo trae menos datos de los que anuncia, o tras el "
-    "trozo 0 (y sus cabeceras finales) falta la línea vacía b'\\r\\n', el cuerpo está incompleto: lanza "
+    "trozo 0 (y sus cabeceras finales) falta la línea en blanco b'\\r\\n', el cuerpo está incompleto: lanza "
     "ValueError en vez de devolver lo que hay.",
     time_limit=3.0,
 )
@@ -279,7 +310,7 @@ def _(funcion, ctx):
                        "se pide ValueError") from None
         missing = "le falta el final"
         if body not in cuts:  # the last chunk came, the empty line that closes the message did not
-            missing = ("llegó el trozo 0, pero le falta la línea vacía que cierra el mensaje tras las cabeceras "
+            missing = ("llegó el trozo 0, pero le falta la línea en blanco que cierra el mensaje tras las cabeceras "
                        "finales (RFC 9112 §7.1): en una conexión que sigue abierta, esos bytes estropearían la "
                        "respuesta siguiente")
         raise Fail(f"con el cuerpo cortado en {body!r} ({missing}) tu función devolvió "
@@ -324,12 +355,21 @@ def _head_result(result: object) -> tuple[bytes, bytes]:
     return bytes(head), bytes(rest)
 
 
-def _check_head(funcion: Callable[..., Any], conn: PacedConnection, response: bytes) -> None:
-    """The head must be exact, and rest + what is still unread must be the body: nothing lost."""
+def _check_head(funcion: Callable[..., Any], conn: PacedConnection, response: bytes, cut: int = 0) -> None:
+    """The head must be exact, and rest + what is still unread must be the body: nothing lost.
+
+    ``cut``: where the first piece ends, when the case splits the blank line there.
+    """
     head, body = _split(response)
     got_head, rest = _head_result(funcion(conn.sock))
-    if got_head == head + b"\r\n\r\n" or got_head == head + b"\r\n":
+    if got_head == head + b"\r\n\r\n":
         raise Fail("la cabecera incluye la línea en blanco final: devuelve lo de antes de b'\\r\\n\\r\\n'")
+    if cut and got_head == response[:cut] and not rest:
+        raise Fail("tu función devolvió lo recibido hasta un b'\\r\\n' y el resto vacío: no encontró b'\\r\\n\\r\\n', "
+                   "que llegó partido entre dos recv() (b'...\\r\\n' en uno y b'\\r\\n...' en el siguiente)")
+    if got_head == head + b"\r\n":
+        raise Fail("la cabecera termina en b'\\r\\n': devuelve lo de antes de b'\\r\\n\\r\\n', sin ningún "
+                   "salto de línea final")
     if got_head != head:
         if head.startswith(got_head):
             raise Fail(f"la cabecera está incompleta: {len(got_head)} de {len(head)} bytes (¿un solo recv()?)")
@@ -363,7 +403,7 @@ def _(funcion, ctx):
     cut = len(head) + 2
     conn = _paced(ctx, [_RESPONSE[:cut], _RESPONSE[cut:]], close=True)
     try:
-        _check_head(funcion, conn, _RESPONSE)
+        _check_head(funcion, conn, _RESPONSE, cut)
     except ConnectionError:
         raise Fail("tu función lanzó ConnectionError, pero la línea en blanco sí llegó, partida entre dos recv(): "
                    "búscala en todo lo acumulado") from None
@@ -481,6 +521,63 @@ def _(funcion, ctx):
     _same("headers['transfer-encoding']", headers.get("transfer-encoding"), "chunked")
 
 
+_TRAILER = b"X-Suma: 1234\r\n\r\n"
+
+
+def _read_so_far(sock: socket.socket) -> int | None:
+    """At most how many bytes ``sock``'s reader has taken (None where the system cannot tell).
+
+    Read when the student's function has returned, so nobody reads any more: the unread count
+    is taken first, the delivered count second, so a piece arriving in between can only make
+    the figure larger: "fewer than N bytes were read" is then certain.
+    """
+    left = unread(sock)
+    got = delivered(sock)
+    return None if left is None or got is None else got - left
+
+
+@reader.case(
+    "cabeceras finales (trailers) en otro fragmento tras el trozo 0, y detrás una segunda respuesta en la misma "
+    "conexión",
+    hint="el cuerpo troceado no acaba en el trozo 0: tras él vienen las cabeceras finales (si las hay) y la "
+    "línea en blanco, que son de esta respuesta; sigue leyendo hasta tenerlas (tu decodificar_chunked lanza "
+    "ValueError mientras falte la línea en blanco), y no busques b'0\\r\\n\\r\\n' al final de lo leído.",
+    time_limit=3.0,
+)
+def _(funcion, ctx):
+    first = _response("200 OK", ["Content-Type: text/plain", "Transfer-Encoding: chunked"], b"3\r\nabc\r\n0\r\n")
+    second = _response("200 OK", ["Content-Type: text/plain", "Content-Length: 2", "Connection: close"], b"ok")
+    conn = _paced(ctx, [first, _TRAILER, second], close=True)  # each piece once the previous one was read
+    try:
+        code, _, body = _answer(funcion, conn.sock)
+    except ConnectionError:
+        raise Fail("con la primera respuesta tu función lanzó ConnectionError, pero el servidor solo cierra tras "
+                   "enviar la segunda, y la segunda solo sale cuando se ha leído la primera entera: siguió leyendo "
+                   "tras la línea en blanco que cierra el cuerpo troceado (X-Suma: 1234 y luego b'\\r\\n')") from None
+    _same("el código de la primera respuesta", code, 200)
+    if b"X-Suma" in body:
+        raise Fail(f"el cuerpo es {brief(body, 40)}: las cabeceras finales (X-Suma: 1234) no son datos")
+    _same_body(body, b"abc")
+    taken = _read_so_far(conn.sock)
+    left_trailer = taken is not None and taken < len(first) + len(_TRAILER)
+    try:
+        answer = _answer(funcion, conn.sock)
+    except (Fail, NotImplementedError):
+        raise
+    except Exception as exc:
+        if not left_trailer:
+            raise
+        raise Fail(f"la segunda llamada lanzó {type(exc).__name__} ({str(exc)[:40]}): {_LEFT}") from None
+    if answer[0] != 200 or answer[2] != b"ok":
+        said = (f"la segunda respuesta debía ser 200 con el cuerpo b'ok' y tu función dio {answer[0]} y "
+                f"{brief(answer[2], 30)}")
+        raise Fail(f"{said}: {_LEFT}" if left_trailer else said)
+
+
+_LEFT = ("tras devolver la primera, en el socket seguían sin leer sus cabeceras finales y su línea en blanco "
+         "(X-Suma: 1234, b'\\r\\n'), que la lectura siguiente tomó por el principio de la segunda respuesta")
+
+
 @reader.case(
     "sin Content-Length ni chunked: el cuerpo acaba cuando el servidor cierra",
     hint="sin ninguna de las dos cabeceras, lee con recv() hasta que devuelva b''.",
@@ -491,6 +588,33 @@ def _(funcion, ctx):
     code, _, body = _answer(funcion, _paced(ctx, slices(response, 64), close=True).sock)
     _same("el código", code, 200)
     _same_body(body, SAMPLE_TEXT)
+
+
+@reader.case(
+    "el servidor cierra antes de que llegue todo el cuerpo (Content-Length o chunked): ConnectionError",
+    hint="si recv() devuelve b'' cuando aún faltan bytes de Content-Length, o antes de que termine el cuerpo "
+    "troceado, lanza ConnectionError: devolver lo que hay haría pasar por entera una respuesta cortada.",
+    time_limit=3.0,
+)
+def _(funcion, ctx):
+    data = _pseudo_random(3000)
+    by_length = _response("200 OK", ["Content-Type: application/octet-stream", "Content-Length: 3000"], data[:1800])
+    pieces = _chunk(SAMPLE_TEXT)
+    by_chunks = _response("200 OK", ["Content-Type: text/plain", "Transfer-Encoding: chunked"], pieces[:60])
+    for what, response in (("Content-Length: 3000 y 1800 bytes de cuerpo", by_length),
+                           (f"un cuerpo troceado cortado a los 60 de sus {len(pieces)} bytes", by_chunks)):
+        conn = _paced(ctx, slices(response, 500), close=True)
+        try:
+            result = funcion(conn.sock)
+        except (ConnectionError, http.client.IncompleteRead):  # IncompleteRead: http.client's word for it
+            continue
+        except NotImplementedError:
+            raise
+        except Exception as exc:
+            raise Fail(f"con {what}, el servidor cerró y tu función lanzó {type(exc).__name__} ({str(exc)[:40]}); "
+                       "se pide ConnectionError") from None
+        raise Fail(f"con {what}, el servidor cerró a mitad del cuerpo y tu función devolvió {_kind(result)}: "
+                   "lanza ConnectionError")
 
 
 @reader.case(
