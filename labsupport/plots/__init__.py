@@ -5,20 +5,50 @@ pyplot when none is given, so a notebook shows it inline); none calls ``plt.show
 changes ``rcParams``. matplotlib is imported only when a figure is drawn. Titles never
 contain measured numbers, so the Axes' text repr that a notebook prints is the same every
 run; the numbers go inside the figure.
+
+Each name is imported from its module the first time it is used, as in ``labsupport``
+itself: a notebook that draws only a backlog does not pay for the HTTP codec that the
+anatomy figure needs, nor for the tap that the chunk figures read.
 """
 
 from __future__ import annotations
 
-from .anatomy import Anatomy, Part, anatomy, split_response
-from .attempts import attempts
-from .backlog import backlog
-from .chunks import chunk_records, chunk_sizes
-from .concat import concat_cost, measure_concat
-from .keepalive import keep_alive
-from .latency import latency, percentile
-from .sequence import sequence
-from .server_cost import server_cost
-from .steps import client_steps
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the types, for mypy and editors; at run time __getattr__ imports on first use
+    from .anatomy import Anatomy, Part, anatomy, split_response
+    from .attempts import attempts
+    from .backlog import backlog
+    from .chunks import chunk_records, chunk_sizes
+    from .concat import concat_cost, measure_concat
+    from .keepalive import keep_alive
+    from .latency import latency, percentile
+    from .sequence import sequence
+    from .server_cost import server_cost
+    from .steps import client_steps
+
+#: public name -> the module of this package that defines it
+_EXPORTS = {
+    "Anatomy": ".anatomy",
+    "Part": ".anatomy",
+    "anatomy": ".anatomy",
+    "split_response": ".anatomy",
+    "attempts": ".attempts",
+    "backlog": ".backlog",
+    "chunk_records": ".chunks",
+    "chunk_sizes": ".chunks",
+    "client_steps": ".steps",
+    "concat_cost": ".concat",
+    "measure_concat": ".concat",
+    "keep_alive": ".keepalive",
+    "latency": ".latency",
+    "percentile": ".latency",
+    "sequence": ".sequence",
+    "server_cost": ".server_cost",
+}
 
 __all__ = [
     "Anatomy",
@@ -38,3 +68,33 @@ __all__ = [
     "server_cost",
     "split_response",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+class _Package(types.ModuleType):
+    """This package, keeping each figure function under its name.
+
+    Importing a submodule sets it as an attribute of its package. Most figures live in a
+    module of their own name (``anatomy.anatomy``, ``sequence.sequence``): without this, the
+    first import of such a module, by ``__getattr__`` or by anyone, would put the module where
+    ``lab.plots.anatomy(...)`` expects the function.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and _EXPORTS.get(name) == f".{name}":
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
+def __dir__() -> list[str]:
+    return __all__
