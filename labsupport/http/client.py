@@ -379,7 +379,7 @@ def _read_chunked(reader: _Reader, resp: RawResponse, deliver: Callable[[bytes],
 _CHUNKED_PROBLEMS = {
     "size": "tamaño de trozo (chunk) no válido: {!r}",
     "data": "un trozo (chunk) no termina en \\r\\n tras sus datos: {!r}",
-    "trailers": "el cuerpo troceado no termina en una línea vacía tras el último trozo: {!r}",
+    "trailers": "el cuerpo troceado no termina en una línea en blanco tras el último trozo: {!r}",
 }
 
 
