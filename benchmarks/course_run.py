@@ -8,13 +8,19 @@ very same flags as the Makefile's ``nbval`` target. The course's total over the 
 the figure to watch (target: ≤ 2×); per notebook, the time includes its kernel start and
 stop; the slowest cells are listed.
 
-    .venv/bin/python -m benchmarks.course_run [--cuadernos notebooks/01_crear_sockets.ipynb ...]
+On a shared machine both runs slow down with the load, but not alike: a cell that computes
+slows down as the floor does, a cell that waits for a timeout does not. So the load average
+is recorded before and after each run, and ``--veces N`` repeats the pair (floor, course) N
+times and reports the repetition with the median ratio, the others summarised.
+
+    .venv/bin/python -m benchmarks.course_run [--veces 3] [--cuadernos notebooks/01_crear_sockets.ipynb ...]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -112,13 +118,24 @@ def where_time_goes(run_: dict) -> dict:
     }
 
 
+def load_average() -> float | None:
+    """The machine's 1-minute load average (None where the system does not say)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
 def run(notebooks: list[Path] | None = None, slowest: int = 10) -> dict:
     """The floor first, then the course; the ratio, and the ``slowest`` cells of the course."""
     notebooks = notebooks if notebooks is not None else course_notebooks()
     RESULTS.mkdir(parents=True, exist_ok=True)
+    load = [load_average()]
     with tempfile.TemporaryDirectory(dir=RESULTS) as tmp:  # under pytest's rootdir, as the course is
         floor = run_nbval(make_floor(len(notebooks), Path(tmp)))
+    load.append(load_average())
     course = run_nbval(notebooks)
+    load.append(load_average())
     floor_per_nb = sorted(nb["segundos"] for nb in floor["cuadernos"].values())
     floor_median = floor_per_nb[len(floor_per_nb) // 2] if floor_per_nb else float("nan")
     ranked = sorted(course["celdas"], key=lambda c: c["call"], reverse=True)[:slowest]
@@ -126,6 +143,7 @@ def run(notebooks: list[Path] | None = None, slowest: int = 10) -> dict:
     return {
         "que": "nbval estricto (mismas opciones que `make nbval`) sobre el curso y sobre cuadernos vacíos",
         "fecha": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "carga_media_1min": {"antes_del_suelo": load[0], "antes_del_curso": load[1], "despues": load[2]},
         "cuadernos": [str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else p.name for p in notebooks],
         "curso": {k: v for k, v in course.items() if k != "celdas"},
         "suelo": {k: v for k, v in floor.items() if k != "celdas"},
@@ -139,9 +157,24 @@ def run(notebooks: list[Path] | None = None, slowest: int = 10) -> dict:
     }
 
 
+def repeated(notebooks: list[Path] | None, slowest: int, times: int) -> dict:
+    """``times`` pairs (floor, course): the one with the median ratio, and every pair's figures."""
+    runs = [run(notebooks, slowest) for _ in range(times)]
+    chosen = sorted(runs, key=lambda r: r["razon_total"])[(times - 1) // 2]
+    chosen["repeticiones"] = [
+        {k: r[k] for k in ("fecha", "carga_media_1min", "razon_total")}
+        | {"curso_s": r["curso"]["segundos"], "suelo_s": r["suelo"]["segundos"]}
+        for r in runs
+    ]
+    return chosen
+
+
 def print_table(r: dict) -> None:
     curso, suelo = r["curso"], r["suelo"]
     print(f"Curso con nbval estricto: {len(r['cuadernos'])} cuadernos frente a otros tantos vacíos")
+    c = r["carga_media_1min"]
+    print(f"  carga media (1 min): {c['antes_del_suelo']} antes del suelo, {c['antes_del_curso']} antes del curso, "
+          f"{c['despues']} al final")
     print(f"  {'cuaderno':<36}{'tiempo (s)':>11}{'× vacío':>9}{'núcleo (s)':>12}{'celdas':>8}{'fallos':>8}")
     for name, nb in curso["cuadernos"].items():
         ratio = nb["segundos"] / r["suelo_mediana_por_cuaderno_s"]
@@ -170,15 +203,24 @@ def print_table(r: dict) -> None:
     for c in r["celdas_mas_lentas"]:
         cpu = "   ?  " if c["cpu_nucleo"] is None else f"{c['cpu_nucleo']:6.2f}"
         print(f"    {c['call']:6.2f} s  CPU {cpu} s  {c['cuaderno']} {c['celda']:<8} {c['primera_linea'][:50]}")
+    if len(r.get("repeticiones", [])) > 1:
+        print("  Repeticiones (la tabla es la de la razón mediana):")
+        for rep in r["repeticiones"]:
+            c = rep["carga_media_1min"]
+            print(f"    {rep['fecha']}  curso {rep['curso_s']:7.2f} s  suelo {rep['suelo_s']:6.2f} s  "
+                  f"razón {rep['razon_total']:.2f}  carga {c['antes_del_suelo']} → {c['despues']}")
 
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description="Tiempo del curso en nbval frente a cuadernos vacíos.")
     parser.add_argument("--cuadernos", nargs="+", type=Path, help="cuadernos a medir (todos los del curso)")
     parser.add_argument("--lentas", type=int, default=10, help="celdas más lentas que listar (10)")
+    parser.add_argument("--veces", type=int, default=1, help="pares (suelo, curso) que medir; se da la mediana (1)")
     parser.add_argument("--salida", type=Path, default=RESULTS / "curso.json")
     args = parser.parse_args(argv)
-    result = run([p.resolve() for p in args.cuadernos] if args.cuadernos else None, args.lentas)
+    if args.veces < 1:
+        parser.error("--veces debe ser 1 o más")
+    result = repeated([p.resolve() for p in args.cuadernos] if args.cuadernos else None, args.lentas, args.veces)
     print_table(result)
     write_json(args.salida, result)
     return result
