@@ -64,7 +64,9 @@ class EchoOutcome:
     returned: int  #: bytes of echo that came back, without the servers' prefixes
     intact: bool  #: the echo (without prefixes) is exactly the payload, in order
     broken: bool  #: a send or a recv of the client raised (the connection was cut)
-    held_back: bool  #: while it did not read, the server stopped reading from it (back-pressure)
+    #: while it did not read, the server stopped reading from it (back-pressure): its sending was
+    #: seen to stall, and before everything was sent
+    held_back: bool
     other_served: bool | None  #: another client got its echo at the end of the pause (None: not tried)
     errors: tuple[str, ...] = ()  #: the exceptions the client saw, by name
 
@@ -146,13 +148,15 @@ class _Sender:
             self.done.set()
             self.moved.set()
 
-    def wait_for_stall(self, stall: float = STALL) -> None:
-        """Return once no send() returned for ``stall`` s, or the sending ended (bounded by PATIENCE)."""
+    def wait_for_stall(self, stall: float = STALL) -> bool:
+        """Wait until no send() returned for ``stall`` s: True. False if the sending ended first, or
+        :data:`PATIENCE` ran out while it still moved (then nobody can say the server stopped reading)."""
         deadline = time.monotonic() + PATIENCE
         while not self.done.is_set() and time.monotonic() < deadline:
             self.moved.clear()
             if not self.moved.wait(stall):  # the server stopped reading
-                return
+                return True
+        return False
 
 
 def slow_reader(
@@ -178,7 +182,7 @@ def slow_reader(
     errors = sender.errors
     try:
         sender.start()
-        sender.wait_for_stall()
+        stalled = sender.wait_for_stall()
         sender.broke.wait(pause)  # even if all was sent: the server may still be on its way to a blocked send
         sent_while_paused = sender.sent
         other = echo_once(address) if check_other else None
@@ -199,7 +203,7 @@ def slow_reader(
         returned=len(echo),
         intact=echo == data,
         broken=bool(errors),
-        held_back=sent_while_paused < size,
+        held_back=stalled and sent_while_paused < size,
         other_served=other,
         errors=tuple(errors),
     )
@@ -210,12 +214,15 @@ class Stalled:
     """The client of :func:`stalled` once the server stopped reading from it."""
 
     size: int  #: bytes it meant to send
-    sent: int  #: bytes it had sent when its sending stalled
+    sent: int  #: bytes it had sent when its sending stalled (or when the wait for that ended)
+    #: its sending was seen to make no progress for :data:`STUCK` s (False: it ended, or kept
+    #: moving for :data:`PATIENCE` s: no stall was seen)
+    stuck: bool = True
 
     @property
     def held_back(self) -> bool:
         """The server stopped reading before taking everything: it is stuck sending to this client."""
-        return self.sent < self.size
+        return self.stuck and self.sent < self.size
 
 
 @contextlib.contextmanager
@@ -223,8 +230,8 @@ def stalled(address: tuple, *, size: int = STALLED_SIZE) -> Iterator[Stalled]:
     """A client that sends until the server stops reading from it, then neither reads nor sends.
 
     Inside the ``with``, an echo server is stuck in a send to this client (the buffers of both
-    sides are full, and the sending made no progress for :data:`STUCK` s): the moment in
-    which a server must still be able to stop when asked. At
+    sides are full, and the sending made no progress for :data:`STUCK` s; ``held_back`` says
+    whether that was seen): the moment in which a server must still be able to stop when asked. At
     the end the client cuts the connection (``shutdown`` and ``close``), which also ends its
     sending thread.
     """
@@ -233,8 +240,8 @@ def stalled(address: tuple, *, size: int = STALLED_SIZE) -> Iterator[Stalled]:
     sender = _Sender(sock, payload(BUFFER), address, times=blocks)  # one block, many times: no 64 MiB in memory
     try:
         sender.start()
-        sender.wait_for_stall(STUCK)
-        yield Stalled(size=blocks * BUFFER, sent=sender.sent)
+        stuck = sender.wait_for_stall(STUCK)
+        yield Stalled(size=blocks * BUFFER, sent=sender.sent, stuck=stuck)
     finally:
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)  # wakes our own blocked send() (close() alone does not)

@@ -21,6 +21,7 @@ import contextlib
 import dataclasses
 import gc
 import socket
+import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
@@ -30,6 +31,12 @@ import psutil
 from ._errors import LabError
 from ._polling import wait_until
 
+#: Whether psutil's virtual memory (``vms``) counts the address space a process reserved, touched
+#: or not, as a thread's stack. On Linux and macOS it does (``top``'s VIRT). On Windows psutil's
+#: ``vms`` is ``pagefile``, the commit charge: only the private memory the system has committed
+#: (promised) to the process, and a thread's stack is reserved, with little of it committed; so
+#: there the virtual memory per thread cannot show the stack.
+VIRTUAL_COUNTS_RESERVED = not sys.platform.startswith("win")
 PREFIX = b"Echo: "
 #: A wait that must not run out (an echo, a thread that ends): generous.
 PATIENCE = 5.0
@@ -55,7 +62,8 @@ class Cost:
     threads: int  #: the server's threads: its own plus those the process gained since the start
     memory_mib: float  #: resident memory the process gained since the start, in MiB
     min_ms: float  #: fastest of ``probes`` round trips of a short echo, in milliseconds
-    #: virtual memory the process gained (reserved, touched or not: a thread's stack), in MiB
+    #: virtual memory the process gained (reserved, touched or not: a thread's stack), in MiB;
+    #: on Windows only what was committed (:data:`VIRTUAL_COUNTS_RESERVED`)
     virtual_mib: float = 0.0
 
 
