@@ -422,7 +422,7 @@ def _(funcion, ctx):
 
 
 @heads.case(
-    "una conexión que sigue abierta (keep-alive): devuelve en cuanto llega la línea en blanco",
+    "una conexión persistente (keep-alive), que sigue abierta: devuelve en cuanto llega la línea en blanco",
     hint="no esperes a que el servidor cierre: en cuanto lo acumulado contenga b'\\r\\n\\r\\n', devuelve.",
     time_limit=3.0,
 )
