@@ -33,7 +33,9 @@ def new_axes(ax: Any, width: float, height: float) -> Any:
         return ax
     import matplotlib.pyplot as plt
 
-    _fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
+    # no constrained layout: the inline backend saves with bbox_inches="tight", which already fits every
+    # artist of a one-Axes figure, and constrained layout would add a text-extent pass to each figure
+    _fig, ax = plt.subplots(figsize=(width, height))
     return ax
 
 
