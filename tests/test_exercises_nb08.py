@@ -12,6 +12,7 @@ import codecs
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -167,6 +168,66 @@ def para_tras_tres_segundos(conexion):  # longer than the checker's old silence 
     para_tras(3.0)(conexion)
 
 
+def para_tras_seis_segundos(conexion):  # longer than a case's silence in real time: caught in virtual time
+    para_tras(6.0)(conexion)
+
+
+def para_tras_diez_segundos(conexion):  # the generous value the notebook uses elsewhere
+    para_tras(10.0)(conexion)
+
+
+def para_tras_varios(segundos, veces):
+    """Takes ``veces`` timeouts of ``segundos`` in a row for the end: a counter of short timeouts."""
+
+    def handler(conexion):
+        conexion.settimeout(segundos)
+        bufer, seguidos = bytearray(), 0
+        while True:
+            try:
+                datos = conexion.recv(4096)
+            except TimeoutError:
+                seguidos += 1
+                if seguidos >= veces:
+                    break  # the mistake: a long silence, built from short ones, taken for the end
+                continue
+            seguidos = 0
+            if not datos:
+                break
+            bufer += datos
+            while (fin := bufer.find(b"\n")) != -1:
+                conexion.sendall(b"Echo: " + bufer[: fin + 1])
+                del bufer[: fin + 1]
+        if bufer:
+            conexion.sendall(b"Echo: " + bufer + b"\n")
+
+    return handler
+
+
+def para_tras_seis_de_medio_segundo(conexion):  # gives up after 3 s of silence, counted in 0.5 s timeouts
+    para_tras_varios(0.5, 6)(conexion)
+
+
+def para_tras_tres_segundos_con_reloj(conexion):  # gives up after 3 s of silence by time.monotonic()
+    conexion.settimeout(1.0)
+    bufer, ultimo = bytearray(), time.monotonic()
+    while True:
+        try:
+            datos = conexion.recv(4096)
+        except TimeoutError:
+            if time.monotonic() - ultimo > 3.0:
+                break  # the mistake: the silence taken for the end
+            continue
+        if not datos:
+            break
+        ultimo = time.monotonic()
+        bufer += datos
+        while (fin := bufer.find(b"\n")) != -1:
+            conexion.sendall(b"Echo: " + bufer[: fin + 1])
+            del bufer[: fin + 1]
+    if bufer:
+        conexion.sendall(b"Echo: " + bufer + b"\n")
+
+
 def lineas_con_timeout_que_sigue(conexion):  # right: a timeout that runs out is not the end, it reads again
     conexion.settimeout(3.0)
     pendiente = b""
@@ -208,6 +269,18 @@ def shutdown_y_lee(sock, mensaje):  # half-closes, then waits for the server to 
     while datos := sock.recv(4096):
         partes.append(datos)
     return b"".join(partes).decode("utf-8")
+
+
+def lee_hasta_callar(sock, mensaje):  # reads until a 0.3 s silence: silence is not the end of the answer
+    sock.sendall(mensaje.encode("utf-8"))
+    sock.settimeout(0.3)
+    recibido = bytearray()
+    try:
+        while datos := sock.recv(65536):
+            recibido += datos
+    except TimeoutError:
+        pass
+    return recibido.decode("utf-8")
 
 
 def lee_hasta_el_cierre(sock, mensaje):  # no shutdown, but it reads until the server closes
@@ -516,6 +589,14 @@ WRONG: list[tuple[str, Callable[..., Any], str, list[str]]] = [
      ["se calló y tu función volvió a los", "timeout de 2 s (settimeout): venció durante el silencio"]),
     ("8.1", para_tras_tres_segundos, "un rato callado entre dos mensajes no es el final",
      ["se calló y tu función volvió a los", "timeout de 3 s (settimeout): venció durante el silencio"]),
+    ("8.1", para_tras_seis_segundos, "un rato callado entre dos mensajes no es el final",
+     ["se calló y tu función volvió a los 6 s", "timeout de 6 s (settimeout): venció durante el silencio"]),
+    ("8.1", para_tras_diez_segundos, "un rato callado entre dos mensajes no es el final",
+     ["se calló y tu función volvió a los 10 s", "timeout de 10 s (settimeout): venció durante el silencio"]),
+    ("8.1", para_tras_seis_de_medio_segundo, "un rato callado entre dos mensajes no es el final",
+     ["se calló y tu función volvió tras 6 timeouts seguidos", "timeout de 0,5 s (settimeout): venció 6 veces"]),
+    ("8.1", para_tras_tres_segundos_con_reloj, "un rato callado entre dos mensajes no es el final",
+     ["se calló y tu función volvió tras", "timeout de 1 s (settimeout): venció"]),
     ("8.1", salta_lineas_vacias, "una línea vacía también es un mensaje",
      ["no respondiste a la línea vacía", "no te saltes las vacías"]),
     ("8.2", un_solo_recv, "junta los fragmentos hasta tener n bytes",
@@ -554,6 +635,8 @@ WRONG: list[tuple[str, Callable[..., Any], str, list[str]]] = [
       "no esperes a que el servidor cierre"]),
     ("8.3", lee_hasta_el_cierre, "un mensaje corto",
      ["leyó la respuesta entera y siguió esperando en recv() más datos", "Lee tantos bytes como enviaste"]),
+    ("8.3", lee_hasta_callar, "un mensaje corto",
+     ["siguió esperando en recv() (timeout de 0,3 s)", "el silencio no dice que la respuesta acabó"]),
 ]
 
 
@@ -586,7 +669,7 @@ def test_the_suite_is_large_enough():
         assert len(lab.exercises._REGISTRY[exercise_id].cases) >= 4
 
 
-@pytest.mark.parametrize("function", [shutdown_y_lee, lee_hasta_el_cierre], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("function", [shutdown_y_lee, lee_hasta_el_cierre, lee_hasta_callar], ids=lambda f: f.__name__)
 def test_waiting_for_the_server_to_close_is_named_in_every_case_not_timed_out(function):
     """Waiting in recv() for a close that never comes: every case says so (✘), none runs out of time (◷)."""
     result = check("8.3", function)

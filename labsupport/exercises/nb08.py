@@ -44,16 +44,17 @@ SHORT_TIMEOUT = 1.0
 TINY_READ = 16
 #: The client of 8.1 keeps quiet between two messages, and the silence lasts until the handler
 #: has shown what it does with it (:func:`_silence_over`): returned (it took the silence for the
-#: end: wrong), or waited in a ``recv()`` that no silence ends within the case (:data:`QUIET`
-#: is enough then), or had a read run out of time (``TimeoutError``) and read again, after
-#: :data:`SILENCE` at least (a handler that counts short timeouts may give up later than the first).
+#: end: wrong), or waited in a ``recv()`` that no silence ends (:data:`QUIET` is enough then), or
+#: had reads run out of time (``TimeoutError``) and kept reading for :data:`SILENCE_CAP`.
 QUIET = 0.5
-SILENCE = 2.5
-#: A read with a timeout up to this long is waited out during the silence: a handler that takes
-#: it for the end is caught whatever its value (0.5 s, 2 s, 5 s), not only below some round number.
-LONG_TIMEOUT = 5.0
-#: The longest silence: a read with :data:`LONG_TIMEOUT` has run out by then, with a generous margin.
-SILENCE_CAP = LONG_TIMEOUT + 1.0
+SILENCE_CAP = 6.0
+#: During that silence time is virtual for a timeout the handler set itself: a read with a
+#: timeout ``t`` waits at most :data:`HURRY` and then raises ``TimeoutError`` as if ``t`` had run
+#: out (nothing can arrive meanwhile: the client is quiet). A single long timeout taken for the
+#: end (2 s, 6 s, 10 s) and a count of short ones in a row are caught in a fraction of a second,
+#: without waiting them out; up to :data:`VIRTUAL_SILENCE` of silence is lived this way.
+HURRY = 0.02
+VIRTUAL_SILENCE = 60.0
 
 
 def _connected_pair(ctx: Context, *, small_buffers: bool = False) -> tuple[socket.socket, socket.socket]:
@@ -94,6 +95,26 @@ class _CountingSocket(socket.socket):
     read_timeout: float | None = None  #: the timeout of the read in progress (or of the last one)
     timed_out = False  #: the last read raised TimeoutError (or BlockingIOError: nothing to read yet)
     read_again = 0  #: reads started right after one that timed out: the code went on waiting
+    own_timeout = False  #: the student's code set the timeout (not the checker's STUDENT_TIMEOUT)
+    hurry = False  #: the client is quiet: a timeout the code set runs out in virtual time
+    #: ``hurry`` starts once the reads have returned this many bytes in all: the read that follows
+    #: the last byte before the silence is already hurried (none is left waiting a real timeout).
+    hurry_from = float("inf")
+    skipped = 0.0  #: seconds of silence lived in virtual time (not waited)
+    timeouts = 0  #: reads that ran out of time (TimeoutError), in all
+
+    def settimeout(self, value: float | None) -> None:
+        self.own_timeout = True
+        super().settimeout(value)
+
+    def setblocking(self, flag: bool) -> None:
+        self.own_timeout = True
+        super().setblocking(flag)
+
+    def _hurried(self, timeout: float | None) -> bool:
+        """Whether a read with ``timeout`` runs out in virtual time (see :data:`HURRY`)."""
+        return (self.hurry and self.own_timeout and timeout is not None and timeout > HURRY
+                and self.skipped + timeout <= VIRTUAL_SILENCE)
 
     def _read(self, size: int, read: Callable[[], Any]) -> Any:
         self.reads += 1
@@ -101,15 +122,26 @@ class _CountingSocket(socket.socket):
         self.read_again += self.timed_out
         self.timed_out = False
         self.read_timeout = self.gettimeout()
+        timeout = self.read_timeout
+        hurried = self._hurried(timeout)
         self.reading = True
         try:
+            if hurried:
+                super().settimeout(HURRY)
             result = read()
-        except (TimeoutError, BlockingIOError):
+        except (TimeoutError, BlockingIOError) as exc:
             self.timed_out = True
+            self.timeouts += isinstance(exc, TimeoutError)
+            if hurried and timeout is not None:
+                self.skipped += timeout - HURRY  # as if the whole timeout had run out
             raise
         finally:
+            if hurried:
+                super().settimeout(timeout)
             self.reading = False
         self.received += result if isinstance(result, int) else len(result)
+        if self.received >= self.hurry_from:
+            self.hurry = True
         return result
 
     def recv(self, bufsize: int, flags: int = 0) -> bytes:
@@ -120,9 +152,11 @@ class _CountingSocket(socket.socket):
         return self._read(size, lambda: super(_CountingSocket, self).recv_into(buffer, nbytes, flags))
 
     def waits_for_ever(self) -> bool:
-        """A read is in progress that no silence ends within a case (no timeout, or a long one)."""
-        timeout = self.read_timeout
-        return self.reading and (timeout is None or timeout > LONG_TIMEOUT)
+        """A read is in progress that no silence ends: no timeout, or the checker's (for the
+        student, the blocking socket a caller hands over). Any timeout of the student's own may
+        run out, so that wait is watched for :data:`SILENCE_CAP` (a ``time.monotonic()`` limit
+        on the silence shorter than that is caught too)."""
+        return self.reading and (self.read_timeout is None or not self.own_timeout)
 
 
 def _counting(ctx: Context, sock: socket.socket) -> _CountingSocket:
@@ -130,6 +164,7 @@ def _counting(ctx: Context, sock: socket.socket) -> _CountingSocket:
     timeout = sock.gettimeout()
     counted = _CountingSocket(sock.family, sock.type, sock.proto, fileno=sock.detach())
     counted.settimeout(timeout)
+    counted.own_timeout = False
     return ctx.own(counted)
 
 
@@ -230,6 +265,8 @@ class _Served:
     timeout: float | None  #: the timeout the handler left on the connection
     #: seconds of the client's silence after which the handler returned (None: it waited)
     quit_after: float | None = None
+    #: reads that ran out of time during that silence, the last one just before it returned
+    quit_timeouts: int = 0
 
 
 def _silence_over(conn: _CountingSocket, finished: Callable[[], bool], quiet: float, read_again: int) -> bool:
@@ -242,7 +279,7 @@ def _silence_over(conn: _CountingSocket, finished: Callable[[], bool], quiet: fl
     silent = time.monotonic() - quiet
     if conn.waits_for_ever():
         return silent >= QUIET
-    return silent >= SILENCE and conn.read_again > read_again
+    return silent >= SILENCE_CAP and conn.read_again > read_again
 
 
 def _serve_lines(
@@ -259,16 +296,23 @@ def _serve_lines(
     finished = student_finished(funcion)
     reader = _Reader(client, slow)
     quit_after: list[float] = []
+    quit_timeouts: list[int] = []
 
     def feed() -> None:
         try:
             first, rest = (pieces[:quiet_before], pieces[quiet_before:]) if quiet_before else (pieces, [])
+            if rest:
+                conn.hurry_from = conn.received + sum(map(len, first))
             send_paced(client, first, conn, finished, wait_last=True)
             if rest:
-                quiet, read_again = time.monotonic(), conn.read_again
-                wait_until(lambda: _silence_over(conn, finished, quiet, read_again), SILENCE_CAP, interval=0.005)
-                if finished():  # it returned while the client kept quiet
-                    quit_after.append(time.monotonic() - quiet)
+                quiet, read_again, skipped, timeouts = time.monotonic(), conn.read_again, conn.skipped, conn.timeouts
+                try:
+                    wait_until(lambda: _silence_over(conn, finished, quiet, read_again), SILENCE_CAP, interval=0.005)
+                finally:
+                    conn.hurry, conn.hurry_from = False, float("inf")
+                if finished():  # it returned while the client kept quiet (the virtual seconds count)
+                    quit_after.append(time.monotonic() - quiet + conn.skipped - skipped)
+                    quit_timeouts.append(conn.timeouts - timeouts if conn.timed_out else 0)
                     return
                 send_paced(client, rest, conn, finished, wait_last=True)
             client.shutdown(socket.SHUT_WR)  # the client is done: recv() gives b"" to the handler
@@ -281,7 +325,8 @@ def _serve_lines(
     timeout = conn.gettimeout()
     conn.close()  # the end of the conversation, as the caller of the handler would do
     feeder.join(PATIENCE)
-    return _Served(reader.result(), closed, conn, timeout, quit_after[0] if quit_after else None)
+    return _Served(reader.result(), closed, conn, timeout, quit_after[0] if quit_after else None,
+                   quit_timeouts[0] if quit_timeouts else 0)
 
 
 def _judge_lines(served: _Served, pieces: list[bytes]) -> None:
@@ -349,15 +394,20 @@ def _(funcion, ctx):
     pieces = [b"ho", b"la\n", b"mun", b"do\n"]
     served = _serve_lines(funcion, ctx, pieces, quiet_before=2)
     if served.quit_after is not None:
-        conn = served.conn
-        why = ""
-        if conn.timed_out and conn.read_timeout:  # its last recv() ran out of time (not a non-blocking one)
-            why = (f" Tu conexión tenía un timeout de {seconds(conn.read_timeout)} (settimeout): venció durante el "
-                   "silencio y tu función lo tomó por el final.")
+        timeout, count = served.conn.read_timeout, served.quit_timeouts
+        when, why = f"a los {seconds(served.quit_after, 1)} de silencio", ""
+        if count == 1 and timeout:
+            when = f"a los {seconds(timeout)} de silencio"
+            why = (f"Tu conexión tenía un timeout de {seconds(timeout)} (settimeout): venció durante el silencio y "
+                   "tu función lo tomó por el final. ")
+        elif count > 1 and timeout:
+            when = f"tras {count} timeouts seguidos"
+            why = (f"Tu conexión tenía un timeout de {seconds(timeout)} (settimeout): venció {count} veces seguidas "
+                   "durante el silencio y tu función lo tomó por el final. ")
         raise Fail(
-            f"el cliente envió {brief(b''.join(pieces[:2]))}, se calló y tu función volvió a los "
-            f"{seconds(served.quit_after, 1)} de silencio, antes de que el cliente cerrara: su segundo mensaje, "
-            f"{brief(b''.join(pieces[2:]))}, ya no tuvo respuesta. El final es recv() == b'', no el silencio.{why}"
+            f"el cliente envió {brief(b''.join(pieces[:2]))}, se calló y tu función volvió {when}, antes de que el "
+            f"cliente cerrara: su segundo mensaje, {brief(b''.join(pieces[2:]))}, ya no tuvo respuesta. {why}El "
+            "final es recv() == b'', no el silencio."
         )
     _judge_lines(served, pieces)
 
@@ -541,6 +591,8 @@ class _EchoPeer:
         #: The student's code waited in recv() with the whole echo read: "half-closed" if it had
         #: shut its side down (shutdown) first, "open" if not, "" if it did not wait.
         self.waited = ""
+        #: The timeout of that wait's recv() (None: none), to name it if it was the student's.
+        self.wait_timeout: float | None = None
         self._read = threading.Event()  # set once ``received`` is final
         self._thread = _in_thread(self._run, "comprobar-eco")
 
@@ -581,6 +633,7 @@ class _EchoPeer:
             lambda: self._finished() or (client.reading and client.received >= everything), PATIENCE, interval=0.005
         )
         if waits and not self._finished():
+            self.wait_timeout = client.read_timeout
             self.waited = "half-closed" if _half_closed(self._conn) else "open"
             self._conn.shutdown(socket.SHUT_WR)
 
@@ -641,13 +694,25 @@ def _echo_case(
 
 
 def _check_waited(peer: _EchoPeer, error: BaseException | None) -> None:
-    """If the student's code waited for the server to close, that is the mistake to report."""
+    """If the student's code, with the whole echo read, still waited in recv(), that is the mistake to report.
+
+    What it waited for is told from the read's timeout: one the student set (not the checker's
+    :data:`STUDENT_TIMEOUT`) means it waited for a silence; none (or the checker's) for the close.
+    """
     peer.join()
     if not peer.waited:
         return
+    timeout = peer.wait_timeout
+    if timeout is not None and timeout != STUDENT_TIMEOUT:
+        raise Fail(
+            f"tu función leyó la respuesta entera y siguió esperando en recv() (timeout de {seconds(timeout)}) por si "
+            "llegaba más: el silencio no dice que la respuesta acabó (un servidor lento se calla a mitad de una "
+            "respuesta). Lee tantos bytes como enviaste y para ahí."
+        ) from error
     why = ("cerró su lado del socket (shutdown) y, con la respuesta ya entera, siguió esperando en recv() a que "
            "el servidor cerrara" if peer.waited == "half-closed" else
-           "leyó la respuesta entera y siguió esperando en recv() más datos, como si el servidor fuera a cerrar")
+           "leyó la respuesta entera y siguió esperando en recv() más datos, que solo acabarían en b'' si el "
+           "servidor cerrara")
     raise Fail(
         f"tu función {why}: no lo hará, la conexión sigue abierta para el mensaje siguiente (aquí el corrector cerró "
         "su lado para que tu función no esperara para siempre). Lee tantos bytes como enviaste."

@@ -21,7 +21,7 @@ from .protocol import CONTROL, TOKEN, VERSION, HttpError
 CHUNKED_PROBLEMS = {
     "size": "cuerpo chunked mal formado: se esperaba el tamaño del trozo en hexadecimal.",
     "data": "cuerpo chunked mal formado: un trozo no mide lo que declara.",
-    "trailers": "cuerpo chunked mal terminado: falta la línea vacía final.",
+    "trailers": "cuerpo chunked mal terminado: falta la línea en blanco final.",
 }
 
 
