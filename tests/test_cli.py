@@ -15,6 +15,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import settle
 from nbformat.v4 import new_code_cell, new_notebook
 
 from labsupport.cli import SUBCOMMANDS
@@ -160,14 +161,19 @@ def test_preparar_lab_keeps_other_settings_and_mends_a_file_that_is_not_an_objec
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT a un proceso hijo es cosa de POSIX")
 def test_ctrl_c_ends_with_one_line_and_130(tmp_path):
-    path = notebook(tmp_path / "dormir.ipynb", "import time\ntime.sleep(60)")
+    running = tmp_path / "celda-en-marcha"
+    code = f"import pathlib, time\npathlib.Path({str(running)!r}).touch()\ntime.sleep(60)"
+    path = notebook(tmp_path / "dormir.ipynb", code)
     proc = subprocess.Popen(
         [sys.executable, "-m", "labsupport", "ejecutar", str(path)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
         assert proc.stdout is not None and proc.stdout.readline() == f"Ejecutando {path} ...\n"
-        proc.send_signal(signal.SIGINT)  # whatever it is doing by now (starting the kernel, running the cell)
+        # Ctrl+C while a cell runs, the usual case. (A SIGINT that lands while jupyter_client is still
+        # launching the kernel was once lost under a CPU hog: the test waits for the cell, bounded.)
+        assert settle(running.exists, timeout=60), "la celda no llegó a ejecutarse"
+        proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
     finally:
         proc.kill()
