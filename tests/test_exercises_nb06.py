@@ -51,7 +51,7 @@ def decodificar_chunked(cuerpo):
         tamano = int(cuerpo[pos:fin_linea].split(b";")[0], 16)
         if tamano == 0:  # then the trailers, if any, and the empty line that ends the message
             if b"\r\n\r\n" not in cuerpo[fin_linea:]:
-                raise ValueError("falta la línea vacía final")
+                raise ValueError("falta la línea en blanco final")
             return b"".join(trozos)
         inicio = fin_linea + 2
         if cuerpo[inicio + tamano : inicio + tamano + 2] != b"\r\n":
@@ -137,7 +137,7 @@ def chunked_con_bytesio(cuerpo):
         if tam == 0:
             while (linea := f.readline()) != b"\r\n":
                 if not linea.endswith(b"\r\n"):
-                    raise ValueError("falta la línea vacía final")
+                    raise ValueError("falta la línea en blanco final")
             return b"".join(partes)
         datos = f.read(tam)
         if len(datos) < tam or f.read(2) != b"\r\n":
@@ -152,7 +152,7 @@ def chunked_recursivo(cuerpo):
     tam = int(linea.partition(b";")[0], 16)
     if tam == 0:
         if b"\r\n\r\n" not in b"\r\n" + resto:
-            raise ValueError("falta la línea vacía final")
+            raise ValueError("falta la línea en blanco final")
         return b""
     if resto[tam : tam + 2] != b"\r\n":
         raise ValueError("incompleto")
