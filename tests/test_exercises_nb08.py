@@ -583,7 +583,7 @@ WRONG: list[tuple[str, Callable[..., Any], str, list[str]]] = [
                                                             "lee en bloques"]),
     ("8.1", lee_una_vez, "un mensaje partido en varios recv", ["b'Echo: ho\\n'", "guarda lo que llega en un búfer"]),
     ("8.1", para_al_callar, "un rato callado entre dos mensajes no es el final",
-     ["se calló y tu función volvió a los 0,5 s", "antes de que el cliente cerrara", "timeout de 0,5 s",
+     ["se calló y tu función volvió a los", "antes de que el cliente cerrara", "timeout de 0,5 s",
       "sigue leyendo hasta que recv devuelva b''"]),
     ("8.1", para_tras_dos_segundos, "un rato callado entre dos mensajes no es el final",
      ["se calló y tu función volvió a los", "timeout de 2 s (settimeout): venció durante el silencio"]),
