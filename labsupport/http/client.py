@@ -425,7 +425,7 @@ def read_until_close(sock: socket.socket, limit: int = MAX_RESPONSE) -> bytes:
         size += len(data)
         if size > limit:
             raise ResponseTooLargeError(
-                f"la respuesta pasa de {_size_text(limit)} y el servidor sigue enviando: se deja de leer "
+                f"la respuesta pasa de {_size_text(limit)} (el servidor envió más): se deja de leer "
                 "para no llenar la memoria, en vez de devolverla cortada. Pide una respuesta más pequeña "
                 "(por ejemplo /bytes/N con N menor)."
             )
