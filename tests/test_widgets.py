@@ -531,3 +531,11 @@ def test_request_log_keeps_the_newest_rows_and_works_for_any_server(http, echo):
 def test_request_builder_is_a_course_widget(http):
     rb = request_builder(http)
     assert isinstance(rb, RequestBuilder) and repr(rb) == "<Constructor de peticiones HTTP>"
+
+
+def test_fault_lab_run_from_python_selects_the_fault_it_runs():
+    lab_ = fault_lab()
+    lab_.fault.value = "silent"
+    result = lab_.run("reset")
+    assert result is not None and isinstance(result.exception, ConnectionResetError)
+    assert lab_.fault.value == "reset" and faults.Reset.summary[:20] in lab_.explanation.value

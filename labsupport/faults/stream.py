@@ -120,7 +120,7 @@ class Hangup(FaultServer):
     instead (closing with unread data sends RST): use the helper for a sure result.
     """
 
-    label = "servidor que cuelga"
+    label = "servidor que cierra enseguida"
     client_exception = BrokenPipeError
     summary = "recv() devuelve b'' y escribir después lanza BrokenPipeError."
     on_other_systems = (

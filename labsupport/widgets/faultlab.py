@@ -83,6 +83,7 @@ class FaultLab(LabWidget):
         try:
             if key not in BY_KEY:
                 raise UnknownFaultError(f"No hay un fallo llamado {key!r}; los que hay: {', '.join(BY_KEY)}.")
+            self.fault.value = key  # run("reset") from Python shows that fault selected, as the button would
             result = run_scenario(key, float(self.timeout.value))
         except Exception as exc:  # a bug or a misuse, shown rather than raised from a callback
             self.result_html.value = error_html(f"No se pudo provocar el fallo: {type(exc).__name__}: {exc}")
