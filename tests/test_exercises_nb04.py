@@ -318,7 +318,7 @@ WRONG = [
     ("4.2", pedir_none_si_timeout, ("devolvió None", "no captures")),
     ("4.2", pedir_send, ("de la petición", "sendall")),
     ("4.2", pedir_texto, ("se esperaba bytes", "str")),
-    ("4.3", atender_una_lectura, ("recibidos 4 bytes", "hasta b''")),
+    ("4.3", atender_una_lectura, ("repite recv()", "hasta b''")),
     ("4.3", atender_sin_cerrar, ("sin cerrar la conexión",)),
     ("4.3", atender_cuenta_caracteres, ("recibidos 14 bytes", "sin decodificar")),
     ("4.3", atender_decodifica_cada_fragmento, ("UnicodeDecodeError", "sin decodificar")),
