@@ -283,6 +283,18 @@ def lee_hasta_callar(sock, mensaje):  # reads until a 0.3 s silence: silence is 
     return recibido.decode("utf-8")
 
 
+def lee_hasta_callar_diez_segundos(sock, mensaje):  # the same with a 10 s silence (as long as the checker's own timeout)
+    sock.sendall(mensaje.encode("utf-8"))
+    sock.settimeout(10.0)
+    recibido = bytearray()
+    try:
+        while datos := sock.recv(65536):
+            recibido += datos
+    except TimeoutError:
+        pass
+    return recibido.decode("utf-8")
+
+
 def lee_hasta_el_cierre(sock, mensaje):  # no shutdown, but it reads until the server closes
     sock.sendall(mensaje.encode("utf-8"))
     respuesta = bytearray()
@@ -637,6 +649,8 @@ WRONG: list[tuple[str, Callable[..., Any], str, list[str]]] = [
      ["leyó la respuesta entera y siguió esperando en recv() más datos", "Lee tantos bytes como enviaste"]),
     ("8.3", lee_hasta_callar, "un mensaje corto",
      ["siguió esperando en recv() (timeout de 0,3 s)", "el silencio no dice que la respuesta acabó"]),
+    ("8.3", lee_hasta_callar_diez_segundos, "un mensaje corto",
+     ["siguió esperando en recv() (timeout de 10 s)", "el silencio no dice que la respuesta acabó"]),
 ]
 
 

@@ -593,6 +593,8 @@ class _EchoPeer:
         self.waited = ""
         #: The timeout of that wait's recv() (None: none), to name it if it was the student's.
         self.wait_timeout: float | None = None
+        #: That wait had a timeout of the student's own: it waited for a silence, not for the close.
+        self.for_silence = False
         self._read = threading.Event()  # set once ``received`` is final
         self._thread = _in_thread(self._run, "comprobar-eco")
 
@@ -634,6 +636,7 @@ class _EchoPeer:
         )
         if waits and not self._finished():
             self.wait_timeout = client.read_timeout
+            self.for_silence = not client.waits_for_ever()
             self.waited = "half-closed" if _half_closed(self._conn) else "open"
             self._conn.shutdown(socket.SHUT_WR)
 
@@ -696,14 +699,15 @@ def _echo_case(
 def _check_waited(peer: _EchoPeer, error: BaseException | None) -> None:
     """If the student's code, with the whole echo read, still waited in recv(), that is the mistake to report.
 
-    What it waited for is told from the read's timeout: one the student set (not the checker's
-    :data:`STUDENT_TIMEOUT`) means it waited for a silence; none (or the checker's) for the close.
+    What it waited for is told by who set the read's timeout (``for_silence``): a timeout the
+    student set, whatever its value, means it waited for a silence; none, or the checker's
+    :data:`STUDENT_TIMEOUT` left as it was, for the close.
     """
     peer.join()
     if not peer.waited:
         return
     timeout = peer.wait_timeout
-    if timeout is not None and timeout != STUDENT_TIMEOUT:
+    if peer.for_silence and timeout is not None:
         raise Fail(
             f"tu función leyó la respuesta entera y siguió esperando en recv() (timeout de {seconds(timeout)}) por si "
             "llegaba más: el silencio no dice que la respuesta acabó (un servidor lento se calla a mitad de una "
