@@ -41,9 +41,26 @@ used by the widgets, the anatomy plot and the checkers; :func:`fetch` is its one
 
 from __future__ import annotations
 
-from .client import fetch
-from .documents import BIG_FILE_NAME, BIG_FILE_SHA256, BIG_FILE_SIZE, DEFAULT_DOCROOT, big_file_bytes
-from .server import HttpServer, RequestRecord
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .client import fetch
+    from .documents import BIG_FILE_NAME, BIG_FILE_SHA256, BIG_FILE_SIZE, DEFAULT_DOCROOT, big_file_bytes
+    from .server import HttpServer, RequestRecord
+
+#: Each public name and the module it lives in, imported on first use (as ``labsupport`` does): a
+#: plot or a widget that needs only the client codec does not load the server, its routes and ssl.
+_EXPORTS = {
+    "BIG_FILE_NAME": ".documents",
+    "BIG_FILE_SHA256": ".documents",
+    "BIG_FILE_SIZE": ".documents",
+    "DEFAULT_DOCROOT": ".documents",
+    "HttpServer": ".server",
+    "RequestRecord": ".server",
+    "big_file_bytes": ".documents",
+    "fetch": ".client",
+}
 
 __all__ = [
     "BIG_FILE_NAME",
@@ -55,3 +72,15 @@ __all__ = [
     "big_file_bytes",
     "fetch",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*__all__, *globals()})

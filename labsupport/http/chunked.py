@@ -20,6 +20,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+#: Statuses whose response never has a body, whatever its headers say (RFC 9112 §6.3): server and client frame alike.
+NO_BODY_STATUSES = frozenset({204, 304})
+
 #: A chunk size: hexadecimal digits only (no sign, no ``0x``, no spaces inside), at most 15.
 HEX = re.compile(rb"[0-9A-Fa-f]{1,15}")
 #: A size line's length at most: 15 digits, an extension, CRLF.

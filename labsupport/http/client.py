@@ -29,7 +29,6 @@ from collections.abc import Callable
 from .._address import format_address
 from .._errors import LabError
 from . import chunked
-from .protocol import NO_BODY_STATUSES
 
 #: A response head (status line and headers, interim 1xx heads included) has at most this many bytes.
 MAX_HEAD = 64 * 1024
@@ -310,7 +309,7 @@ def _read_head(reader: _Reader, resp: RawResponse) -> None:
 
 def body_framing(method: str, status: int, headers: list[tuple[str, str]]) -> str:
     """How the body of a response ends: ``none``, ``chunked``, ``content-length`` or ``close`` (RFC 9112 §6.3)."""
-    if method.upper() == "HEAD" or status in NO_BODY_STATUSES or 100 <= status < 200:
+    if method.upper() == "HEAD" or status in chunked.NO_BODY_STATUSES or 100 <= status < 200:
         return "none"
     if "chunked" in (find_header(headers, "Transfer-Encoding") or "").lower():
         return "chunked"

@@ -32,11 +32,10 @@ from urllib.parse import parse_qs
 from .._closing import arm_reset
 from ..events import EventKind
 from . import request
-from .chunked import LAST_CHUNK, encode_chunk
+from .chunked import LAST_CHUNK, NO_BODY_STATUSES, encode_chunk
 from .connection import Connection
 from .protocol import (
     KNOWN_METHODS,
-    NO_BODY_STATUSES,
     PHRASES,
     HttpError,
     StopResponse,
@@ -101,6 +100,7 @@ class Handler:
         self._new_request()
 
     def _new_request(self) -> None:
+        # one Handler serves one request (the server makes a new one each time)
         # the request
         self.command = ""
         self.path = ""
@@ -126,7 +126,6 @@ class Handler:
     # -- reading the request ---------------------------------------------------------------
     def handle_one_request(self) -> None:
         srv = self.server
-        self._new_request()
         try:
             line = self.conn.readline(srv.max_request_line + 1)
         except TimeoutError:

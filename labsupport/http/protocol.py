@@ -24,7 +24,6 @@ VERSION = re.compile(rb"HTTP/[0-9]\.[0-9]")
 
 #: Methods the server understands; any other valid token gets 501.
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"})
-NO_BODY_STATUSES = frozenset({204, 304})
 
 PHRASES = {s.value: s.phrase for s in HTTPStatus}
 SPANISH_NAMES = {

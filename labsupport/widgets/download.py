@@ -14,10 +14,10 @@ import os
 import socket
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._address import format_address
-from ..http import HttpServer, client
+from ..http import client
 from ._common import LabWidget, error_html, esc, explain, fmt_bytes, fmt_elapsed, ipywidgets
 from ._target import host_header, loopback_address, url_parts
 
@@ -25,6 +25,9 @@ from ._target import host_header, loopback_address, url_parts
 PROGRESS_EVERY = 0.05
 #: A download may take this long in all (slow ``?rate=`` downloads are capped at 10 s by the server).
 MAX_TOTAL = 120.0
+
+if TYPE_CHECKING:
+    from ..http import HttpServer
 
 
 @dataclasses.dataclass
@@ -93,7 +96,7 @@ class Download(LabWidget):
         server = self._given_server
         if server is None:
             if self._server is None or not self._server.running:
-                self._server = HttpServer()
+                self._server = _new_server()
             server = self._server
         address = loopback_address(server)
         return address, self.source, f"http://{format_address(address)}{self.source}"
@@ -218,3 +221,10 @@ def download(
     first click). With ``destino`` the file is written there, only if the download is good.
     """
     return Download(url_or_server_path, server, destino=destino, timeout=timeout)
+
+
+def _new_server() -> HttpServer:
+    """A course HTTP server of the widget's own, imported only when the widget needs one."""
+    from ..http import HttpServer
+
+    return HttpServer()

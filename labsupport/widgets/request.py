@@ -15,10 +15,10 @@ import json
 import select
 import socket
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._address import format_address
-from ..http import HttpServer, client
+from ..http import client
 from ..http.client import RawResponse
 from ._common import (
     LabWidget,
@@ -36,6 +36,9 @@ from ._target import host_header, loopback_address
 
 DEFAULT_HEADERS = "Accept: */*\nUser-Agent: curso-sockets/1.0"
 _RETRYABLE = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
+
+if TYPE_CHECKING:
+    from ..http import HttpServer
 
 
 @dataclasses.dataclass
@@ -168,7 +171,7 @@ class RequestBuilder(LabWidget):
         if text:
             return loopback_address(text)
         if self._server is None or not self._server.running:
-            self._server = HttpServer()
+            self._server = _new_server()
         self.destination.value = format_address(self._server.address)
         return self._server.address
 
@@ -295,3 +298,10 @@ def request_builder(target: Any = None, *, path: str = "/get", timeout: float = 
     with ``close()``. Only loopback addresses are accepted, and no name is resolved.
     """
     return RequestBuilder(target, path=path, timeout=timeout)
+
+
+def _new_server() -> HttpServer:
+    """A course HTTP server of the widget's own, imported only when the widget needs one."""
+    from ..http import HttpServer
+
+    return HttpServer()
