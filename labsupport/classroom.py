@@ -97,15 +97,10 @@ def _port_list(base: int) -> str:
 
 # -- arguments ---------------------------------------------------------------------------
 def _base_port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"se esperaba un número de puerto y se recibió {text!r}") from None
-    if not (value == 0 or 1 <= value <= MAX_BASE):
-        raise argparse.ArgumentTypeError(
-            f"el puerto base debe estar entre 1 y {MAX_BASE} (o 0 para puertos al azar); se recibió {value}"
-        )
-    return value
+    from .cli import whole_number
+
+    rule = f"el puerto base debe estar entre 1 y {MAX_BASE} (o 0 para puertos al azar)"
+    return whole_number(text, 0, MAX_BASE, "un número de puerto", rule)
 
 
 def _span(base: int) -> str:

@@ -94,15 +94,19 @@ def positive_float(text: str) -> float:
 
 def positive_int(text: str) -> int:
     """An argparse ``type``: a whole number greater than 0 (a count)."""
-    return _whole(text, 1, None, "un número entero", "debe ser un número entero mayor que 0")
+    return whole_number(text, 1, None, "un número entero", "debe ser un número entero mayor que 0")
 
 
 def port_number(text: str) -> int:
     """An argparse ``type``: a TCP port, 0 meaning "one the system chooses"."""
-    return _whole(text, 0, 65535, "un número de puerto", "el puerto debe estar entre 0 y 65535")
+    return whole_number(text, 0, 65535, "un número de puerto", "el puerto debe estar entre 0 y 65535")
 
 
-def _whole(text: str, low: int, high: int | None, what: str, rule: str) -> int:
+def whole_number(text: str, low: int, high: int | None, what: str, rule: str) -> int:
+    """An argparse ``type``'s check: ``text`` is a whole number from ``low`` to ``high`` (None: no top).
+
+    ``what`` names what was expected when it is not a number; ``rule`` says the range when it is out of it.
+    """
     try:
         value = int(text)
     except ValueError:

@@ -52,15 +52,12 @@ from .runner import CellProblem, NotebookRun, run_notebook
 from .scan import exercise_cells, master_exercises
 from .summary import format_summary
 
-# The statuses a row can have besides lab.comprobar's own ("ok", "fallo", "pendiente", "error del corrector").
+# Two statuses the tests name through this module (the rest: labsupport._results.Status).
 TIMEOUT = Status.CELL_TIMEOUT
-DEAD_KERNEL = Status.DEAD_KERNEL
 ERROR = Status.ERROR
-MISSING = Status.MISSING
-NO_SUBMISSION = Status.NO_SUBMISSION
 
 __all__ = [
-    "CSV_COLUMNS", "DEAD_KERNEL", "ERROR", "MISSING", "NO_SUBMISSION", "TIMEOUT",
+    "CSV_COLUMNS", "ERROR", "TIMEOUT",
     "CellProblem", "Grading", "NotebookRun", "Row", "Status", "exercise_cells", "format_summary",
     "grade_folder", "isolation_available", "master_exercises", "rows_for", "run_notebook",
 ]
