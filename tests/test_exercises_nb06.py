@@ -701,6 +701,35 @@ def test_stubs_are_pending(exercise_id):
     assert result.status == "pendiente" and "pendiente" in repr(result)
 
 
+def cabeceras_con_el_cierre_pendiente(sock):  # written but for the early close, still a stub there
+    datos = bytearray()
+    while b"\r\n\r\n" not in datos:
+        fragmento = sock.recv(4096)
+        if not fragmento:
+            raise NotImplementedError("Escribe aquí qué hacer si el servidor cierra")
+        datos += fragmento
+    cabecera, _, resto = bytes(datos).partition(b"\r\n\r\n")
+    return cabecera, resto
+
+
+def respuesta_con_el_cierre_pendiente(sock):  # the same for a body cut by the close
+    cabecera, resto = leer_cabeceras(sock)
+    r = parsear_respuesta(cabecera + b"\r\n\r\n")
+    try:
+        return leer_respuesta_con(sock, r["codigo"], r["headers"], bytearray(resto))
+    except ConnectionError:
+        raise NotImplementedError("Escribe aquí qué hacer si el servidor cierra") from None
+
+
+@pytest.mark.parametrize(("exercise_id", "function"), [("6.3", cabeceras_con_el_cierre_pendiente),
+                                                       ("6.4", respuesta_con_el_cierre_pendiente)])
+def test_a_stub_left_in_the_early_close_branch_is_pending(exercise_id, function):
+    """The case that asks for ConnectionError lets NotImplementedError through as pending, not as a wrong answer."""
+    result = check(exercise_id, function)
+    assert result.status == "pendiente", repr(result)
+    assert result.cases[-1].status == "pendiente" and "ConnectionError" in result.cases[-1].name, repr(result)
+
+
 def test_a_pending_helper_is_named_when_64_reuses_it():
     def leer_cabeceras(sock):  # the student's helper, still a stub
         raise NotImplementedError("Escribe aquí tu solución")

@@ -283,7 +283,7 @@ def lee_hasta_callar(sock, mensaje):  # reads until a 0.3 s silence: silence is 
     return recibido.decode("utf-8")
 
 
-def lee_hasta_callar_diez_segundos(sock, mensaje):  # the same with a 10 s silence (as long as the checker's own timeout)
+def lee_hasta_callar_diez_segundos(sock, mensaje):  # the same, 10 s: the very value of the checker's timeout
     sock.sendall(mensaje.encode("utf-8"))
     sock.settimeout(10.0)
     recibido = bytearray()
@@ -704,6 +704,22 @@ def stub(*args):
 @pytest.mark.parametrize("exercise_id", sorted(RIGHT))
 def test_stub_is_pending(exercise_id):
     assert check(exercise_id, stub).status == "pendiente"
+
+
+def exacto_con_el_cierre_pendiente(sock, n):  # written but for the early close, still a stub there
+    recibidos = bytearray()
+    while len(recibidos) < n:
+        datos = sock.recv(n - len(recibidos))
+        if not datos:
+            raise NotImplementedError("Escribe aquí qué hacer si el otro lado cierra")
+        recibidos += datos
+    return bytes(recibidos)
+
+
+def test_a_stub_left_in_the_early_close_branch_is_pending():
+    result = check("8.2", exacto_con_el_cierre_pendiente)
+    assert result.status == "pendiente", repr(result)
+    assert result.cases[-1].status == "pendiente" and "ConnectionError" in result.cases[-1].name, repr(result)
 
 
 def test_a_pending_helper_is_named():

@@ -27,6 +27,7 @@ from ..http.samples import SAMPLE_TEXT, UTF8_DEMO
 from . import Context, Fail, exercise
 from ._checks import fetch
 from ._framework import brief
+from ._outcome import exception_text, expect_connection_error
 from ._pacing import PacedConnection, slices
 from ._pacing.reader import delivered, unread
 
@@ -439,14 +440,12 @@ def _(funcion, ctx):
 )
 def _(funcion, ctx):
     conn = _paced(ctx, [b"HTTP/1.1 200 OK\r\nContent-Type: te"], close=True)
-    try:
-        result = funcion(conn.sock)
-    except ConnectionError:
-        return
-    except Exception as exc:
-        raise Fail(f"se esperaba ConnectionError y tu función lanzó {type(exc).__name__}: {exc}") from None
-    raise Fail(f"el servidor cerró sin enviar la línea en blanco y tu función devolvió {_kind(result)}: "
-               "lanza ConnectionError")
+    expect_connection_error(
+        funcion, conn.sock,
+        raised=lambda exc: f"se esperaba ConnectionError y tu función lanzó {exception_text(exc)}",
+        returned=lambda result: (f"el servidor cerró sin enviar la línea en blanco y tu función devolvió "
+                                 f"{_kind(result)}: lanza ConnectionError"),
+    )
 
 
 # -- 6.4 ---------------------------------------------------------------------------
@@ -603,18 +602,19 @@ def _(funcion, ctx):
     by_chunks = _response("200 OK", ["Content-Type: text/plain", "Transfer-Encoding: chunked"], pieces[:60])
     for what, response in (("Content-Length: 3000 y 1800 bytes de cuerpo", by_length),
                            (f"un cuerpo troceado cortado a los 60 de sus {len(pieces)} bytes", by_chunks)):
-        conn = _paced(ctx, slices(response, 500), close=True)
-        try:
-            result = funcion(conn.sock)
-        except (ConnectionError, http.client.IncompleteRead):  # IncompleteRead: http.client's word for it
-            continue
-        except NotImplementedError:
-            raise
-        except Exception as exc:
-            raise Fail(f"con {what}, el servidor cerró y tu función lanzó {type(exc).__name__} ({str(exc)[:40]}); "
-                       "se pide ConnectionError") from None
-        raise Fail(f"con {what}, el servidor cerró a mitad del cuerpo y tu función devolvió {_kind(result)}: "
-                   "lanza ConnectionError")
+        _expect_error_on_a_cut_body(funcion, _paced(ctx, slices(response, 500), close=True), what)
+
+
+def _expect_error_on_a_cut_body(funcion: Callable[..., Any], conn: PacedConnection, what: str) -> None:
+    """``funcion`` reads a response whose body ``conn``'s server cut by closing (``what``): ConnectionError."""
+    expect_connection_error(
+        funcion, conn.sock,
+        accept=(http.client.IncompleteRead,),  # http.client's word for it
+        raised=lambda exc: (f"con {what}, el servidor cerró y tu función lanzó {type(exc).__name__} "
+                            f"({str(exc)[:40]}); se pide ConnectionError"),
+        returned=lambda result: (f"con {what}, el servidor cerró a mitad del cuerpo y tu función devolvió "
+                                 f"{_kind(result)}: lanza ConnectionError"),
+    )
 
 
 @reader.case(

@@ -23,6 +23,7 @@ from .._polling import wait_until
 from .._wording import seconds
 from . import Context, Fail, brief, exercise, expect_type
 from ._checks import MAX_RESPONSE
+from ._outcome import expect_connection_error
 from ._pacing import send_paced, student_finished, unread
 
 PREFIX = b"Echo: "
@@ -550,11 +551,11 @@ def _(funcion, ctx):
     time_limit=3.0,
 )
 def _(funcion, ctx):
-    try:
-        got, _ = _receive_exact(funcion, ctx, [b"x" * 30], 100, close=True)
-    except ConnectionError:
-        return
-    raise Fail(f"el otro lado cerró tras enviar 30 de los 100 bytes y tu función devolvió {len(got)} bytes sin avisar")
+    expect_connection_error(  # another exception is reported as the student's, with the hint
+        lambda: _receive_exact(funcion, ctx, [b"x" * 30], 100, close=True),
+        returned=lambda got: (f"el otro lado cerró tras enviar 30 de los 100 bytes y tu función devolvió "
+                              f"{len(got[0])} bytes sin avisar"),
+    )
 
 
 # -- 8.3 ---------------------------------------------------------------------------
