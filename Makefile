@@ -34,8 +34,10 @@ tipos: $(STAMP)
 ## Cuatro procesos a la vez (pytest-xdist): casi todas las pruebas esperan a un socket, no calculan.
 ## Cada proceso coge la siguiente prueba libre (worksteal), así ninguno se queda con la cola al final.
 PYTEST_PROCESOS ?= 4
+## La prueba de Ctrl+C va aparte, en un solo proceso sin xdist (ver su motivo en tests/test_cli.py).
 pytest: $(STAMP)
 	$(BIN)/python -m pytest tests -q -n $(PYTEST_PROCESOS) --dist worksteal --durations=15
+	$(BIN)/python -m pytest tests/test_cli.py -q -p no:xdist -k ctrl_c
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:randomly --nbval --nbval-current-env \

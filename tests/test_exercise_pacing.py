@@ -7,9 +7,8 @@ import sys
 import threading
 
 import pytest
-from conftest import PATIENT
+from conftest import PATIENT, settle
 
-from labsupport._polling import wait_until
 from labsupport.exercises import _pacing
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="FIONREAD: Windows falls back to a pause")
@@ -29,7 +28,7 @@ def pair():
 
 def wait_unread(reader, size):
     """Wait until at least ``size`` bytes are waiting on ``reader`` (they were sent in one piece)."""
-    assert wait_until(lambda: (_pacing.unread(reader) or 0) >= size, PATIENT)
+    assert settle(lambda: (_pacing.unread(reader) or 0) >= size)
 
 
 def test_unread_counts_what_nobody_read(pair):

@@ -5,9 +5,11 @@ from __future__ import annotations
 import selectors
 import socket
 import sys
+import threading
 
 import psutil
 import pytest
+from conftest import settle
 
 import labsupport as lab
 from labsupport import server_cost
@@ -35,7 +37,14 @@ def one_thread_echo(parar, al_arrancar):
     selector.close()
 
 
+def _no_leftover_checker_threads() -> None:
+    """The threads are counted process-wide: a wrong answer's abandoned checker worker (a mutation test
+    run before, in the same process) ending during the measure would change the count."""
+    assert settle(lambda: not any(t.name.startswith("comprobar-") for t in threading.enumerate()), timeout=30)
+
+
 def test_a_thread_per_client_server_has_a_thread_per_client(no_leaks):
+    _no_leftover_checker_threads()
     threads_before = psutil.Process().num_threads()
     with lab.EchoServer(max_connections=64) as server:  # one handler thread per connection
         costs = server_cost.measure(server, counts=(20, 5), probes=5)
@@ -49,6 +58,7 @@ def test_a_thread_per_client_server_has_a_thread_per_client(no_leaks):
 
 
 def test_a_selectors_server_keeps_one_thread(no_leaks):
+    _no_leftover_checker_threads()
     with lab.FunctionServer(one_thread_echo) as server:
         costs = server_cost.measure(server, counts=(5, 50), probes=5)
     assert [c.threads for c in costs] == [1, 1]
