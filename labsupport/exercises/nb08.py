@@ -20,11 +20,11 @@ from collections.abc import Callable
 from typing import Any
 
 from .._polling import wait_until
-from .._wording import seconds
+from .._wording import count, seconds
 from . import Context, Fail, brief, exercise, expect_type
 from ._checks import MAX_RESPONSE
 from ._outcome import expect_connection_error
-from ._pacing import send_paced, student_finished, unread
+from ._pacing import PATIENCE, send_paced, student_finished, unread
 
 PREFIX = b"Echo: "
 #: Socket buffers of the slow cases (the system may double them): small, so they fill at once.
@@ -32,8 +32,6 @@ BUFFER = 64 * 1024
 #: The timeout of the sockets handed to the student: it must not fire (the case's own time
 #: limit cuts a hanging answer first), and it makes a too-early ``send()`` return a part.
 STUDENT_TIMEOUT = 10.0
-#: A wait of the checker that must not run out when the student's code is right.
-PATIENCE = 5.0
 #: A slow reader starts reading this long after the first byte of the answer arrived.
 SLOW_START = 0.2
 #: The echo peer of 8.3 gives up on a message after this long without a byte (a part was never sent).
@@ -215,10 +213,6 @@ def _expected_lines(data: bytes) -> tuple[bytes, list[bytes]]:
     return b"".join(PREFIX + line + b"\n" for line in lines), lines
 
 
-def _count(k: int, one: str, many: str) -> str:
-    return f"{k} {one if k == 1 else many}"
-
-
 def _explain_lines(got: bytes, pieces: list[bytes]) -> str | None:
     """What the student's handler did, from what the client received; None if it was right."""
     expected, lines = _expected_lines(b"".join(pieces))
@@ -227,9 +221,9 @@ def _explain_lines(got: bytes, pieces: list[bytes]) -> str | None:
     if not got:
         return "el cliente no recibió ninguna respuesta"
     said = f"el cliente recibió {brief(got)}"
-    asked = _count(len(lines), "línea", "líneas")
+    asked = count(len(lines), "línea")
     if got == b"".join(PREFIX + p for p in pieces):
-        return (f"{said}: respondiste a cada recv tal cual ({_count(len(pieces), 'recv', 'recv')} para {asked}), "
+        return (f"{said}: respondiste a cada recv tal cual ({count(len(pieces), 'recv', 'recv')} para {asked}), "
                 "pero un recv no es un mensaje")
     if got == b"".join(PREFIX + line for line in lines):
         return f"{said}: a cada respuesta le falta el b'\\n' final"
@@ -249,7 +243,7 @@ def _explain_lines(got: bytes, pieces: list[bytes]) -> str | None:
         return (f"el cliente recibió solo los primeros {len(got)} de {len(expected)} bytes de la respuesta: "
                 "se perdió el resto")
     if (answers := got.count(PREFIX)) > len(lines):
-        return (f"el cliente recibió {_count(answers, 'respuesta', 'respuestas')} para {asked}: respondiste "
+        return (f"el cliente recibió {count(answers, 'respuesta')} para {asked}: respondiste "
                 "antes de tener cada línea completa (un recv trae un fragmento, no una línea)")
     if brief(got) == brief(expected):
         return f"el cliente recibió {len(got)} bytes y esperaba {len(expected)}: {brief(got, 30)}"
@@ -337,8 +331,8 @@ def _judge_lines(served: _Served, pieces: list[bytes]) -> None:
     if problem and timeout is not None and timeout <= SHORT_TIMEOUT:
         expected = _expected_lines(b"".join(pieces))[0]
         raise Fail(
-            f"el cliente recibió {len(got)} bytes en {_count(got.count(PREFIX), 'respuesta', 'respuestas')} y "
-            f"esperaba {len(expected)} en {_count(expected.count(PREFIX), 'respuesta', 'respuestas')}. "
+            f"el cliente recibió {len(got)} bytes en {count(got.count(PREFIX), 'respuesta')} y "
+            f"esperaba {len(expected)} en {count(expected.count(PREFIX), 'respuesta')}. "
             f"Tu conexión tenía un timeout de {seconds(timeout)} (settimeout): con un cliente que lee despacio, "
             "sendall() lanza TimeoutError después de enviar solo una parte del eco; si tu código lo atrapa y "
             "sigue (except TimeoutError: continue), lo que faltaba se pierde y la línea se responde a medias "
@@ -395,15 +389,15 @@ def _(funcion, ctx):
     pieces = [b"ho", b"la\n", b"mun", b"do\n"]
     served = _serve_lines(funcion, ctx, pieces, quiet_before=2)
     if served.quit_after is not None:
-        timeout, count = served.conn.read_timeout, served.quit_timeouts
+        timeout, runs_out = served.conn.read_timeout, served.quit_timeouts
         when, why = f"a los {seconds(served.quit_after, 1)} de silencio", ""
-        if count == 1 and timeout:
+        if runs_out == 1 and timeout:
             when = f"a los {seconds(timeout)} de silencio"
             why = (f"Tu conexión tenía un timeout de {seconds(timeout)} (settimeout): venció durante el silencio y "
                    "tu función lo tomó por el final. ")
-        elif count > 1 and timeout:
-            when = f"tras {count} timeouts seguidos"
-            why = (f"Tu conexión tenía un timeout de {seconds(timeout)} (settimeout): venció {count} veces seguidas "
+        elif runs_out > 1 and timeout:
+            when = f"tras {runs_out} timeouts seguidos"
+            why = (f"Tu conexión tenía un timeout de {seconds(timeout)} (settimeout): venció {runs_out} veces seguidas "
                    "durante el silencio y tu función lo tomó por el final. ")
         raise Fail(
             f"el cliente envió {brief(b''.join(pieces[:2]))}, se calló y tu función volvió {when}, antes de que el "
