@@ -53,7 +53,11 @@ class FaultLab(LabWidget):
         self.history: list[FaultResult] = []
         label = {"style": {"description_width": "9em"}}
         self.fault = w.Dropdown(
-            options=[(s.label, s.key) for s in SCENARIOS], value=fault, description="Fallo:", **label
+            options=[(s.label, s.key) for s in SCENARIOS],
+            value=fault,
+            description="Fallo:",
+            layout=w.Layout(width="34em"),  # the longest label whole, not cut ("Servidor mudo (acepta y…")
+            **label,
         )
         self.timeout = w.FloatSlider(
             value=timeout, min=0.1, max=5.0, step=0.1, readout_format=".1f", description="Timeout (s):", **label
