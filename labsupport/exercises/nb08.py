@@ -675,6 +675,7 @@ def _echo_case(
         answer = funcion(sock, message)
     except Exception as exc:
         _check_server_got(peer, expected, exc)
+        _check_waited(peer, exc)
         _check_reading(peer, message, exc)
         raise
     _check_server_got(peer, expected, None)
@@ -719,8 +720,10 @@ def _check_waited(peer: _EchoPeer, error: BaseException | None) -> None:
 
 
 def _check_reading(peer: _EchoPeer, message: str, error: BaseException | None) -> None:
-    """Explain a wrong answer (or an exception) from how much the student's code read."""
-    _check_waited(peer, error)
+    """Explain a wrong answer (or an exception) from how much the student's code read.
+
+    Called after :func:`_check_waited`: a wait for more, once all was read, is the mistake to name first.
+    """
     size = len(message.encode("utf-8"))
     if peer.student_read == len(message) < size:
         decode = (" (de ahí el UnicodeDecodeError: lo leído acaba a mitad de una «ñ»)"
