@@ -34,7 +34,7 @@ from pathlib import Path
 from types import CodeType, FrameType
 
 from .._wording import count, seconds
-from ._pacing import delivered, unread
+from ._pacing import reception
 
 _PACKAGE = str(Path(__file__).resolve().parent.parent) + os.sep  # labsupport/
 _CHECKER = str(Path(__file__).resolve().parent) + os.sep  # labsupport/exercises/
@@ -219,11 +219,10 @@ def _reading(frames: list[FrameType]) -> tuple[int | None, int | None]:
     """(bytes read by the program so far, bytes waiting unread) over the TCP sockets of ``frames``."""
     read = waiting = None
     for sock in _sockets_in(frames):
-        got = delivered(sock)  # None: not TCP, closed, or a system that cannot tell
-        if got is None:
+        counts = reception(sock)  # None: not TCP, closed, or a system that cannot tell
+        if counts is None:
             continue
-        left = unread(sock) or 0
-        read, waiting = (read or 0) + got - left, (waiting or 0) + left
+        read, waiting = (read or 0) + counts.delivered - counts.unread, (waiting or 0) + counts.unread
     return read, waiting
 
 
