@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import socket
 
-from ._address import format_address
-from ._display import Table
+from .._address import format_address
+from .._display import Table
 
 _FAMILIES = {socket.AF_INET: "AF_INET (IPv4)", socket.AF_INET6: "AF_INET6 (IPv6)"}
 _TYPES = {socket.SOCK_STREAM: "SOCK_STREAM (TCP)", socket.SOCK_DGRAM: "SOCK_DGRAM (UDP)"}
@@ -32,7 +32,7 @@ class SocketCard(Table):
 def ficha(sock: socket.socket) -> SocketCard:
     """Describe ``sock``: family, type, local and remote address, listening, timeout, fileno, state."""
     if not isinstance(sock, socket.socket):
-        from ._errors import LabError
+        from .._errors import LabError
 
         raise LabError(
             f"lab.ficha espera un socket (socket.socket) y recibió {type(sock).__name__}. "

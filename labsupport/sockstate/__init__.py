@@ -1,0 +1,13 @@
+"""What the operating system knows about sockets, shown without privileges.
+
+- `card`: ``lab.ficha(sock)``, one socket as a table (with its TCP state and queues);
+- `tcpinfo`: the kernel's record of one TCP socket (state, queues, RTT), per system;
+- `connections`: ``lab.conexiones(...)``, the machine's TCP sockets as a table (psutil).
+"""
+
+from __future__ import annotations
+
+from .card import SocketCard, ficha
+from .tcpinfo import accept_queue, queues, rtt, tcp_state
+
+__all__ = ["SocketCard", "accept_queue", "ficha", "queues", "rtt", "tcp_state"]
