@@ -121,7 +121,10 @@ def missing_reason(sock: socket.socket | None = None) -> str:
     """Why nothing can be read, in Spanish, for a card's row (``sock`` refines the reason)."""
     if sock is not None:
         if sock.fileno() == -1:
-            return "socket cerrado: close() ya se llamó y el programa ya no lo ve"
+            return (
+                "socket cerrado: close() ya se llamó; si tenía conexión, el núcleo puede seguir "
+                "con ella un rato (míralo con lab.conexiones)"
+            )
         if sock.type != socket.SOCK_STREAM:
             return "no aplica: UDP no tiene conexión ni estados TCP"
     if _SYSTEM == "win32":
