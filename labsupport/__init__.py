@@ -42,6 +42,7 @@ _EXPORTS = {
 }
 _SUBMODULES = (
     "faults", "plots", "widgets", "exercises", "echo", "http", "tap", "sockstate", "tls", "clients", "server_cost",
+    "concurrency",
 )
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES])

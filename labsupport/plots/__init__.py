@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the types, for mypy and editors; at run time __getattr__ im
     from .concat import concat_cost, measure_concat
     from .keepalive import keep_alive
     from .latency import latency, percentile
+    from .many_clients import many_clients
     from .sequence import sequence
     from .server_cost import server_cost
     from .steps import client_steps
@@ -45,6 +46,7 @@ _EXPORTS = {
     "measure_concat": ".concat",
     "keep_alive": ".keepalive",
     "latency": ".latency",
+    "many_clients": ".many_clients",
     "percentile": ".latency",
     "sequence": ".sequence",
     "server_cost": ".server_cost",
@@ -62,6 +64,7 @@ __all__ = [
     "concat_cost",
     "keep_alive",
     "latency",
+    "many_clients",
     "measure_concat",
     "percentile",
     "sequence",

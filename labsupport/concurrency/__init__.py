@@ -1,0 +1,65 @@
+"""Many clients without a thread each: the servers, the asyncio pattern and the measure of notebook 09.
+
+- :mod:`.aio`: an asyncio server in the loop that is already running (Jupyter's), that
+  ``lab.stop_all()`` stops and ``await settle()`` shows left nothing (tasks, sockets) behind;
+- :mod:`.servers`: the same echo with a thread per client, with ``selectors`` and with asyncio;
+- :mod:`.measure`: the three at 10, 100 and 1 000 busy clients: p50/p99 latency, threads, memory.
+
+Nothing is imported until it is used (``psutil`` only by the measure), as in ``labsupport``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .aio import AsyncServer, Connections, echo, serve, settle
+    from .measure import KINDS, Point, compare, fitting_counts, measure, percentile
+    from .servers import AsyncioEchoServer, SelectorEchoServer, threaded
+
+_EXPORTS = {
+    "AsyncServer": ".aio",
+    "Connections": ".aio",
+    "echo": ".aio",
+    "serve": ".aio",
+    "settle": ".aio",
+    "AsyncioEchoServer": ".servers",
+    "SelectorEchoServer": ".servers",
+    "threaded": ".servers",
+    "KINDS": ".measure",
+    "Point": ".measure",
+    "compare": ".measure",
+    "fitting_counts": ".measure",
+    "measure": ".measure",
+    "percentile": ".measure",
+}
+
+__all__ = [
+    "KINDS",
+    "AsyncServer",
+    "AsyncioEchoServer",
+    "Connections",
+    "Point",
+    "SelectorEchoServer",
+    "compare",
+    "echo",
+    "fitting_counts",
+    "measure",
+    "percentile",
+    "serve",
+    "settle",
+    "threaded",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
