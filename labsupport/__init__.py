@@ -42,6 +42,7 @@ _EXPORTS = {
 }
 _SUBMODULES = (
     "faults", "plots", "widgets", "exercises", "echo", "http", "tap", "sockstate", "tls", "clients", "server_cost",
+    "framing",
     "concurrency",
 )
 
