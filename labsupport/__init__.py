@@ -30,6 +30,7 @@ _EXPORTS = {
     "Tap": ".tap",
     # the course's own verbs
     "ficha": ".sockstate",
+    "conexiones": ".sockstate",
     "reuseaddr_matrix": ".reuseaddr",
     "comprobar": ".exercises",
     # errors for misuse of labsupport

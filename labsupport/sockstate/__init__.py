@@ -8,6 +8,9 @@
 from __future__ import annotations
 
 from .card import SocketCard, ficha
+from .connections import Connection, ConnectionTable, conexiones
 from .tcpinfo import accept_queue, queues, rtt, tcp_state
 
-__all__ = ["SocketCard", "accept_queue", "ficha", "queues", "rtt", "tcp_state"]
+__all__ = [
+    "Connection", "ConnectionTable", "SocketCard", "accept_queue", "conexiones", "ficha", "queues", "rtt", "tcp_state",
+]  # fmt: skip
