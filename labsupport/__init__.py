@@ -45,6 +45,7 @@ _SUBMODULES = (
     "faults", "plots", "widgets", "exercises", "echo", "http", "tap", "sockstate", "tls", "clients", "server_cost",
     "framing",
     "concurrency",
+    "programs",
 )
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES])

@@ -1,0 +1,35 @@
+"""The course's real programs: the guide's echo server and interactive client, fixed, as scripts.
+
+Everything else in the course runs inside one Jupyter kernel. These two are separate programs, as
+the guide means them: a student starts them in JupyterLab's terminal (where ``input()`` works) or
+from a notebook with :func:`labsupport.programs.start`, and sees their connection from the outside
+(``lab.conexiones``, with the two process ids). Each runs both ways::
+
+    python -m labsupport.scripts.servidor_echo
+    python ruta/a/labsupport/scripts/servidor_echo.py
+
+They are written for students to read (Spanish names and comments, the guide's structure), so
+they use only the standard library plus :mod:`labsupport.scripts._args` for a Spanish ``--help``.
+
+:data:`READY` says, for each script, the line it prints once it is ready to be used and where in
+that line the address it announces is (group ``address``): :mod:`labsupport.programs` waits for it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: Folder of the scripts (shipped as package data: ``labsupport/scripts/*.py``).
+FOLDER = Path(__file__).parent
+
+#: script name -> regular expression of its "ready" line; ``address`` is what it announces
+#: (the server: where it listens; the client: its own end of the connection).
+READY = {
+    "servidor_echo": r"^Servidor Echo iniciado en (?P<address>\S+)",
+    "cliente_interactivo": r"^Conectado al servidor Echo en \S+ desde (?P<address>\S+)",
+}
+
+
+def path(name: str) -> Path:
+    """The file of the course script ``name`` (``"servidor_echo"``)."""
+    return FOLDER / f"{name}.py"
