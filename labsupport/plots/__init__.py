@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # the types, for mypy and editors; at run time __getattr__ im
     from .sequence import sequence
     from .server_cost import server_cost
     from .steps import client_steps
+    from .tcp_states import tcp_states
 
 #: public name -> the module of this package that defines it
 _EXPORTS = {
@@ -50,6 +51,7 @@ _EXPORTS = {
     "percentile": ".latency",
     "sequence": ".sequence",
     "server_cost": ".server_cost",
+    "tcp_states": ".tcp_states",
 }
 
 __all__ = [
@@ -70,6 +72,7 @@ __all__ = [
     "sequence",
     "server_cost",
     "split_response",
+    "tcp_states",
 ]
 
 
