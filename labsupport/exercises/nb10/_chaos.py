@@ -1,0 +1,165 @@
+"""Chaos mode for notebook 10's checkers: the byte stream cut at seeded points, paced, and measured.
+
+The cuts are drawn from ``ctx.rng`` (seeded with the exercise and the case: the same cuts on every
+run, and the report names them, so a student can replay them). They always split each message's
+header in two and never fall on the boundary between two messages, so the end of one message and
+the start of the next travel in one piece (coalesced). The pieces are paced
+(:class:`~.._pacing.PacedConnection`: each leaves once the student's socket has read the last), so
+no late ``recv()`` finds two waiting: "one ``recv()`` is one message" fails on every run, whatever
+the load. How many bytes the student's code read is asked of the kernel (``TCP_INFO`` and
+``FIONREAD``), so "it read too much" is measured, not guessed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import socket
+import struct
+from collections.abc import Callable
+from typing import Any
+
+from ..._polling import wait_until
+from ..._wording import count
+from .. import Context, Fail, brief
+from .._outcome import call, exception_text
+from .._pacing import PATIENCE, PacedConnection, reception
+
+#: The timeout of the sockets handed to the student: it must not fire (a case's own time limit
+#: cuts a hanging answer first).
+STUDENT_TIMEOUT = 10.0
+#: A case that reads: a right answer takes a few hundredths of a second.
+LIMIT = 3.0
+HEADER = struct.Struct("!I")
+
+
+# -- chaos: the stream cut at seeded points -----------------------------------------------------
+def chaos_cuts(rng: Any, sizes: list[int], header: int = 0, extra: int = 2) -> list[int]:
+    """Where to cut a stream of messages of ``sizes`` bytes: each header split, no boundary a cut.
+
+    ``header``: bytes of each message's header (0: raw bytes, no header). ``extra``: random cuts
+    in each message besides. The boundaries between messages are never cuts: the piece that
+    holds one message's end holds the next one's start (coalesced).
+    """
+    cuts: set[int] = set()
+    start = 0
+    for size in sizes:
+        if header > 1 and size >= header:
+            cuts.add(start + rng.randint(1, header - 1))
+        if size > header + 1:
+            cuts.update(start + rng.randint(header + 1, size - 1) for _ in range(extra))
+        start += size
+    boundaries = set(ends(sizes))
+    return sorted(c for c in cuts if 0 < c < start and c not in boundaries)
+
+
+def ends(sizes: list[int]) -> list[int]:
+    ends, total = [], 0
+    for size in sizes:
+        total += size
+        ends.append(total)
+    return ends
+
+
+def cut(data: bytes, cuts: list[int]) -> list[bytes]:
+    """``data`` cut at ``cuts`` (sorted offsets)."""
+    bounds = [0, *cuts, len(data)]
+    return [data[a:b] for a, b in itertools.pairwise(bounds)]
+
+
+def cuts_text(cuts: list[int]) -> str:
+    shown = ", ".join(map(str, cuts[:8])) + (", …" if len(cuts) > 8 else "")
+    pieces = count(len(cuts) + 1, "fragmento")
+    return f"llegaron en {pieces} (cortes en los bytes {shown}, los mismos en cada ejecución)"
+
+
+class Counted(socket.socket):
+    """The student's end of the connection, counting its reads (nothing read is changed)."""
+
+    recvs = 0
+    recv_intos = 0
+
+    def recv(self, bufsize: int, flags: int = 0) -> bytes:
+        self.recvs += 1
+        return super().recv(bufsize, flags)
+
+    def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
+        self.recv_intos += 1
+        return super().recv_into(buffer, nbytes, flags)
+
+
+def feed(ctx: Context, pieces: list[bytes], *, close: bool = True) -> Counted:
+    """The student's socket on a connection whose far end sends ``pieces`` paced (then FIN if ``close``).
+
+    The very connection of a :class:`PacedConnection`, as a :class:`Counted` socket (a second
+    descriptor of the same socket: the kernel's counts are the same).
+    """
+    paced = ctx.own(PacedConnection(pieces, close=close))
+    sock = ctx.own(Counted(fileno=os.dup(paced.sock.fileno())))
+    sock.settimeout(STUDENT_TIMEOUT)
+    return sock
+
+
+def consumed(sock: socket.socket) -> int | None:
+    """Bytes the program has read from ``sock`` so far (None where the kernel cannot tell)."""
+    seen = reception(sock)
+    return None if seen is None else seen.delivered - seen.unread
+
+
+def arrived(sock: socket.socket, total: int) -> None:
+    """Wait until ``total`` bytes have reached ``sock`` (read or not): then what is unread is exact."""
+    wait_until(lambda: (seen := reception(sock)) is None or seen.delivered >= total, PATIENCE)
+
+
+def converse(
+    funcion: Callable[..., Any],
+    ctx: Context,
+    framed: list[bytes],
+    header: int,
+    judge: Callable[[Any, int, int], str | None],
+    raised: Callable[[Exception, int], str | None],
+    *args: Any,
+    end: bool = False,
+) -> None:
+    """Send the ``framed`` messages in chaos pieces and call ``funcion(sock, *args)`` once per message.
+
+    ``judge(got, i, overread)`` says what is wrong with the i-th result (None if right); ``overread``:
+    bytes the previous call read past its message (measured). ``raised(error, i)`` explains an
+    exception the i-th call raised (None: report it as the student's error); when the previous
+    call read past its message, that is said instead: the i-th call saw a stream that no longer
+    starts at its message, so what it raised is a consequence, not the mistake. ``end``: the far end
+    closes after the last message and one more call must return None (a clean end).
+    """
+    cuts = chaos_cuts(ctx.rng, [len(m) for m in framed], header=header)
+    sock = feed(ctx, cut(b"".join(framed), cuts), close=end)
+    overread = 0
+    for i, stop in enumerate(ends([len(m) for m in framed])):
+        got, error = call(funcion, sock, *args)
+        if error is not None:
+            if isinstance(error, (NotImplementedError, Fail)):
+                raise error
+            if overread > 0:
+                gone = "ese byte ya no estaba" if overread == 1 else "esos bytes ya no estaban"
+                raise Fail(f"para el mensaje {i + 1} tu función lanzó {exception_text(error)}, porque la llamada "
+                           f"anterior leyó {count(overread, 'byte')} de más, del principio de este mensaje, y "
+                           f"{gone} en el socket. Los bytes {cuts_text(cuts)}.") from None
+            problem = raised(error, i)
+            if problem is None:
+                raise error
+            raise Fail(f"{problem} Los bytes {cuts_text(cuts)}.") from None
+        problem = judge(got, i, overread)
+        if problem:
+            raise Fail(f"{problem}; los bytes {cuts_text(cuts)}")
+        read = consumed(sock)
+        overread = 0 if read is None else read - stop
+    if not end:
+        return
+    got, error = call(funcion, sock, *args)
+    if error is not None and not isinstance(error, (NotImplementedError, Fail)):
+        raise Fail(f"el otro extremo cerró entre dos mensajes (un final limpio) y tu función lanzó "
+                   f"{exception_text(error)}: si recv devuelve b'' antes del primer byte de la cabecera, "
+                   "no hay más mensajes; devuelve None") from None
+    if error is not None:
+        raise error
+    if got is not None:
+        raise Fail(f"el otro extremo cerró entre dos mensajes y tu función devolvió {brief(got)}: devuelve None")

@@ -1,0 +1,169 @@
+"""10.3: receive one length-prefixed message: exactly, one per call, with a limit checked before the body."""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from typing import Any
+
+from ..._wording import count
+from .. import Context, Fail, brief, exercise, expect_type
+from .._outcome import call, exception_text, expect_connection_error
+from ._chaos import HEADER, LIMIT, arrived, chaos_cuts, consumed, converse, cut, feed
+
+recibir = exercise("10.3", "Recibir un mensaje con su longitud delante, con un límite", "recibir_mensaje")
+
+MAXIMO = 1000
+
+
+def _explain_message(got: Any, body: bytes, number: int, overread: int) -> str | None:
+    """How the ``number``-th message came back wrong, from these bytes; None if right."""
+    if isinstance(got, (bytes, bytearray)) and bytes(got) == body:
+        return None
+    what = f"el mensaje {number} ({len(body)} bytes)"
+    before = (f" (la llamada anterior leyó {count(overread, 'byte')} de más, que eran de este mensaje)"
+              if overread > 0 else "")
+    if got is None:
+        return f"para {what} tu función devolvió None, que es el fin de la conversación{before}"
+    got = bytes(expect_type(got, (bytes, bytearray)))
+    if got == HEADER.pack(len(body)) + body:
+        return f"para {what} devolvió también los 4 bytes de la cabecera: devuelve solo el cuerpo"
+    if len(got) < len(body) and body.startswith(got):
+        return (f"para {what} devolvió solo los primeros {len(got)}: el resto llegó en otro fragmento "
+                f"(un recv no es un mensaje){before}")
+    if got.startswith(body):
+        return f"para {what} devolvió {len(got)} bytes: el mensaje y {len(got) - len(body)} del siguiente"
+    return f"para {what} devolvió {len(got)} bytes que no son los enviados ({brief(got[:16])}){before}"
+
+
+def _little_endian(error: Exception, body: bytes) -> str:
+    """If ``error`` is the limit raised for a length read in little endian, say so."""
+    wrong = struct.unpack("<I", HEADER.pack(len(body)))[0]
+    if isinstance(error, ValueError) and wrong > MAXIMO:
+        return (f" La cabecera {brief(HEADER.pack(len(body)))} es {len(body)} en big-endian ('!I') y {wrong} "
+                "en little-endian ('<I'): ¿la lees con '<I' o 'I'?")
+    return ""
+
+
+def _judge(bodies: list[bytes]) -> Callable[[Any, int, int], str | None]:
+    return lambda got, i, overread: _explain_message(got, bodies[i], i + 1, overread)
+
+
+def _raised(bodies: list[bytes]) -> Callable[[Exception, int], str | None]:
+    def explain(error: Exception, i: int) -> str | None:
+        if not isinstance(error, (struct.error, ValueError, ConnectionError)):
+            return None
+        said = f"para el mensaje {i + 1} ({len(bodies[i])} bytes) tu función lanzó {exception_text(error)}."
+        if isinstance(error, ValueError) and len(bodies[i]) == MAXIMO:
+            return f"{said} Un mensaje de exactamente maximo bytes se acepta: el límite es n > maximo, no n >= maximo."
+        return said + _little_endian(error, bodies[i])
+    return explain
+
+
+def _conversation(funcion: Callable[..., Any], ctx: Context, bodies: list[bytes], *, end: bool = False) -> None:
+    """The bodies framed, sent in chaos pieces; one call per message (then one more at the end if ``end``)."""
+    framed = [HEADER.pack(len(b)) + b for b in bodies]
+    converse(funcion, ctx, framed, HEADER.size, _judge(bodies), _raised(bodies), MAXIMO, end=end)
+
+
+@recibir.case(
+    "un mensaje con la cabecera partida y el cuerpo en varios fragmentos",
+    hint="lee exactamente 4 bytes de cabecera (pueden llegar en dos recv), n = struct.unpack('!I', ...)[0], "
+    "y luego exactamente n bytes.",
+    time_limit=LIMIT,
+)
+def _(funcion, ctx):
+    _conversation(funcion, ctx, ["trescientos bytes, con eñes: ñ".encode().ljust(300, b".")])
+
+
+@recibir.case(
+    "tres mensajes que llegan juntos y partidos: uno por llamada",
+    hint="no leas de más: lo que sigue a un mensaje es del siguiente y debe quedarse en el socket "
+    "(pide a recv solo lo que falta).",
+    time_limit=LIMIT,
+)
+def _(funcion, ctx):
+    _conversation(funcion, ctx, [b"primero", "el segundo, más largo: ñandú".encode() * 9, b"tercero"])
+
+
+@recibir.case(
+    "un mensaje vacío (longitud 0) devuelve b''",
+    hint="la longitud 0 es un mensaje vacío: devuelve b'' (None es para cuando la conexión terminó).",
+    time_limit=LIMIT,
+)
+def _(funcion, ctx):
+    _conversation(funcion, ctx, [b"antes", b"", b"despues"])
+
+
+@recibir.case(
+    "cuando el otro extremo cierra entre dos mensajes, devuelve None",
+    hint="si recv devuelve b'' antes del primer byte de la cabecera, la conversación terminó: devuelve None.",
+    time_limit=LIMIT,
+)
+def _(funcion, ctx):
+    _conversation(funcion, ctx, [b"el ultimo mensaje"], end=True)
+
+
+@recibir.case(
+    "si la conexión se corta a mitad de la cabecera o del cuerpo, lanza ConnectionError",
+    hint="un b'' a mitad de mensaje no es un final limpio: lanza ConnectionError (no devuelvas lo que tengas).",
+    time_limit=LIMIT,
+)
+def _(funcion, ctx):
+    whole = HEADER.pack(50) + b"x" * 50
+    for sent, where in ((whole[:2], "2 de los 4 bytes de la cabecera"), (whole[:30], "26 de los 50 bytes del cuerpo")):
+        sock = feed(ctx, cut(sent, chaos_cuts(ctx.rng, [len(sent)], extra=1)), close=True)
+
+        def returned(got: object, where: str = where) -> str:
+            return f"el otro extremo cerró tras enviar {where} y tu función devolvió {brief(got)} sin avisar"
+
+        expect_connection_error(funcion, sock, MAXIMO, returned=returned)
+
+
+@recibir.case(
+    f"un mensaje de exactamente maximo bytes ({MAXIMO}) se acepta",
+    hint="el límite es «más de maximo»: n > maximo, no n >= maximo.",
+    time_limit=LIMIT,
+)
+def _(funcion, ctx):
+    _conversation(funcion, ctx, [bytes(i % 200 + 1 for i in range(MAXIMO))])
+
+
+def _refused(funcion: Callable[..., Any], ctx: Context, announced: int, body: bytes, maximo: int) -> None:
+    """A peer announces ``announced`` bytes (more than ``maximo``) and sends ``body`` in the same piece,
+    then FIN: ValueError must come out, with nothing of the body read."""
+    data = HEADER.pack(announced) + body
+    sock = feed(ctx, [data], close=True)
+    arrived(sock, len(data))
+    got, error = call(funcion, sock, maximo)
+    read = consumed(sock)
+    told = f"el otro extremo anunció {announced} bytes (maximo={maximo})"
+    if isinstance(error, ValueError):
+        if read is not None and read > HEADER.size:
+            raise Fail(f"{told} y tu función lanzó ValueError, pero después de leer {read - HEADER.size} bytes del "
+                       "cuerpo: comprueba la longitud en cuanto tengas la cabecera, antes de leer o reservar nada")
+        return
+    if error is not None and isinstance(error, (NotImplementedError, Fail)):
+        raise error
+    did = f"lanzó {exception_text(error)}" if error is not None else f"devolvió {brief(got)}"
+    body_read = f" tras leer {read - HEADER.size} bytes del cuerpo" if read is not None and read > HEADER.size else ""
+    raise Fail(f"{told} y tu función {did}{body_read}: en cuanto leas la cabecera, si n > maximo lanza ValueError, "
+               "sin leer ni reservar el cuerpo") from None
+
+
+@recibir.case(
+    f"uno que anuncia más de maximo: ValueError antes de leer el cuerpo (maximo={MAXIMO})",
+    hint="comprueba n > maximo nada más leer la cabecera y lanza ValueError: no leas el cuerpo antes.",
+    time_limit=LIMIT,
+)
+def _(funcion, ctx):
+    _refused(funcion, ctx, MAXIMO + 1, b"z" * (MAXIMO + 1), MAXIMO)
+
+
+@recibir.case(
+    "uno que anuncia 4 GiB: ValueError al instante, sin reservar 4 GiB ni esperarlos",
+    hint="la longitud la dice el otro extremo y puede mentir: compárala con maximo antes de reservar memoria.",
+    time_limit=LIMIT,
+)
+def _(funcion, ctx):
+    _refused(funcion, ctx, 2**32 - 1, b"basura" * 10, 1_000_000)

@@ -1,0 +1,170 @@
+"""10.5 (project): the whole HTTP response to one request for a file of a folder, without leaving it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from ...http.client import find_header, parse_status_line, split_response
+from .. import Fail, brief, exercise, expect_type
+from .._outcome import call, exception_text
+from ..nb03 import _TempDir
+
+servir = exercise("10.5", "Responder a una petición HTTP con un archivo de una carpeta", "responder_peticion")
+
+TEXT = "Año nuevo en el servidor: cada «ñ» ocupa dos bytes.\n".encode()
+IMAGE = bytes(range(256)) * 8
+SECRET = b"CONTRASENA-DEL-SERVIDOR\n"
+
+
+class _Site(_TempDir):
+    """A folder to serve (texto.txt, imagen.bin, sub/nota.txt) and, outside it, secreto.txt."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.root = os.path.join(self.path, "raiz")
+        os.makedirs(os.path.join(self.root, "sub"))
+        for name, data in (("texto.txt", TEXT), ("imagen.bin", IMAGE), (os.path.join("sub", "nota.txt"), b"nota\n")):
+            with open(os.path.join(self.root, name), "wb") as f:
+                f.write(data)
+        self.secret = os.path.join(self.path, "secreto.txt")
+        with open(self.secret, "wb") as f:
+            f.write(SECRET)
+
+
+def _answer(funcion: Callable[..., Any], site: _Site, request: bytes) -> tuple[int, Any, bytes]:
+    """The student's response to ``request`` for ``site``, checked for shape: (status, parts, body)."""
+    got, error = call(funcion, site.root, request)
+    if error is not None:
+        if isinstance(error, NotImplementedError):
+            raise error
+        raise Fail(f"con la petición {brief(request, 50)} tu función lanzó {exception_text(error)}: un servidor "
+                   "no se cae por una petición; responde con un código de error (400, 404…)") from None
+    raw = bytes(expect_type(got, (bytes, bytearray)))
+    parts = split_response(raw)
+    status_line = parts.of("status")[0].data if parts.parts else b""
+    try:
+        _version, status, _reason = parse_status_line(status_line)
+    except ValueError:
+        raise Fail(f"la respuesta no empieza por una línea de estado HTTP (HTTP/1.1 200 OK): {brief(raw[:40])}") \
+            from None
+    if not parts.separator:
+        raise Fail("la respuesta no tiene la línea en blanco que separa la cabecera del cuerpo (b'\\r\\n\\r\\n')")
+    if parts.separator != b"\r\n\r\n" or not status_line.endswith(b"\r\n"):
+        raise Fail("las líneas de la cabecera terminan en b'\\n': HTTP exige b'\\r\\n' en cada una")
+    return status, parts, parts.body
+
+
+def _content_length(parts: Any, status: int) -> int:
+    value = find_header(parts.headers, "Content-Length")
+    if value is None:
+        raise Fail(f"la respuesta {status} no tiene Content-Length: el cliente no sabría dónde acaba el cuerpo")
+    if not value.isdigit():
+        raise Fail(f"Content-Length debe ser un número de bytes y es {brief(value)}")
+    return int(value)
+
+
+def _expect_status(status: int, wanted: tuple[int, ...], what: str) -> None:
+    if status not in wanted:
+        raise Fail(f"{what}: se esperaba {' o '.join(map(str, wanted))} y tu función respondió {status}")
+
+
+@servir.case(
+    "GET de un texto con eñes: 200, Content-Length en bytes y el cuerpo tal cual",
+    hint="lee el archivo en modo 'rb' y usa len(cuerpo) de esos bytes: una «ñ» son dos bytes.",
+)
+def _(funcion, ctx):
+    site = ctx.own(_Site())
+    status, parts, body = _answer(funcion, site, b"GET /texto.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    _expect_status(status, (200,), "GET /texto.txt")
+    length = _content_length(parts, status)
+    if length == len(TEXT.decode()) != len(TEXT):
+        raise Fail(f"Content-Length es {length}, los caracteres del texto; el archivo tiene {len(TEXT)} bytes "
+                   "(cada «ñ» ocupa dos)")
+    if body != TEXT:
+        raise Fail(f"el cuerpo no es el archivo: {len(body)} bytes y el archivo tiene {len(TEXT)} ({brief(body[:30])})")
+    if length != len(body):
+        raise Fail(f"Content-Length dice {length} y el cuerpo tiene {len(body)} bytes")
+
+
+@servir.case(
+    "GET de un archivo binario: el cuerpo idéntico, byte a byte",
+    hint="no decodifiques el archivo: ábrelo con open(ruta, 'rb') y pon sus bytes en el cuerpo tal cual.",
+)
+def _(funcion, ctx):
+    site = ctx.own(_Site())
+    status, parts, body = _answer(funcion, site, b"GET /imagen.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    _expect_status(status, (200,), "GET /imagen.bin")
+    if body != IMAGE or _content_length(parts, status) != len(IMAGE):
+        raise Fail(f"el cuerpo tiene {len(body)} bytes y el archivo {len(IMAGE)}: no son los mismos bytes")
+
+
+@servir.case(
+    "un archivo que no existe: 404, con su Content-Length",
+    hint="si la ruta no es un archivo (os.path.isfile), responde 404 Not Found con un cuerpo corto y su longitud.",
+)
+def _(funcion, ctx):
+    site = ctx.own(_Site())
+    for path in ("/no-existe.txt", "/sub"):
+        status, parts, body = _answer(funcion, site, f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        _expect_status(status, (404,) if path != "/sub" else (403, 404), f"GET {path}")
+        if _content_length(parts, status) != len(body):
+            raise Fail(f"en la respuesta {status}, Content-Length no es la longitud del cuerpo ({len(body)} bytes)")
+
+
+@servir.case(
+    "HEAD: las mismas cabeceras que GET y ningún cuerpo",
+    hint="HEAD responde como GET (el Content-Length del archivo), pero sin enviar el cuerpo.",
+)
+def _(funcion, ctx):
+    site = ctx.own(_Site())
+    status, parts, body = _answer(funcion, site, b"HEAD /texto.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    _expect_status(status, (200,), "HEAD /texto.txt")
+    if body:
+        raise Fail(f"la respuesta a HEAD trae un cuerpo de {len(body)} bytes: HEAD envía solo la cabecera")
+    length = _content_length(parts, status)
+    if length != len(TEXT):
+        raise Fail(f"en HEAD, Content-Length debe ser el tamaño del archivo ({len(TEXT)} bytes) y es {length}")
+
+
+@servir.case(
+    "no sale de la carpeta: ../ y rutas absolutas dan 403 o 404",
+    hint="resuelve la ruta (os.path.realpath) y comprueba que sigue dentro de la carpeta (os.path.commonpath) "
+    "antes de abrir nada.",
+)
+def _(funcion, ctx):
+    site = ctx.own(_Site())
+    for path in ("/../secreto.txt", "/sub/../../secreto.txt", "/" + site.secret.lstrip("/"), "/" + site.secret):
+        status, _parts, body = _answer(funcion, site, f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        if SECRET in body or status == 200:
+            raise Fail(f"GET {path} respondió {status}" + (" con el contenido de secreto.txt, que está fuera de la "
+                       "carpeta" if SECRET in body else "") + ": una ruta no debe salir de la carpeta que sirves")
+        _expect_status(status, (403, 404), f"GET {path}")
+
+
+@servir.case(
+    "una petición mal formada: 400, sin lanzar excepciones",
+    hint="parte la línea de petición con split(' ') y comprueba que hay 3 partes y que la ruta empieza por '/': "
+    "si no, responde 400 Bad Request.",
+)
+def _(funcion, ctx):
+    site = ctx.own(_Site())
+    for request in (b"hola\r\n\r\n", b"GET\r\n\r\n", b"GET /texto.txt\r\n\r\n", b"\xff\xfe basura\r\n\r\n",
+                    b"GET texto.txt HTTP/1.1\r\n\r\n"):
+        status, parts, body = _answer(funcion, site, request)
+        _expect_status(status, (400,), f"la petición {brief(request)}")
+        if _content_length(parts, status) != len(body):
+            raise Fail(f"en la respuesta 400, Content-Length no es la longitud del cuerpo ({len(body)} bytes)")
+
+
+@servir.case(
+    "otro método (POST, DELETE): 405 o 501",
+    hint="este servidor solo sabe GET y HEAD: a otro método responde 405 Method Not Allowed "
+    "(o 501 Not Implemented).",
+)
+def _(funcion, ctx):
+    site = ctx.own(_Site())
+    for method in ("POST", "DELETE"):
+        status, _parts, _body = _answer(funcion, site, f"{method} /texto.txt HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        _expect_status(status, (405, 501), f"{method} /texto.txt")
