@@ -3,7 +3,7 @@
 - :mod:`.aio`: an asyncio server in the loop that is already running (Jupyter's), that
   ``lab.stop_all()`` stops and ``await settle()`` shows left nothing (tasks, sockets) behind;
 - :mod:`.servers`: the same echo with a thread per client, with ``selectors`` and with asyncio;
-- :mod:`.measure`: the three at 10, 100 and 1 000 busy clients: p50/p99 latency, threads, memory.
+- :mod:`.comparison`: the three at 10, 100 and 1 000 busy clients: p50/p99 latency, threads, memory.
 
 Nothing is imported until it is used (``psutil`` only by the measure), as in ``labsupport``.
 """
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .aio import AsyncServer, Connections, echo, serve, settle
-    from .measure import KINDS, Point, compare, fitting_counts, measure, percentile
+    from .comparison import KINDS, Point, compare, fitting_counts, measure, percentile
     from .servers import AsyncioEchoServer, SelectorEchoServer, threaded
 
 _EXPORTS = {
@@ -27,12 +27,12 @@ _EXPORTS = {
     "AsyncioEchoServer": ".servers",
     "SelectorEchoServer": ".servers",
     "threaded": ".servers",
-    "KINDS": ".measure",
-    "Point": ".measure",
-    "compare": ".measure",
-    "fitting_counts": ".measure",
-    "measure": ".measure",
-    "percentile": ".measure",
+    "KINDS": ".comparison",
+    "Point": ".comparison",
+    "compare": ".comparison",
+    "fitting_counts": ".comparison",
+    "measure": ".comparison",
+    "percentile": ".comparison",
 }
 
 __all__ = [

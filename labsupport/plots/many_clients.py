@@ -1,7 +1,7 @@
 """Threads vs selectors vs asyncio by number of busy clients: threads, resident memory, latency.
 
 Notebook 09 measures the three echo servers with 10, 100 and 1 000 clients that all send at
-once (:func:`labsupport.concurrency.measure.compare`). Three panels share the x axis (clients,
+once (:func:`labsupport.concurrency.comparison.compare`). Three panels share the x axis (clients,
 logarithmic): the server's threads (logarithmic, so 1 and 1 001 both read), the resident
 memory the process gained (MiB, from zero) and the latency of an echo, p50 as a solid line and
 p99 dashed (ms, logarithmic: it grows with the clients for all three). Threads and memory carry
