@@ -159,6 +159,7 @@ def test_unknown_when_the_system_list_cannot_be_read(monkeypatch):
         path = StatePath(cliente=client)
         client.close()
         monkeypatch.setattr(psutil, "net_connections", denied)
+        monkeypatch.setattr(pathmod, "_linux_states", lambda wanted: None)  # as if /proc were not there
         step = path.mark("el cliente cierra")
     assert step.states == {"cliente": None}
     assert path.table().rows[0][2] == "desconocido"
@@ -175,3 +176,25 @@ def test_misuse_is_told_in_spanish():
     with pytest.raises(StatePathError, match="No hay ningún extremo «cliente»"):
         path.states("cliente")
     assert "Aún no hay pasos" in str(path)
+
+
+@linux
+@pytest.mark.parametrize("family", FAMILIES)
+def test_the_kernel_table_and_psutil_agree(family):
+    """On Linux the states come from /proc/net/tcp*; psutil, used elsewhere, must say the same."""
+    with listener(family) as lst, connection(family) as (client, _server):
+        closed_first = socket.socket(family, socket.SOCK_STREAM)
+        closed_first.connect(lst.getsockname()[:2])
+        peer, _ = lst.accept()
+        keys = {
+            "LISTEN": (pathmod._addr(lst.getsockname()), None),
+            "ESTABLISHED": (pathmod._addr(client.getsockname()), pathmod._addr(client.getpeername())),
+            "TIME_WAIT": (pathmod._addr(closed_first.getsockname()), pathmod._addr(closed_first.getpeername())),
+        }
+        closed_first.close()
+        assert settle(lambda: pathmod._linux_states({keys["TIME_WAIT"]}) == {keys["TIME_WAIT"]: "FIN_WAIT_2"})
+        peer.close()
+        assert settle(lambda: pathmod._linux_states({keys["TIME_WAIT"]}) == {keys["TIME_WAIT"]: "TIME_WAIT"})
+        wanted = set(keys.values())
+        from_proc = pathmod._linux_states(wanted)
+        assert from_proc == pathmod._psutil_states(wanted) == {key: state for state, key in keys.items()}
