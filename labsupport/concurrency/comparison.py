@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import math
 import selectors
 import socket
 import statistics
@@ -64,7 +65,7 @@ class Point:
 def percentile(values: Sequence[float], q: float) -> float:
     """The ``q``-th percentile (0–100) by the nearest rank: a value that was measured."""
     ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
+    rank = max(1, min(len(ordered), math.ceil(q / 100 * len(ordered))))
     return ordered[rank - 1]
 
 

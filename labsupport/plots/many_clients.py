@@ -44,6 +44,8 @@ def many_clients(points: Mapping[str, Sequence[Any]], ax: Any = None) -> list[An
     """
     if not isinstance(points, Mapping) or not points or not all(points.values()):
         raise TypeError("many_clients espera un diccionario {servidor: lista de medidas}, sin listas vacías.")
+    if ax is not None and len(list(ax)) != 3:
+        raise ValueError("many_clients dibuja 3 paneles: pasa 3 Axes o ninguno.")
     axes = _new_panels(ax)
     xs = sorted({p.clients for s in points.values() for p in s})
     for (attribute, title, unit, log, fmt), panel in zip(COUNTED, axes[:2], strict=True):
