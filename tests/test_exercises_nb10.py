@@ -210,6 +210,11 @@ def enviar_contando_caracteres(sock, datos):
     sock.sendall(struct.pack("!I", len(datos.decode("utf-8", "replace"))) + datos)
 
 
+def enviar_nada_si_esta_vacio(sock, datos):
+    if datos:
+        sock.sendall(struct.pack("!I", len(datos)) + datos)
+
+
 def enviar_y_cerrar(sock, datos):
     with sock:
         sock.sendall(struct.pack("!I", len(datos)) + datos)
@@ -230,6 +235,7 @@ def test_10_2_right_answers_pass(function, no_leaks):
         (enviar_con_send, ("se perdió el resto", "usa sendall()")),
         (enviar_contando_caracteres, ("número de caracteres", "la longitud cuenta bytes")),
         (enviar_y_cerrar, ("el socket estaba cerrado", "no cierres el socket")),
+        (enviar_nada_si_esta_vacio, ("el mensaje vacío no llegó", "la longitud 0")),
     ],
 )
 def test_10_2_wrong_answers_are_caught(function, words):
@@ -364,6 +370,19 @@ def recibir_vacio_como_none(sock, maximo):
     return recibir_mensaje(sock, maximo) or None
 
 
+def recibir_lo_que_haya_al_cerrar(sock, maximo):
+    primero = sock.recv(4)
+    if not primero:
+        return None
+    (n,) = struct.unpack("!I", _exactos_con_recv(sock, 4, primero))
+    if n > maximo:
+        raise ValueError("grande")
+    partes = bytearray()
+    while len(partes) < n and (datos := sock.recv(n - len(partes))):
+        partes += datos
+    return bytes(partes)
+
+
 def recibir_con_makefile_nuevo(sock, maximo):
     archivo = sock.makefile("rb")  # uno nuevo en cada llamada: su búfer se lleva bytes del siguiente
     cabecera = archivo.read(4)
@@ -392,6 +411,7 @@ def test_10_3_right_answers_pass(function, no_leaks):
         (recibir_y_fin_como_error, ("un final limpio", "devuelve None")),
         (recibir_vacio_como_none, ("devolvió None", "None es para cuando la conexión terminó")),
         (recibir_con_makefile_nuevo, ("la llamada anterior leyó", "de más")),
+        (recibir_lo_que_haya_al_cerrar, ("tras enviar 26 de los 50 bytes del cuerpo", "lanza ConnectionError")),
     ],
 )
 def test_10_3_wrong_answers_are_caught(function, words):
@@ -701,7 +721,7 @@ def test_10_5_right_answers_pass(function, no_leaks):
         (web_sin_vigilar_la_ruta, ("con el contenido de secreto.txt", "os.path.commonpath")),
         (web_con_saltos_lf, ("HTTP exige b'\\r\\n'",)),
         (web_abre_carpetas, ("IsADirectoryError", "os.path.isfile")),
-        (web_se_cae_con_basura, ("un servidor no se cae por una petición", "400")),
+        (web_se_cae_con_basura, ("un servidor no se cae por una petición mal formada", "400 Bad Request")),
         (web_sirve_cualquier_metodo, ("POST /texto.txt: se esperaba 405 o 501",)),
     ],
 )

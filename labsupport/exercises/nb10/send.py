@@ -59,6 +59,9 @@ def _explain_frames(got: bytes, messages: list[bytes]) -> str | None:
     said = f"la cabecera del primer mensaje ({len(first)} bytes) fue {brief(got[:4])}"
     if not got:
         return "no llegó nada: tu función no envió el mensaje"
+    if b"" in messages and got == _frames([m for m in messages if m], "!I"):
+        return ("el mensaje vacío no llegó: para b'' tu función no envió nada, y un mensaje vacío también se "
+                "envía: su cabecera con la longitud 0 (b'\\x00\\x00\\x00\\x00')")
     if got == b"".join(messages):
         return "llegaron los datos sin cabecera: quien los recibe no sabe dónde acaba cada mensaje"
     if got == _frames(messages, "<I"):

@@ -33,14 +33,16 @@ class _Site(_TempDir):
             f.write(SECRET)
 
 
-def _answer(funcion: Callable[..., Any], site: _Site, request: bytes) -> tuple[int, Any, bytes]:
-    """The student's response to ``request`` for ``site``, checked for shape: (status, parts, body)."""
+def _answer(funcion: Callable[..., Any], site: _Site, request: bytes, garbage: bool = False) -> tuple[int, Any, bytes]:
+    """The student's response to ``request`` for ``site``, checked for shape: (status, parts, body).
+
+    ``garbage``: the request is malformed (then an exception is told to become a 400)."""
     got, error = call(funcion, site.root, request)
     if error is not None:
         if isinstance(error, NotImplementedError):
             raise error
-        raise Fail(f"con la petición {brief(request, 50)} tu función lanzó {exception_text(error)}: un servidor "
-                   "no se cae por una petición; responde con un código de error (400, 404…)") from None
+        advice = ": un servidor no se cae por una petición mal formada; responde 400 Bad Request" if garbage else ""
+        raise Fail(f"con la petición {brief(request, 50)} tu función lanzó {exception_text(error)}{advice}") from None
     raw = bytes(expect_type(got, (bytes, bytearray)))
     parts = split_response(raw)
     status_line = parts.of("status")[0].data if parts.parts else b""
@@ -101,7 +103,7 @@ def _(funcion, ctx):
 
 
 @servir.case(
-    "un archivo que no existe: 404, con su Content-Length",
+    "un archivo que no existe, o una carpeta: 404, con su Content-Length",
     hint="si la ruta no es un archivo (os.path.isfile), responde 404 Not Found con un cuerpo corto y su longitud.",
 )
 def _(funcion, ctx):
@@ -152,7 +154,7 @@ def _(funcion, ctx):
     site = ctx.own(_Site())
     for request in (b"hola\r\n\r\n", b"GET\r\n\r\n", b"GET /texto.txt\r\n\r\n", b"\xff\xfe basura\r\n\r\n",
                     b"GET texto.txt HTTP/1.1\r\n\r\n"):
-        status, parts, body = _answer(funcion, site, request)
+        status, parts, body = _answer(funcion, site, request, garbage=True)
         _expect_status(status, (400,), f"la petición {brief(request)}")
         if _content_length(parts, status) != len(body):
             raise Fail(f"en la respuesta 400, Content-Length no es la longitud del cuerpo ({len(body)} bytes)")
