@@ -9,12 +9,11 @@ old ones), and the notebooks after it are not run: fix it first.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ._errors import LabError
+from ._interrupt import run_interruptibly
 from .cli import positive_int
 
 if TYPE_CHECKING:
@@ -31,45 +30,6 @@ def _failure(nb: NotebookNode) -> str:
             first = next((line for line in cell.source.splitlines() if line.strip()), "")
             return f"la celda {number} ({first[:60]!r}) lanzó {error[:200]}"
     return "una celda lanzó una excepción"
-
-
-def _execute_interruptibly(client: Any) -> None:
-    """``client.execute()``, where Ctrl+C comes out as ``KeyboardInterrupt`` after stopping the kernel.
-
-    In the main thread nbclient replaces SIGINT's handler with its own clean-up, which kills the
-    kernel and then fails on its own assertion (nbclient 0.10): the user would see a traceback
-    and exit 1. Run in another thread, nbclient cannot install it (signals belong to the main
-    thread), so the main thread waits, and Ctrl+C there stops the kernel and ends the command.
-    """
-    outcome: dict[str, BaseException] = {}
-
-    def work() -> None:
-        try:
-            client.execute()
-        except BaseException as exc:  # handed to the main thread, which raises it
-            outcome["error"] = exc
-
-    worker = threading.Thread(target=work, name="labsupport-ejecutar", daemon=True)
-    worker.start()
-    try:
-        while worker.is_alive():
-            worker.join(0.2)
-    except KeyboardInterrupt:
-        _kill_kernel(client)
-        worker.join(10)
-        raise
-    if "error" in outcome:
-        raise outcome["error"]
-
-
-def _kill_kernel(client: Any) -> None:
-    """Kill the kernel's process at once (its manager's shutdown is a coroutine of the worker's loop)."""
-    provisioner = getattr(getattr(client, "km", None), "provisioner", None)
-    process = getattr(provisioner, "process", None)
-    if process is not None:
-        with contextlib.suppress(OSError):
-            process.kill()
-            process.wait(10)
 
 
 def execute_notebook(path: Path, timeout: int = 120) -> None:
@@ -97,7 +57,7 @@ def execute_notebook(path: Path, timeout: int = 120) -> None:
         resources={"metadata": {"path": str(path.parent)}},
     )
     try:
-        _execute_interruptibly(client)
+        run_interruptibly(client.async_execute, name="labsupport-ejecutar")
     except CellExecutionError:
         raise LabError(
             f"{path}: {_failure(nb)}. "

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import psutil
 import pytest
 from conftest import settle
 from nbformat.v4 import new_code_cell, new_notebook
@@ -166,16 +167,26 @@ def test_preparar_lab_keeps_other_settings_and_mends_a_file_that_is_not_an_objec
     reason="in a full parallel run the child sometimes never acts on SIGINT (cause not found; never when run "
     "alone, nor under three CPU hogs): run it alone, `pytest -p no:xdist tests/test_cli.py -k ctrl_c`",
 )
-def test_ctrl_c_ends_with_one_line_and_130(tmp_path):
+@pytest.mark.parametrize("command", ["ejecutar", "corregir"])
+def test_ctrl_c_ends_with_one_line_and_130(tmp_path, command):
+    """Both commands that drive a kernel through nbclient (which installs its own SIGINT handler in the
+    main thread) end on Ctrl+C with one Spanish line and exit 130, and leave no kernel running."""
     running = tmp_path / "celda-en-marcha"
-    code = f"import pathlib, time\npathlib.Path({str(running)!r}).touch()\ntime.sleep(60)"
-    path = notebook(tmp_path / "dormir.ipynb", code)
+    code = f"import os, pathlib, time\npathlib.Path({str(running)!r}).write_text(str(os.getpid()))\ntime.sleep(60)"
+    if command == "ejecutar":
+        path = notebook(tmp_path / "dormir.ipynb", code)
+        args = [str(path)]
+    else:
+        (tmp_path / "entregas" / "zoe").mkdir(parents=True)
+        path = notebook(tmp_path / "entregas" / "zoe" / "01_crear_sockets.ipynb", code)
+        args = [str(tmp_path / "entregas"), "--salida", str(tmp_path / "notas"), "--aislamiento", "no"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "labsupport", "ejecutar", str(path)],
+        [sys.executable, "-m", "labsupport", command, *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
-        assert proc.stdout is not None and proc.stdout.readline() == f"Ejecutando {path} ...\n"
+        if command == "ejecutar":
+            assert proc.stdout is not None and proc.stdout.readline() == f"Ejecutando {path} ...\n"
         # Ctrl+C while a cell runs, the usual case. (A SIGINT that lands while jupyter_client is still
         # launching the kernel was once lost under a CPU hog: the test waits for the cell, bounded.)
         assert settle(running.exists, timeout=60), "la celda no llegó a ejecutarse"
@@ -189,9 +200,13 @@ def test_ctrl_c_ends_with_one_line_and_130(tmp_path):
             except subprocess.TimeoutExpired:
                 continue
         else:
-            raise AssertionError("ni seis Ctrl+C en 60 s terminaron labsupport ejecutar")
+            raise AssertionError(f"ni seis Ctrl+C en 60 s terminaron labsupport {command}")
     finally:
         proc.kill()
         proc.wait()
-    assert proc.returncode == 130 and out == ""
+    assert proc.returncode == 130 and (out == "" or command == "corregir")
     assert err.strip().splitlines()[-1] == "Interrumpido (Ctrl+C)." and "Traceback" not in err
+    assert not (tmp_path / "notas" / "notas.csv").exists()  # an interrupted grading writes no partial grades
+    kernel = int(running.read_text())
+    assert settle(lambda: not psutil.pid_exists(kernel) or psutil.Process(kernel).status() == psutil.STATUS_ZOMBIE,
+                  timeout=10), "el kernel sigue vivo después de Ctrl+C"

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import LabError
+from .._interrupt import run_interruptibly
 from .._results import Status
 from . import summary as _summary
 from .exports import grades_csv
@@ -135,7 +136,7 @@ def grade_folder(
         asyncio.get_running_loop().set_exception_handler(_quiet_dead_channels)
         return await _grade(folder, plan, jobs)
 
-    rows, ignored = asyncio.run(main())
+    rows, ignored = run_interruptibly(main, name="labsupport-corregir")
     csv_path = grades_csv.write(rows, output)
     summary = _summary.format_summary(rows, folder, cell_limit, notebook_limit, isolate, ignored)
     summary_path = output / _summary.FILE_NAME
