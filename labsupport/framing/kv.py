@@ -19,6 +19,7 @@ import socket
 import threading
 from typing import Any
 
+from .._closing import close_gracefully
 from .._server import StreamServer
 from .codecs import LineReader, encode_line
 from .errors import FramingError
@@ -70,6 +71,7 @@ class KeyValueServer(StreamServer):
                 line = reader.read_line()
             except FramingError:
                 conn.sendall(encode_line("413 línea demasiado larga".encode()))
+                close_gracefully(conn)  # the rest of the line is unread: a plain close would send RST
                 return
             if line is None:
                 return
