@@ -15,6 +15,7 @@ import linecache
 import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from types import FrameType
 from typing import Any
 
 from .. import Fail, brief
@@ -34,9 +35,25 @@ def expect_coroutine(result: Any, name: str) -> Awaitable[Any]:
     )
 
 
+def _await_chain(task: asyncio.Task[Any]) -> list[FrameType]:
+    """The frames of a suspended task, outermost first, following what each coroutine awaits.
+
+    ``Task.get_stack()`` shows only the task's own coroutine: a coroutine that awaits another is
+    not its frame's ``f_back``, so the chain is walked through ``cr_await`` (``gi_yieldfrom``)."""
+    frames: list[FrameType] = []
+    awaited: Any = task.get_coro()
+    for _ in range(100):  # a chain is short; a cycle is impossible, a bound costs nothing
+        frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None)
+        if frame is None:
+            break
+        frames.append(frame)
+        awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
+    return frames
+
+
 def where_waiting(task: asyncio.Task[Any]) -> str:
     """`` en la línea 7 de f(): `await lector.readline()` ``: the student's line a task waits at ("" if none)."""
-    frames = [f for f in task.get_stack() if is_student_file(f.f_code.co_filename)]
+    frames = [f for f in _await_chain(task) if is_student_file(f.f_code.co_filename)]
     if not frames:
         return ""
     frame = frames[-1]

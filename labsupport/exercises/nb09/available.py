@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import select
 import socket
-import threading
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -23,7 +23,7 @@ from ..._polling import wait_until
 from ..._wording import count
 from .. import Context, Fail, brief, exercise, expect_type
 from .._outcome import call, expect_connection_error
-from .._pacing import PATIENCE, delivered, send_paced
+from .._pacing import PATIENCE, delivered
 
 #: The student's socket may hold this much unread (the system may double it): more than any recv().
 RCVBUF = 1024 * 1024
@@ -33,6 +33,8 @@ BIG = 1_500_000
 MAX_CALLS = 20
 #: Where the kernel cannot count delivered bytes, the pause that stands in for "it has all arrived".
 PAUSE = 0.2
+#: Linux's TCP state after the peer's FIN arrived.
+CLOSE_WAIT = 8
 
 
 def _pair(ctx: Context, rcvbuf: int | None = None) -> tuple[socket.socket, socket.socket]:
@@ -130,10 +132,7 @@ def _(funcion, ctx):
             sent += far.send(data[sent:])
         except BlockingIOError:
             break  # the buffers are full: that much is waiting
-    if delivered(sock) is None:
-        time.sleep(PAUSE)  # no kernel count here: the best a portable check can do
-    elif not wait_until(lambda: (delivered(sock) or 0) >= sent, PATIENCE):
-        raise RuntimeError(f"los {sent} bytes enviados no llegaron al socket en {PATIENCE:g} s")
+    _arrived(sock, sent)
     expected = data[:sent]
     got = bytes(expect_type(_calling(funcion, sock), (bytes, bytearray)))
     if got != expected:
@@ -146,37 +145,57 @@ def _(funcion, ctx):
     _check_mode(sock)
 
 
+def _tcp_state(sock: socket.socket) -> int | None:
+    """The TCP state of ``sock`` (Linux's ``tcpi_state``: 8 is CLOSE_WAIT, FIN received), None if unknown."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0]
+    except OSError:
+        return None
+
+
+def _arrived(sock: socket.socket, total: int, fin: bool = False) -> None:
+    """Wait until ``total`` bytes (and, with ``fin``, the FIN) have reached ``sock``: the kernel says so."""
+    if delivered(sock) is None:
+        time.sleep(PAUSE)  # no kernel count here: the best a portable check can do
+        return
+
+    def there() -> bool:
+        return (delivered(sock) or 0) >= total and (not fin or _tcp_state(sock) in (CLOSE_WAIT, None))
+
+    if not wait_until(there, PATIENCE):
+        raise RuntimeError(f"los {total} bytes enviados no llegaron al socket en {PATIENCE:g} s")
+
+
 def _drip(funcion: Callable[..., Any], sock: socket.socket, far: socket.socket, pieces: list[bytes]) -> list[Any]:
-    """The far end sends ``pieces`` one at a time (each once the student's socket read the last), then FIN;
-    the student's function is called each time the socket is readable, until it returns None."""
-
-    def send() -> None:
-        try:
-            send_paced(far, pieces, sock, wait_last=True)
-            far.shutdown(socket.SHUT_WR)
-        except OSError:  # the case ended
-            pass
-
-    threading.Thread(target=send, name="comprobar-9.1-goteo", daemon=True).start()
+    """The far end sends ``pieces`` one at a time, the last one together with its FIN; the student's function
+    is called once each has arrived (the last with its FIN: what was there and the end, in one call), then
+    again until it returns None (at most :data:`MAX_CALLS` calls in all)."""
     results: list[Any] = []
-    while len(results) < MAX_CALLS:
-        select.select([sock], [], [], PATIENCE)
-        result = _calling(funcion, sock)
-        results.append(result)
-        if result is None:
-            break
-        expect_type(result, (bytes, bytearray))
+    total = 0
+    for i, piece in enumerate(pieces):
+        far.sendall(piece)
+        total += len(piece)
+        last = i == len(pieces) - 1
+        if last:
+            far.shutdown(socket.SHUT_WR)
+        _arrived(sock, total, fin=last)
+        results.append(_calling(funcion, sock))
+    while results[-1] is not None and len(results) < MAX_CALLS:
+        expect_type(results[-1], (bytes, bytearray))
+        results.append(_calling(funcion, sock))
     return results
 
 
 @disponible.case(
-    "llamada a llamada devuelve lo que va llegando y, tras el cierre (FIN), None; el socket sigue abierto",
-    hint="si recv() devuelve b'', el otro extremo cerró: devuelve lo que llevabas juntado, o None si no tenías "
-    "nada (la llamada siguiente). No cierres el socket: es de quien te llama.",
+    "llamada a llamada devuelve lo que va llegando; con el cierre (FIN), lo que quedaba y después None",
+    hint="si recv() devuelve b'', el otro extremo cerró: devuelve lo que llevabas juntado (si tenías algo) o None "
+    "(si no tenías nada: será en la llamada siguiente). No cierres el socket: es de quien te llama.",
 )
 def _(funcion, ctx):
     sock, far = _pair(ctx)
-    pieces = [b"ho", b"la, ", "año\n".encode()]
+    pieces = [b"ho", b"la, ", "año\n".encode()]  # the last one comes with the FIN
     data = b"".join(pieces)
     results = _drip(funcion, sock, far, pieces)
     got = b"".join(bytes(r) for r in results if r is not None)

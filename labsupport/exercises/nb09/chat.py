@@ -41,6 +41,8 @@ STOP_PATIENCE = 5.0
 SMALL_BUFFER = 16 * 1024
 #: The slow case: this many lines of ``LINE_SIZE`` bytes, far more than the buffers hold.
 LINES, LINE_SIZE = 400, 1000
+#: The calls a selectors loop waits in when it has nothing to do.
+_SELECTOR_WAITS = {"select", "poll", "epoll", "kqueue", "control"}
 
 
 class _Room:
@@ -76,13 +78,20 @@ class _Room:
         if not self.alive and self.error is not None:
             raise self.error
 
+    def call(self) -> str:
+        """The call the server's thread is in now (``sendall``, ``poll``...; "" if unknown)."""
+        frame = sys._current_frames().get(self.thread.ident or -1)
+        call = snapshot(frame).call if frame is not None else None
+        return short_name(call) if call else ""
+
     def doing(self) -> str:
         """`` (estaba parado en sendall())``: where the server's thread is now, for messages ("" if unknown)."""
-        frame = sys._current_frames().get(self.thread.ident or -1)
-        if frame is None:
-            return ""
-        call = snapshot(frame).call
-        return f" (estaba parado en {short_name(call)}())" if call else ""
+        call = self.call()
+        return f" (estaba parado en {call}())" if call else ""
+
+    def waiting_for_events(self) -> bool:
+        """Whether the server is idle in its selector (so it holds nothing back: what is missing was lost)."""
+        return self.alive and self.call() in _SELECTOR_WAITS
 
     def stop(self) -> None:
         """The teardown: stop asking politely, then as the framework does with a worker that will not end."""
@@ -215,6 +224,11 @@ class _Script:
             raise Fail(f"{said}: reenviaste cada fragmento en cuanto llegó, sin esperar a su '\\n', y las líneas "
                        "llegaron cortadas o mezcladas. Guarda lo recibido de cada cliente en su búfer de entrada "
                        "y reenvía solo líneas completas")
+        if len(got) < len(want) and want.startswith(got) and self.room.waiting_for_events():
+            raise Fail(f"el cliente {client.name} recibió solo {len(got)} de los {len(want)} bytes que le tocaban, "
+                       f"y tu servidor seguía esperando en {self.room.call()}() sin enviarle más: el resto se perdió. "
+                       "send() envía solo lo que cabe y devuelve cuántos; lo demás se queda en el búfer de salida "
+                       "para la próxima vez")
         if len(got) < len(want) and want.startswith(got):
             raise Fail(f"el cliente {client.name} recibió solo {len(got)} de los {len(want)} bytes que le tocaban"
                        f"{why}{self.room.doing()}")

@@ -3,7 +3,7 @@
 The checker's echo server answers each line ``b"Echo: " + linea``, in one of four ways: cut in
 pieces (each sent once the student's socket, found by :class:`~.._pacing.PeerReader`, has read
 the previous one: asyncio's transport reads eagerly, and the coroutine it wakes runs before the
-next piece is read, so a ``read()`` gets one piece), dripping one byte every 0,05 s (a timeout on
+next piece is read, so a ``read()`` gets one piece), dripping one byte every 0,02 s (a timeout on
 each read never runs out, only a deadline for the whole does), slowly but well within the
 deadline, or never. The student's coroutine runs in a loop of the checker's
 (:func:`._aio.run_silently`); one that waits past :data:`OUTER` is found waiting (its line is
@@ -30,13 +30,17 @@ PREFIX = b"Echo: "
 #: A deadline that must fire, and how late past it a right answer's TimeoutError may come: a hard-coded
 #: deadline of 1,5 s or more is caught by its duration.
 SHORT, SLACK = 0.3, 1.2
-#: The dripping server: one byte every DRIP seconds (a timeout per read never runs out).
-DRIP = 0.05
+#: The dripping server: one byte every DRIP seconds. A line's answer takes at most 0,26 s, far less
+#: than the deadline (a timeout on each read never runs out); all of :data:`DRIPPED` take 1,8 s, far more.
+DRIP = 0.02
 #: The slow server answers each line after SLOW seconds (well within a generous deadline).
 SLOW = 0.1
 #: A coroutine still running after this long is found waiting and cancelled (seconds).
 OUTER = 4.0
 LINES = [b"hola\n", "año\n".encode(), b"tres\n", b"cuatro\n"]
+DRIPPED = LINES * 2
+#: The deadline of the dripping case.
+DRIP_DEADLINE = 0.8
 
 
 class _Server:
@@ -84,6 +88,7 @@ class _Server:
                 if self.mode == "slow":
                     time.sleep(SLOW)  # the slowness under test
                 if self.mode == "drip":
+                    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # each byte in a segment of its own
                     for i in range(len(answer)):
                         if self._stop.wait(DRIP):  # the slowness under test (and the case's end)
                             return
@@ -153,14 +158,14 @@ def _expect_answers(outcome: _Outcome, lineas: list[bytes]) -> None:
     raise Fail(f"se esperaban {len(want)} respuestas y tu función devolvió {len(got)}: {brief(got)}")
 
 
-def _expect_timeout(outcome: _Outcome, plazo: float, server: str) -> None:
+def _expect_timeout(outcome: _Outcome, plazo: float, server: str, lineas: list[bytes]) -> None:
     if outcome.hung:
         raise Fail(f"{server} y tras {seconds(OUTER)} tu función seguía esperando{outcome.where}: sin un plazo "
                    "para todo (asyncio.wait_for(..., plazo) o async with asyncio.timeout(plazo)), espera lo que "
                    "tarde el servidor")
     if outcome.error is None:
         returned = f"devolvió {brief(outcome.result)} tras {seconds(outcome.took, 1)}"
-        if outcome.took > plazo + SLACK:
+        if outcome.result == [PREFIX + line for line in lineas]:  # all of them: nothing cut it short
             raise Fail(f"{server} y tu función {returned}, con plazo={plazo:g} s: el plazo es para toda la "
                        "conversación (un timeout en cada lectura no lo limita: el goteo nunca lo agota)")
         raise Fail(f"{server} y tu función {returned} sin lanzar nada: deja que el TimeoutError llegue a quien "
@@ -193,17 +198,17 @@ def _(funcion, ctx):
 
 
 @cliente.case(
-    "un servidor que gotea (un byte cada 0,05 s): el plazo es para todo, no para cada lectura",
+    "un servidor que gotea (un byte cada 0,02 s): el plazo es para todo, no para cada lectura",
     hint="el plazo abarca la conversación entera: asyncio.wait_for(conversar(...), plazo), o async with "
     "asyncio.timeout(plazo) en 3.11+; un wait_for en cada readline() se renueva con cada byte.",
     time_limit=12.0,
 )
 def _(funcion, ctx):
     server = _Server(ctx, "drip")
-    plazo = 0.5
-    _expect_timeout(_converse(funcion, server, LINES, plazo), plazo,
-                    f"el servidor goteaba (un byte cada {DRIP:g} s; {len(LINES)} respuestas tardan "
-                    f"{seconds(DRIP * sum(len(PREFIX + line) for line in LINES), 1)})")
+    total = DRIP * sum(len(PREFIX + line) for line in DRIPPED)
+    _expect_timeout(_converse(funcion, server, DRIPPED, DRIP_DEADLINE), DRIP_DEADLINE,
+                    f"el servidor goteaba (un byte cada {seconds(DRIP)}: cada respuesta, en menos del plazo; las "
+                    f"{len(DRIPPED)}, en {seconds(total, 1)})", DRIPPED)
 
 
 @cliente.case(
@@ -214,7 +219,7 @@ def _(funcion, ctx):
 )
 def _(funcion, ctx):
     server = _Server(ctx, "mute")
-    _expect_timeout(_converse(funcion, server, LINES, SHORT), SHORT, "el servidor nunca respondió")
+    _expect_timeout(_converse(funcion, server, LINES, SHORT), SHORT, "el servidor nunca respondió", LINES)
 
 
 @cliente.case(
