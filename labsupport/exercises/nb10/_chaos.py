@@ -13,7 +13,6 @@ the load. How many bytes the student's code read is asked of the kernel (``TCP_I
 from __future__ import annotations
 
 import itertools
-import os
 import socket
 import struct
 from collections.abc import Callable
@@ -54,11 +53,8 @@ def chaos_cuts(rng: Any, sizes: list[int], header: int = 0, extra: int = 2) -> l
 
 
 def ends(sizes: list[int]) -> list[int]:
-    ends, total = [], 0
-    for size in sizes:
-        total += size
-        ends.append(total)
-    return ends
+    """Where each message of a stream of messages of ``sizes`` bytes ends (offsets)."""
+    return list(itertools.accumulate(sizes))
 
 
 def cut(data: bytes, cuts: list[int]) -> list[bytes]:
@@ -91,11 +87,13 @@ class Counted(socket.socket):
 def feed(ctx: Context, pieces: list[bytes], *, close: bool = True) -> Counted:
     """The student's socket on a connection whose far end sends ``pieces`` paced (then FIN if ``close``).
 
-    The very connection of a :class:`PacedConnection`, as a :class:`Counted` socket (a second
-    descriptor of the same socket: the kernel's counts are the same).
+    The very connection of a :class:`PacedConnection`, as a :class:`Counted` socket (a duplicate
+    of its descriptor, ``socket.dup()``, which works on Windows too: the kernel's counts are the
+    same socket's).
     """
     paced = ctx.own(PacedConnection(pieces, close=close))
-    sock = ctx.own(Counted(fileno=os.dup(paced.sock.fileno())))
+    dup = paced.sock.dup()
+    sock = ctx.own(Counted(dup.family, dup.type, dup.proto, fileno=dup.detach()))
     sock.settimeout(STUDENT_TIMEOUT)
     return sock
 
