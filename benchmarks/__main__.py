@@ -5,7 +5,8 @@
 3. a classroom's load on HttpServer, ThreadingHTTPServer and httpbin on werkzeug
    (:mod:`benchmarks.classroom_load`), then a new client among 1 000 idle connections
    (:mod:`benchmarks.idle_connections`) and among 1 000 slowloris + 1 000 idle keep-alive
-   connections at HttpServer's default settings (:mod:`benchmarks.slowloris`).
+   connections at HttpServer's default settings (:mod:`benchmarks.slowloris`);
+4. threads vs selectors vs asyncio with 10, 100 and 1 000 busy clients (:mod:`benchmarks.many_clients`).
 
 Each prints its Spanish table and writes ``benchmarks/resultados/NAME.json`` and ``NAME.png``;
 ``resumen.json`` gathers the machine (CPUs, CPU model, Python, load average before and after)
@@ -21,11 +22,11 @@ import platform
 import time
 from pathlib import Path
 
-from benchmarks import _plots, classroom_load, course_run, idle_connections, slowloris
+from benchmarks import _plots, classroom_load, course_run, idle_connections, many_clients, slowloris
 from benchmarks._results import write_json
 
 ROOT = Path(__file__).resolve().parent.parent
-PARTS = ("curso", "arranque", "aula", "inactivas", "slowloris")
+PARTS = ("curso", "arranque", "aula", "inactivas", "slowloris", "muchos")
 
 
 def machine() -> dict:
@@ -153,6 +154,20 @@ def main(argv: list[str] | None = None) -> dict:
         targets.append(_target("retenidas cerradas a tiempo por el servidor", f"{closed}/{n}", f"{n}/{n}",
                                r["a_tiempo"]))
 
+    if "muchos" in parts:
+        _title("6. Hilos, selectors y asyncio con muchos clientes a la vez")
+        sizes = ["--clientes", "5", "20", "--rondas", "2", "--veces", "1"] if quick else []
+        r = many_clients.main([*sizes, "--salida", str(out / "muchos_clientes.json")])
+        most = {kind: s["pasos"][-1] for kind, s in r["servidores"].items()}
+        one = [most[k]["hilos"] for k in ("selectors", "asyncio")]
+        targets.append(_target(f"hilos de selectors / asyncio con {r['clientes'][-1]} clientes",
+                               " / ".join(f"{h:.0f}" for h in one), "1 / 1", one == [1, 1]))
+        targets.append(_target(f"p99 de asyncio con {r['clientes'][-1]} clientes (× hilos)",
+                               f"×{most['asyncio']['razon_p99_ms_frente_a_hilos']:.2f}", "—", None))
+        targets.append(_target(f"RSS de asyncio con {r['clientes'][-1]} clientes (× hilos)",
+                               _times(most["asyncio"]["razon_rss_mib_frente_a_hilos"]), "< ×0.5",
+                               _below(most["asyncio"]["razon_rss_mib_frente_a_hilos"], 0.5)))
+
     summary["segundos"] = round(time.perf_counter() - started, 1)
     summary["carga_media_al_final"] = _loadavg()
     summary["objetivos"] = targets
@@ -168,6 +183,14 @@ def main(argv: list[str] | None = None) -> dict:
 
 def _target(what: str, measured: str, goal: str, ok: bool | None) -> dict:
     return {"que": what, "medido": measured, "objetivo": goal, "cumple": ok}
+
+
+def _times(ratio: float | None) -> str:
+    return "—" if ratio is None else f"×{ratio:.2f}"
+
+
+def _below(ratio: float | None, limit: float) -> bool | None:
+    return None if ratio is None else ratio < limit
 
 
 if __name__ == "__main__":
