@@ -23,6 +23,7 @@ from typing import Any
 
 from ..._wording import seconds
 from .. import Context, Fail, brief, exercise, expect_type
+from .._audit import on_audit_event
 from .._pacing import PATIENCE, PeerReader, send_paced
 from ._aio import TIMEOUTS, expect_coroutine, run_silently, settle, wait_event, where_waiting
 
@@ -43,6 +44,18 @@ DRIPPED = LINES * 2
 DRIP_DEADLINE = 0.8
 
 
+#: The addresses of the checker's servers, and those a socket of this process has connected to (the
+#: audit event ``socket.connect`` comes before the system call, however the student's code connects).
+_watched: set[tuple[str, int]] = set()
+_connected: set[tuple[str, int]] = set()
+
+
+def _on_connect(args: tuple) -> None:
+    address = args[1]
+    if isinstance(address, tuple) and address[:2] in _watched:
+        _connected.add(address[:2])
+
+
 class _Server:
     """The checker's echo server for one connection: a thread reads lines, another answers them (``mode``)."""
 
@@ -50,6 +63,8 @@ class _Server:
         self.mode = mode
         self._listener = ctx.own(socket.create_server(("127.0.0.1", 0)))
         self.address = self._listener.getsockname()[:2]
+        on_audit_event("socket.connect", _on_connect)
+        _watched.add(self.address)
         self._listener.settimeout(PATIENCE)
         self.eof = threading.Event()  #: the student's side closed (or reset) the connection
         self._lines: queue.Queue[bytes | None] = queue.Queue()
@@ -99,9 +114,15 @@ class _Server:
         except OSError:  # the student closed: the case judges it
             pass
 
+    def was_connected(self) -> bool:
+        """Whether a socket of this process connected to this server (whoever accepted it)."""
+        return self.address in _connected
+
     def stop(self) -> None:
         self._stop.set()
         self._lines.put(None)
+        _watched.discard(self.address)
+        _connected.discard(self.address)
 
 
 @dataclasses.dataclass
@@ -127,7 +148,8 @@ def _converse(funcion: Callable[..., Any], server: _Server, lineas: list[bytes],
             await settle(task, 1.0)
             return _Outcome(took=took, where=where, hung=True)
         error = task.exception()
-        closed = await wait_event(server.eof, PATIENCE)
+        # (a function that never connected has nothing to close)
+        closed = not server.was_connected() or await wait_event(server.eof, PATIENCE)
         return _Outcome(None if error else task.result(), error, took, closed=closed)
 
     return run_silently(main)
