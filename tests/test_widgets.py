@@ -291,12 +291,17 @@ def test_chat_reads_the_whole_echo_of_a_long_message(echo):
 
 def test_chat_quit_disconnects_and_the_next_message_reconnects(no_leaks, echo):
     c = chat(echo)
+    assert c.disconnect_button.disabled and not c.button.disabled  # nothing to disconnect yet
     c.send("uno")
+    assert not c.disconnect_button.disabled
     c.text.value = "quit"
     c.button.click()
     assert not c.connected and c.transcript[-1] == "(desconectado)"
+    assert c.disconnect_button.disabled and not c.button.disabled  # «Enviar» reconnects
     c.send("dos")
     assert c.transcript[-1] == "Servidor: Echo: dos"
+    # the conversation opens scrolled to its end: the newest line is what a student sees
+    assert "column-reverse" in c.conversation.value and c.conversation.value.rstrip().endswith("dos</pre></div>")
     assert connects(echo) == 2
     c.close()
 

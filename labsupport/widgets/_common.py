@@ -24,10 +24,11 @@ from .._display import fmt_bytes as fmt_bytes  # re-exported: the widgets import
 from .._display import wire_html as wire_html
 
 _ERROR_STYLE = "color:#b00020"
-_PRE_STYLE = (
-    "margin:0;padding:4px 6px;background:#f6f8fa;border:1px solid #d0d7de;border-radius:3px;"
-    "max-height:18em;overflow:auto;white-space:pre-wrap;word-break:break-all;font-size:12px"
-)
+_BOX_STYLE = "background:#f6f8fa;border:1px solid #d0d7de;border-radius:3px;max-height:18em;overflow:auto;"
+_TEXT_STYLE = "margin:0;padding:4px 6px;white-space:pre-wrap;word-break:break-all;font-size:12px"
+_PRE_STYLE = _BOX_STYLE + _TEXT_STYLE
+# a box whose children run bottom to top opens scrolled to its end, where a log's newest line is
+_FOLLOW_STYLE = _BOX_STYLE + "display:flex;flex-direction:column-reverse"
 # ipywidgets gives every HTML widget a line height equal to an input's height (28 px), which
 # is right for one line next to a button and far too loose for paragraphs and tables; and it
 # puts a ToggleButtons' description above the buttons instead of beside them, unlike every
@@ -91,8 +92,14 @@ def esc(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
-def pre(inner_html: str) -> str:
-    """A scrollable monospace block; ``inner_html`` must already be escaped."""
+def pre(inner_html: str, *, newest_last: bool = False) -> str:
+    """A scrollable monospace block; ``inner_html`` must already be escaped.
+
+    ``newest_last``: for a log that grows at the bottom (the chat's conversation), the block opens
+    scrolled to its end instead of its top, so the last reply is what a student sees.
+    """
+    if newest_last:
+        return f'<div class="lab-follow" style="{_FOLLOW_STYLE}"><pre style="{_TEXT_STYLE}">{inner_html}</pre></div>'
     return f'<pre style="{_PRE_STYLE}">{inner_html}</pre>'
 
 

@@ -52,7 +52,8 @@ class Chat(LabWidget):
         self.text.add_class("lab-chat-input")
         self.button = w.Button(description="Enviar", button_style="primary", icon="paper-plane")
         self.button.add_class("lab-send")
-        self.disconnect_button = w.Button(description="Desconectar", icon="plug")
+        # «Enviar» stays active when disconnected (the next message connects); «Desconectar» does not
+        self.disconnect_button = w.Button(description="Desconectar", icon="plug", disabled=True)
         self.conversation = w.HTML()
         self.conversation.add_class("lab-transcript")
         self.status = w.HTML(f"Servidor: {esc(format_address(self.address))} (se conecta al enviar)")
@@ -87,6 +88,7 @@ class Chat(LabWidget):
             if self._sock is None:
                 self._sock = socket.create_connection(self.address, timeout=self.timeout)
                 self.status.value = f"Conectado a {esc(format_address(self.address))}"
+                self.disconnect_button.disabled = False
             data = message.encode("utf-8")
             self._sock.sendall(data)
             raw, closed = self._read_reply(data)
@@ -162,7 +164,8 @@ class Chat(LabWidget):
     def _add(self, line: str) -> None:
         self.transcript.append(line)
         del self.transcript[:-MAX_LINES]
-        self.conversation.value = pre(esc("\n".join(self.transcript)))
+        self.conversation.value = pre(esc("\n".join(self.transcript)), newest_last=True)
+        self.disconnect_button.disabled = self._sock is None  # nothing to disconnect
 
     def close(self) -> None:
         self._drop()
