@@ -20,7 +20,7 @@ import pytest
 from mutation_kit import assert_caught, assert_passes, run
 
 from labsupport.exercises import _REGISTRY
-from labsupport.exercises.nb10._chaos import chaos_cuts, cut, ends
+from labsupport.exercises._chaos import chaos_cuts, cut, ends
 
 #: A hard bound on one lab.comprobar: far above the sum of what its cases wait.
 HARD_LIMIT = 40.0

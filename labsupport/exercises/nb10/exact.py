@@ -7,8 +7,9 @@ from typing import Any
 
 from ..._wording import count
 from .. import Context, Fail, brief, exercise
+from .._chaos import Counted, arrived, chaos_cuts, consumed, cut, cuts_text, feed
 from .._outcome import expect_connection_error
-from ._chaos import LIMIT, Counted, arrived, chaos_cuts, consumed, cut, cuts_text, feed
+from ._shared import LIMIT
 
 exacto = exercise("10.1", "Llenar un búfer con recv_into, sin copias", "recibir_exacto_en")
 

@@ -16,8 +16,9 @@ from typing import Any
 
 from ...framing.jsonheader import HEADER_LENGTH, VERSION, encode_message
 from .. import Context, Fail, brief, exercise
+from .._chaos import arrived, chaos_cuts, consumed, converse, cut, feed
 from .._outcome import call, exception_text, expect_connection_error
-from ._chaos import LIMIT, arrived, chaos_cuts, consumed, converse, cut, feed
+from ._shared import LIMIT
 
 leer = exercise("10.4", "Leer un mensaje con cabecera JSON", "leer_mensaje_json")
 

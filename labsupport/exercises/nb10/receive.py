@@ -8,8 +8,9 @@ from typing import Any
 
 from ..._wording import count
 from .. import Context, Fail, brief, exercise, expect_type
+from .._chaos import arrived, chaos_cuts, consumed, converse, cut, feed
 from .._outcome import call, exception_text, expect_connection_error
-from ._chaos import HEADER, LIMIT, arrived, chaos_cuts, consumed, converse, cut, feed
+from ._shared import HEADER, LIMIT
 
 recibir = exercise("10.3", "Recibir un mensaje con su longitud delante, con un límite", "recibir_mensaje")
 

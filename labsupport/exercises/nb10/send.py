@@ -9,8 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import Context, Fail, brief, exercise
+from .._chaos import STUDENT_TIMEOUT
 from .._pacing import PATIENCE
-from ._chaos import HEADER, LIMIT, STUDENT_TIMEOUT
+from ._shared import HEADER, LIMIT
 
 enviar = exercise("10.2", "Enviar un mensaje con su longitud delante", "enviar_mensaje")
 

@@ -1,10 +1,14 @@
-"""Chaos mode for notebook 10's checkers: the byte stream cut at seeded points, paced, and measured.
+"""Chaos mode for the checkers: the byte stream cut at seeded points, paced, and measured.
+
+Written for notebook 10 (framing), usable by any checker whose student reads messages from a
+socket: :func:`feed` hands the student a socket fed in chaos pieces, :func:`converse` runs a whole
+conversation of framed messages, one call of the student's function per message.
 
 The cuts are drawn from ``ctx.rng`` (seeded with the exercise and the case: the same cuts on every
 run, and the report names them, so a student can replay them). They always split each message's
 header in two and never fall on the boundary between two messages, so the end of one message and
 the start of the next travel in one piece (coalesced). The pieces are paced
-(:class:`~.._pacing.PacedConnection`: each leaves once the student's socket has read the last), so
+(:class:`~._pacing.PacedConnection`: each leaves once the student's socket has read the last), so
 no late ``recv()`` finds two waiting: "one ``recv()`` is one message" fails on every run, whatever
 the load. How many bytes the student's code read is asked of the kernel (``TCP_INFO`` and
 ``FIONREAD``), so "it read too much" is measured, not guessed.
@@ -14,22 +18,18 @@ from __future__ import annotations
 
 import itertools
 import socket
-import struct
 from collections.abc import Callable
 from typing import Any
 
-from ..._polling import wait_until
-from ..._wording import count
-from .. import Context, Fail, brief
-from .._outcome import call, exception_text
-from .._pacing import PATIENCE, PacedConnection, reception
+from .._polling import wait_until
+from .._wording import count
+from ._framework import Context, Fail, brief
+from ._outcome import call, exception_text
+from ._pacing import PATIENCE, PacedConnection, reception
 
 #: The timeout of the sockets handed to the student: it must not fire (a case's own time limit
 #: cuts a hanging answer first).
 STUDENT_TIMEOUT = 10.0
-#: A case that reads: a right answer takes a few hundredths of a second.
-LIMIT = 3.0
-HEADER = struct.Struct("!I")
 
 
 # -- chaos: the stream cut at seeded points -----------------------------------------------------
