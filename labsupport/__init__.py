@@ -31,6 +31,7 @@ _EXPORTS = {
     # the course's own verbs
     "ficha": ".sockstate",
     "conexiones": ".sockstate",
+    "StatePath": ".sockstate.path",
     "reuseaddr_matrix": ".reuseaddr",
     "comprobar": ".exercises",
     # errors for misuse of labsupport
