@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # the types, for mypy and editors; at run time __getattr__ im
     from .backlog import backlog
     from .chunks import chunk_records, chunk_sizes
     from .concat import concat_cost, measure_concat
+    from .framing import byte_order, message_bytes
     from .keepalive import keep_alive
     from .latency import latency, percentile
     from .many_clients import many_clients
@@ -40,11 +41,13 @@ _EXPORTS = {
     "split_response": ".anatomy",
     "attempts": ".attempts",
     "backlog": ".backlog",
+    "byte_order": ".framing",
     "chunk_records": ".chunks",
     "chunk_sizes": ".chunks",
     "client_steps": ".steps",
     "concat_cost": ".concat",
     "measure_concat": ".concat",
+    "message_bytes": ".framing",
     "keep_alive": ".keepalive",
     "latency": ".latency",
     "many_clients": ".many_clients",
@@ -60,6 +63,7 @@ __all__ = [
     "anatomy",
     "attempts",
     "backlog",
+    "byte_order",
     "chunk_records",
     "chunk_sizes",
     "client_steps",
@@ -68,6 +72,7 @@ __all__ = [
     "latency",
     "many_clients",
     "measure_concat",
+    "message_bytes",
     "percentile",
     "sequence",
     "server_cost",
