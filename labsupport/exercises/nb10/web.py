@@ -37,13 +37,7 @@ def _answer(funcion: Callable[..., Any], site: _Site, request: bytes, garbage: b
     """The student's response to ``request`` for ``site``, checked for shape: (status, parts, body).
 
     ``garbage``: the request is malformed (then an exception is told to become a 400)."""
-    got, error = call(funcion, site.root, request)
-    if error is not None:
-        if isinstance(error, NotImplementedError):
-            raise error
-        advice = ": un servidor no se cae por una petición mal formada; responde 400 Bad Request" if garbage else ""
-        raise Fail(f"con la petición {brief(request, 50)} tu función lanzó {exception_text(error)}{advice}") from None
-    raw = bytes(expect_type(got, (bytes, bytearray)))
+    raw = _raw(funcion, site, request, garbage)
     parts = split_response(raw)
     status_line = parts.of("status")[0].data if parts.parts else b""
     try:
@@ -58,6 +52,17 @@ def _answer(funcion: Callable[..., Any], site: _Site, request: bytes, garbage: b
     return status, parts, parts.body
 
 
+def _raw(funcion: Callable[..., Any], site: _Site, request: bytes, garbage: bool = False) -> bytes:
+    """The bytes the student's function answered to ``request`` (Fail if it raised or returned no bytes)."""
+    got, error = call(funcion, site.root, request)
+    if error is not None:
+        if isinstance(error, NotImplementedError):
+            raise error
+        advice = ": un servidor no se cae por una petición mal formada; responde 400 Bad Request" if garbage else ""
+        raise Fail(f"con la petición {brief(request, 50)} tu función lanzó {exception_text(error)}{advice}") from None
+    return bytes(expect_type(got, (bytes, bytearray)))
+
+
 def _content_length(parts: Any, status: int) -> int:
     value = find_header(parts.headers, "Content-Length")
     if value is None:
@@ -65,6 +70,12 @@ def _content_length(parts: Any, status: int) -> int:
     if not value.isdigit():
         raise Fail(f"Content-Length debe ser un número de bytes y es {brief(value)}")
     return int(value)
+
+
+def _expect_length(parts: Any, status: int, body: bytes) -> None:
+    """An error response too says how long its body is (the client waits for that many bytes)."""
+    if _content_length(parts, status) != len(body):
+        raise Fail(f"en la respuesta {status}, Content-Length no es la longitud del cuerpo ({len(body)} bytes)")
 
 
 def _expect_status(status: int, wanted: tuple[int, ...], what: str) -> None:
@@ -111,8 +122,7 @@ def _(funcion, ctx):
     for path in ("/no-existe.txt", "/sub"):
         status, parts, body = _answer(funcion, site, f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
         _expect_status(status, (404,) if path != "/sub" else (403, 404), f"GET {path}")
-        if _content_length(parts, status) != len(body):
-            raise Fail(f"en la respuesta {status}, Content-Length no es la longitud del cuerpo ({len(body)} bytes)")
+        _expect_length(parts, status, body)
 
 
 @servir.case(
@@ -138,11 +148,12 @@ def _(funcion, ctx):
 def _(funcion, ctx):
     site = ctx.own(_Site())
     for path in ("/../secreto.txt", "/sub/../../secreto.txt", "/" + site.secret.lstrip("/"), "/" + site.secret):
-        status, _parts, body = _answer(funcion, site, f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        status, parts, body = _answer(funcion, site, f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
         if SECRET in body or status == 200:
             raise Fail(f"GET {path} respondió {status}" + (" con el contenido de secreto.txt, que está fuera de la "
                        "carpeta" if SECRET in body else "") + ": una ruta no debe salir de la carpeta que sirves")
         _expect_status(status, (403, 404), f"GET {path}")
+        _expect_length(parts, status, body)
 
 
 @servir.case(
@@ -156,8 +167,7 @@ def _(funcion, ctx):
                     b"GET texto.txt HTTP/1.1\r\n\r\n"):
         status, parts, body = _answer(funcion, site, request, garbage=True)
         _expect_status(status, (400,), f"la petición {brief(request)}")
-        if _content_length(parts, status) != len(body):
-            raise Fail(f"en la respuesta 400, Content-Length no es la longitud del cuerpo ({len(body)} bytes)")
+        _expect_length(parts, status, body)
 
 
 @servir.case(
@@ -168,5 +178,7 @@ def _(funcion, ctx):
 def _(funcion, ctx):
     site = ctx.own(_Site())
     for method in ("POST", "DELETE"):
-        status, _parts, _body = _answer(funcion, site, f"{method} /texto.txt HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        status, parts, body = _answer(funcion, site, f"{method} /texto.txt HTTP/1.1\r\nHost: x\r\n\r\n".encode())
         _expect_status(status, (405, 501), f"{method} /texto.txt")
+        _expect_length(parts, status, body)
+
