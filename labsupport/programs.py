@@ -74,8 +74,8 @@ def start(
     ``program`` is a course script by name (``"servidor_echo"``, ``"cliente_interactivo"``) or the
     path of any Python file; ``args`` go on its command line (numbers are turned into text).
     ``ready`` is a regular expression of the line that says it is ready (a named group ``address``
-    gives :attr:`Program.address`); by default the course script's own, and for another file none
-    (no wait). If the line does not come within ``timeout`` seconds, or the program ends first, it
+    gives :attr:`Program.address`, ``local`` :attr:`Program.local_address`); by default the course
+    script's own, and for another file none (no wait). If the line does not come within ``timeout`` seconds, or the program ends first, it
     is stopped and :class:`ProgramError` says what it printed.
     """
     label, path = _resolve(program)
@@ -108,8 +108,8 @@ class Program:
     ``pid``, ``output()`` (all it printed so far, stdout and stderr together, as in a terminal),
     ``wait_for(pattern)`` (the next complete line that matches), ``send_line(text)``,
     ``close_input()``, ``wait(timeout)`` (its exit code if it ends by itself), ``stop(timeout)``
-    (idempotent; ``with``, ``lab.stop_all()`` and the kernel's exit call it), ``address`` (the one
-    it announced in its ready line).
+    (idempotent; ``with``, ``lab.stop_all()`` and the kernel's exit call it), ``address`` and
+    ``local_address`` (the ones it announced in its ready line).
     """
 
     #: Spanish name used in messages.
@@ -247,12 +247,23 @@ class Program:
 
     @property
     def address(self) -> tuple[str, int]:
-        """``(host, port)`` the program announced in its ready line (the server: where it listens)."""
-        text = self._ready.groupdict().get("address") if self._ready else None
+        """``(host, port)`` of the server, from the ready line: where it listens, or where a client connected.
+
+        It is what ``lab.conexiones(curso=True)`` looks for, since programs join the servers' registry.
+        """
+        return self._announced("address")
+
+    @property
+    def local_address(self) -> tuple[str, int]:
+        """``(host, port)`` of a client's own end of the connection, from its ready line."""
+        return self._announced("local")
+
+    def _announced(self, group: str) -> tuple[str, int]:
+        text = self._ready.groupdict().get(group) if self._ready else None
         if not text:
             raise ProgramError(
-                f"El {self.name} «{self.label}» no anunció ninguna dirección: arráncalo con "
-                "ready=r'... (?P<address>\\S+)' para leerla de su línea de arranque."
+                f"El {self.name} «{self.label}» no anunció esa dirección: arráncalo con "
+                f"ready=r'... (?P<{group}>\\S+)' para leerla de su línea de arranque."
             )
         return _parse_address(text)
 

@@ -22,6 +22,7 @@ from conftest import PATIENT, settle
 
 import labsupport as lab
 from labsupport import programs, scripts
+from labsupport._address import format_address
 from labsupport.programs import ProgramError
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="señales POSIX; la rama de Windows no se prueba aquí")
@@ -74,7 +75,7 @@ def test_client_and_server_are_two_processes_on_both_ends_of_one_connection(serv
     with client_of(servidor) as cliente:
         cliente.send_line("hola")
         assert cliente.wait_for("^Servidor:") == "Servidor: Echo: hola"
-        client_end, server_end = cliente.address, servidor.address
+        client_end, server_end = cliente.local_address, servidor.address
         established = [
             c for c in psutil.net_connections(kind="tcp")
             if c.status == psutil.CONN_ESTABLISHED and c.raddr
@@ -82,7 +83,15 @@ def test_client_and_server_are_two_processes_on_both_ends_of_one_connection(serv
         ]
         owners = {(tuple(c.laddr), c.pid) for c in established}
         assert owners == {(server_end, servidor.pid), (client_end, cliente.pid)}
-        assert servidor.pid != cliente.pid
+        assert servidor.pid != cliente.pid and cliente.address == server_end
+        seen = [(f["local"], f["remota"], f["estado"], f["pid"]) for f in lab.conexiones(puerto=server_end[1])]
+        server, client = format_address(server_end), format_address(client_end)
+        assert seen == [
+            (server, None, "LISTEN", servidor.pid),
+            (server, client, "ESTABLISHED", servidor.pid),
+            (client, server, "ESTABLISHED", cliente.pid),
+        ]
+        assert {f["local"] for f in lab.conexiones(curso=True)} == {server, client}
         cliente.send_line("salir")
         assert cliente.wait(PATIENT) == 0
     assert "Conexión cerrada" in cliente.output()
@@ -164,11 +173,13 @@ def test_stop_all_stops_programs_too():
     assert servidor.returncode == 0 and servidor not in lab.running_servers()
 
 
-def test_a_program_that_ends_by_itself_leaves_the_registry(servidor):
+def test_a_program_that_ends_by_itself_leaves_the_registry_and_reads_no_more_input(servidor):
     with client_of(servidor) as cliente:
         cliente.send_line("salir")
         assert cliente.wait(PATIENT) == 0
         assert settle(lambda: cliente not in lab.running_servers())
+        with pytest.raises(ProgramError, match=r"terminó \(código 0\)"):
+            cliente.send_line("¿sigues ahí?")
 
 
 # -- deadlines ------------------------------------------------------------------------------------
@@ -317,7 +328,7 @@ def test_client_notices_the_server_closing():
 @posix_only
 def test_sigterm_ends_the_client_cleanly(servidor):
     with client_of(servidor) as cliente:
-        port = cliente.address[1]
+        port = cliente.local_address[1]
         servidor.wait_for(rf"^Conexión establecida con 127\.0\.0\.1:{port}$")
         assert cliente.stop() == 0 and not cliente.killed
     servidor.wait_for(rf"^Conexión cerrada con 127\.0\.0\.1:{port} \(el cliente cerró\)$")
@@ -362,7 +373,7 @@ def test_an_unknown_program_is_a_spanish_error():
 
 def test_address_of_a_program_that_announced_none_is_a_spanish_error(tmp_path):
     with programs.start(script(tmp_path, 'print("listo")'), ready="^listo$") as proc:
-        with pytest.raises(ProgramError, match="no anunció ninguna dirección"):
+        with pytest.raises(ProgramError, match="no anunció esa dirección"):
             _ = proc.address
 
 

@@ -12,7 +12,7 @@ They are written for students to read (Spanish names and comments, the guide's s
 they use only the standard library plus :mod:`labsupport.scripts._args` for a Spanish ``--help``.
 
 :data:`READY` says, for each script, the line it prints once it is ready to be used and where in
-that line the address it announces is (group ``address``): :mod:`labsupport.programs` waits for it.
+that line its addresses are (groups ``address`` and ``local``): :mod:`labsupport.programs` waits for it.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from pathlib import Path
 #: Folder of the scripts (shipped as package data: ``labsupport/scripts/*.py``).
 FOLDER = Path(__file__).parent
 
-#: script name -> regular expression of its "ready" line; ``address`` is what it announces
-#: (the server: where it listens; the client: its own end of the connection).
+#: script name -> regular expression of its "ready" line. Group ``address`` is the server's address
+#: (the server: where it listens; the client: where it connected), group ``local`` the client's own end.
 READY = {
     "servidor_echo": r"^Servidor Echo iniciado en (?P<address>\S+)",
-    "cliente_interactivo": r"^Conectado al servidor Echo en \S+ desde (?P<address>\S+)",
+    "cliente_interactivo": r"^Conectado al servidor Echo en (?P<address>\S+) desde (?P<local>\S+)",
 }
 
 

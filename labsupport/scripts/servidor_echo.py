@@ -234,7 +234,8 @@ def servidor_echo(host: str = "127.0.0.1", puerto: int = 0, max_clientes: int = 
                     rechazar(conexion, max_clientes)
                     continue
                 # Crear hilo para cada cliente
-                hilo = threading.Thread(target=manejar_cliente, args=(conexion, direccion, parar, silencio_max))
+                hilo = threading.Thread(target=manejar_cliente, args=(conexion, direccion, parar, silencio_max),
+                                        name=f"cliente {_args.format_address(direccion)}")
                 hilo.start()
                 hilos.append(hilo)
         except KeyboardInterrupt:
@@ -242,8 +243,14 @@ def servidor_echo(host: str = "127.0.0.1", puerto: int = 0, max_clientes: int = 
     decir(f"Cerrando servidor... ({motivo[0] if motivo else 'parado'})")
     parar.set()                                   # después del aviso: así se imprime siempre antes que sus cierres
     limite = time.monotonic() + ESPERA_HILOS
-    for hilo in hilos:
-        hilo.join(max(limite - time.monotonic(), 0.0))
+    # Los buscamos por su nombre, no en `hilos`: un Ctrl+C puede llegar dentro de start(), con el
+    # hilo ya en marcha pero sin apuntar en la lista.
+    for hilo in threading.enumerate():
+        if hilo.name.startswith("cliente "):
+            try:
+                hilo.join(max(limite - time.monotonic(), 0.0))
+            except RuntimeError:                  # aún arrancando: Python lo esperará al salir
+                pass
     decir("Servidor cerrado")
     return 0
 
