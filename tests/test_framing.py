@@ -13,12 +13,11 @@ import time
 import tracemalloc
 
 import pytest
+from conftest import PATIENT
 
 import labsupport as lab
 from labsupport import framing
 from labsupport.framing import kv
-
-PATIENT = 10.0
 
 
 @pytest.fixture
