@@ -249,7 +249,7 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(pair):
     sender.sendall(framing.encode_message(bytes(2000)))
     with pytest.raises(framing.MessageTooLargeError, match="cuerpo"):
         framing.recv_message(receiver, max_body=1000)
-    assert len(receiver.recv(4096)) == 2000  # the body is still unread: nothing was read of it
+    assert framing.recv_exactly(receiver, 2000) == bytes(2000)  # the body is still unread: nothing was read of it
 
 
 # -- arrival --------------------------------------------------------------------------------
