@@ -8,7 +8,11 @@ instead, and it forwards everything unchanged while recording:
 - the connection, each side's FIN (half-close: ``shutdown(SHUT_WR)`` is passed on and the
   other direction keeps flowing) and a reset (RST) from either side, which is passed on as a
   reset (``SO_LINGER (1, 0)`` + ``close``) so the client sees the real
-  ``ConnectionResetError``.
+  ``ConnectionResetError``;
+- with ``Tap(..., states=True)``, the TCP state of its two sockets after each event (see
+  `SideStates`): the tap speaks to the server as the client and to the client as the server,
+  and passes each close on in the same direction, so its sockets go through the states the
+  two ends go through.
 
 >>> with lab.EchoServer() as eco, lab.Tap(eco) as tap:     # doctest: +SKIP
 ...     with socket.create_connection(tap.address) as c:
@@ -38,10 +42,12 @@ from ._display import Table, Text, escape_bytes, escaped_lines, hexdump_bytes
 from ._errors import LabError
 from ._server import StreamServer
 from .events import EventKind
+from .sockstate.path import StatePath
 
 __all__ = [
     "Direction",
     "EventKind",
+    "SideStates",
     "Tap",
     "TapEvent",
     "TapTargetError",
@@ -92,6 +98,25 @@ _CLOSE_DETAIL = {
 
 
 @dataclasses.dataclass(frozen=True)
+class SideStates:
+    """The TCP state of the tap's two sockets of one connection, right after an event.
+
+    ``client`` is the state of the socket the tap connected to the server: towards the server
+    it plays the client. ``server`` is the state of the socket the tap accepted from the
+    client: towards the client it plays the server. ``None`` where the system could not say
+    (or that socket did not exist yet). Read from the system, never inferred
+    (`labsupport.sockstate.path`), right after the tap passed the event on: the other side
+    may already have answered it by then (a server that closes as soon as it reads EOF: the
+    row of the client's FIN can already show TIME_WAIT). A state a lesson prints as its
+    verdict comes from a `~labsupport.sockstate.path.StatePath`, where the experiment
+    decides when to read.
+    """
+
+    client: str | None
+    server: str | None
+
+
+@dataclasses.dataclass(frozen=True)
 class TapEvent:
     """One thing the tap saw.
 
@@ -100,7 +125,8 @@ class TapEvent:
     ``reset``: who sent it). ``size`` is what ``recv`` returned; ``data`` holds those bytes
     unless the recording cap was reached (then it is shorter, see ``Tap.truncated``).
     ``kind`` is an :class:`~labsupport.events.EventKind` (a string such as ``"data"`` is
-    turned into one, and a misspelt one is an error).
+    turned into one, and a misspelt one is an error). ``states`` is set only by a tap made
+    with ``states=True``: the TCP states of its sockets after the event was passed on.
     """
 
     time: float
@@ -110,6 +136,7 @@ class TapEvent:
     size: int = 0
     data: bytes = b""
     detail: str = ""
+    states: SideStates | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", EventKind(self.kind))  # frozen: set once, here
@@ -158,6 +185,8 @@ class _Link:
         self.ended: EventKind | None = None  # RESET, TIMEOUT or STOP: both pumps must quit
         self.last_activity = time.monotonic()
         self.wake_r, self.wake_w = socket.socketpair()
+        self.path: StatePath | None = None  # the tap's two sockets, when it records states
+        self.path_lock = threading.Lock()  # both pumps mark the one path
 
     def touch(self) -> None:
         self.last_activity = time.monotonic()
@@ -195,6 +224,8 @@ class Tap(StreamServer):
     stay silent *in both directions* before the tap closes it (long by default: a student
     may connect in one cell and send in the next); the server behind usually gives up first.
     ``max_record_bytes`` caps the bytes kept in memory (sizes are always recorded).
+    ``states=True`` records in each event the TCP states of the tap's two sockets (`SideStates`);
+    off by default, as reading a closed socket's state asks the system's list of connections.
     """
 
     name = "proxy de grabación"
@@ -212,9 +243,11 @@ class Tap(StreamServer):
         connect_timeout: float = 5.0,
         max_connections: int = 32,
         max_record_bytes: int = 32 * 1024 * 1024,
+        states: bool = False,
         **kwargs: Any,
     ) -> None:
         self.target = _target_address(target)
+        self.states = states
         self.connect_timeout = connect_timeout
         self.max_record_bytes = max_record_bytes
         self._cond = threading.Condition()
@@ -234,7 +267,8 @@ class Tap(StreamServer):
         direction: Direction | None = None,
         data: bytes = b"",
         detail: str = "",
-    ) -> None:
+        states: SideStates | None = None,
+    ) -> TapEvent:
         with self._cond:
             kept = data
             room = self.max_record_bytes - self._recorded_bytes
@@ -242,9 +276,38 @@ class Tap(StreamServer):
                 kept = data[: max(room, 0)]
                 self._truncated = True
             self._recorded_bytes += len(kept)
-            event = TapEvent(round(time.monotonic() - self._t0, 6), link.id, kind, direction, len(data), kept, detail)
+            event = TapEvent(
+                round(time.monotonic() - self._t0, 6), link.id, kind, direction, len(data), kept, detail, states
+            )
             self._tap_events.append(event)
             self._cond.notify_all()
+        return event
+
+    def _read_states(self, link: _Link, why: TapEvent | str) -> SideStates | None:
+        """The states of ``link``'s sockets now (None unless the tap records states).
+
+        Data and a reset are read as they arrive, before the tap passes them on (data changes
+        no state, and nothing they cause can have happened yet); a FIN right after the tap
+        passed it on, since its own shutdown is what changes its socket. The mark settles for
+        at most a second: on loopback the ACK comes back in microseconds, and a state held
+        longer (a FIN behind data the peer does not read) is recorded as held.
+        """
+        if link.path is None:
+            return None
+        with link.path_lock:
+            step = link.path.mark(why if isinstance(why, str) else why.label, settle=1.0)
+        return SideStates(step.states.get("client"), step.states.get("server"))
+
+    def _note_states(self, link: _Link, event: TapEvent) -> None:
+        """Add to ``event``, already recorded, the states after it was passed on."""
+        states = self._read_states(link, event)
+        if states is None:
+            return
+        with self._cond:
+            for i in range(len(self._tap_events) - 1, -1, -1):  # it is one of the last ones
+                if self._tap_events[i] is event:
+                    self._tap_events[i] = dataclasses.replace(event, states=states)
+                    break
 
     # -- one connection ----------------------------------------------------------------
     def handle(self, conn: socket.socket, addr: tuple) -> None:
@@ -253,12 +316,15 @@ class Tap(StreamServer):
             self._next_id += 1
             self._links[link.id] = link
         peer = format_address(addr)
-        self._record(link, EventKind.CONNECT, TO_SERVER, detail=peer)
+        connected = self._record(link, EventKind.CONNECT, TO_SERVER, detail=peer)
         other: threading.Thread | None = None
         try:
             upstream = self._connect_upstream(link)
             if upstream is None:
                 return
+            if self.states:
+                link.path = StatePath(client=upstream, server=conn)
+                self._note_states(link, connected)
             other = threading.Thread(
                 target=self._pump_safely,
                 args=(link, upstream, conn, TO_CLIENT),
@@ -279,7 +345,7 @@ class Tap(StreamServer):
             conn.close()
             link.close_wake()
             why = _CLOSE_DETAIL.get(link.ended, "") if link.ended is not None else ""
-            self._record(link, EventKind.CLOSE, detail=why)
+            self._record(link, EventKind.CLOSE, detail=why, states=self._read_states(link, "cierre"))
             with self._cond:
                 self._links.pop(link.id, None)
                 self._cond.notify_all()
@@ -341,13 +407,15 @@ class Tap(StreamServer):
                     return
                 link.touch()
                 if not data:
-                    self._record(link, EventKind.FIN, way)
+                    fin = self._record(link, EventKind.FIN, way)
                     try:
                         dst.shutdown(socket.SHUT_WR)
                     except OSError:
                         pass
+                    self._note_states(link, fin)
                     return
-                self._record(link, EventKind.DATA, way, data)
+                # data changes no state: read before passing it on, when nothing it causes can have happened
+                self._record(link, EventKind.DATA, way, data, states=self._read_states(link, "datos"))
                 try:
                     dst.sendall(data)
                 except TimeoutError:
@@ -365,7 +433,8 @@ class Tap(StreamServer):
             return
         if link.end(EventKind.RESET):
             who = "el cliente" if way is TO_SERVER else "el servidor"
-            self._record(link, EventKind.RESET, way, detail=f"{who}: {type(exc).__name__}")
+            states = self._read_states(link, "RST")
+            self._record(link, EventKind.RESET, way, detail=f"{who}: {type(exc).__name__}", states=states)
 
     def _close_clients(self) -> None:
         with self._cond:
@@ -463,16 +532,23 @@ class Tap(StreamServer):
             self._t0 = time.monotonic()
             self._next_id = max(self._links, default=0) + 1
 
-    def table(self, conn: int | None = None, limit: int | None = 60, times: bool = False) -> Table:
+    def table(
+        self, conn: int | None = None, limit: int | None = 60, times: bool = False, states: bool = False
+    ) -> Table:
         """One row per event: connection, what happened, direction, size and an excerpt.
 
         Times are left out unless asked for, so a notebook prints the same table every run.
+        ``states`` adds the TCP states of the tap's sockets after each event (a tap made
+        with ``states=True``; see `SideStates`: they are read right after the event was
+        passed on, so the other side may already have answered it).
         """
         events = self.events(conn=conn)
         shown = events if limit is None else events[:limit]
         header = ["conexión", "evento", "sentido", "bytes", "contenido"]
         if times:
             header.insert(0, "t (ms)")
+        if states:
+            header += ["estado (cliente)", "estado (servidor)"]
         rows = []
         for e in shown:
             is_data = e.kind is EventKind.DATA
@@ -482,6 +558,8 @@ class Tap(StreamServer):
             row = [str(e.conn), e.label, str(e.direction or ""), str(e.size) if is_data else "", content]
             if times:
                 row.insert(0, f"{e.time * 1000:.1f}")
+            if states:
+                row += [(getattr(e.states, side) or "—") if e.states else "—" for side in ("client", "server")]
             rows.append(row)
         note = f"… y {len(events) - len(shown)} eventos más" if len(shown) < len(events) else ""
         return Table(header, rows, note, code=True)

@@ -19,7 +19,8 @@ from labsupport import plots
 from labsupport._server import StreamServer
 from labsupport.events import EventKind
 from labsupport.plots._style import COLORS
-from labsupport.tap import TO_CLIENT, TO_SERVER, TapEvent
+from labsupport.plots.sequence import STATES_NOTE
+from labsupport.tap import TO_CLIENT, TO_SERVER, SideStates, TapEvent
 
 
 @pytest.fixture(autouse=True)
@@ -110,6 +111,56 @@ def test_sequence_excerpt_is_cut_by_characters_not_bytes():
 
 def test_sequence_of_nothing_says_so():
     assert "(no hay eventos grabados)" in texts(plots.sequence([]))
+
+
+def state_labels(ax) -> list[tuple[str, str]]:
+    """(gid, text) of the TCP-state labels on the lifelines."""
+    return [(t.get_gid(), t.get_text()) for t in ax.texts if (t.get_gid() or "").startswith("estado:")]
+
+
+def test_sequence_writes_each_sides_state_where_it_changes():
+    est = SideStates("ESTABLISHED", "ESTABLISHED")
+    events = [
+        TapEvent(0.0, 1, EventKind.CONNECT, TO_SERVER, states=est),
+        TapEvent(0.1, 1, EventKind.DATA, TO_SERVER, 1, b"x", states=est),
+        TapEvent(0.2, 1, EventKind.FIN, TO_SERVER, states=SideStates("FIN_WAIT_2", "CLOSE_WAIT")),
+        TapEvent(0.3, 1, EventKind.DATA, TO_CLIENT, 1, b"y"),  # no reading: no label
+        TapEvent(0.4, 1, EventKind.FIN, TO_CLIENT, states=SideStates("TIME_WAIT", None)),  # unknown: none
+    ]
+    ax = plots.sequence(events)
+    assert state_labels(ax) == [
+        ("estado:client:1", "ESTABLISHED"),
+        ("estado:server:1", "ESTABLISHED"),
+        ("estado:client:3", "FIN_WAIT_2"),
+        ("estado:server:3", "CLOSE_WAIT"),
+        ("estado:client:5", "TIME_WAIT"),
+    ]
+    client = next(t for t in ax.texts if t.get_gid() == "estado:client:1")
+    server = next(t for t in ax.texts if t.get_gid() == "estado:server:1")
+    assert client.get_position()[0] < 0.0 < 1.0 < server.get_position()[0]  # beside each lifeline
+    assert STATES_NOTE in texts(ax)
+
+
+def test_sequence_without_states_draws_none():
+    ax = plots.sequence([TapEvent(0.0, 1, EventKind.CONNECT, TO_SERVER)])
+    assert state_labels(ax) == [] and STATES_NOTE not in texts(ax)
+
+
+@pytest.mark.skipif(not lab.sockstate.tcpinfo.supported(), reason="this system cannot read TCP states")
+def test_sequence_of_a_real_echo_exchange_with_states(tmp_path):
+    with lab.EchoServer() as eco, lab.Tap(eco, states=True) as tap:
+        with socket.create_connection(tap.address, timeout=PATIENT) as c:
+            c.sendall(b"hola\r\n")
+            c.recv(100)
+        assert tap.wait_closed()
+        ax = plots.sequence(tap)
+    labels = state_labels(ax)
+    client = [text for gid, text in labels if gid.startswith("estado:client:")]
+    server = [text for gid, text in labels if gid.startswith("estado:server:")]
+    # how far the other side got before each reading varies; where both ends finish does not
+    assert client[0] == server[0] == "ESTABLISHED"
+    assert client[-1] == "TIME_WAIT" and server[-1] == "CLOSED"  # the tap passed the client's close on first
+    render(ax, tmp_path, "sequence-states")
 
 
 # -- chunk sizes --------------------------------------------------------------------------

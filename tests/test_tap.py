@@ -9,6 +9,7 @@ import struct
 import threading
 
 import pytest
+from _sockstate_kit import loopback_host
 from conftest import PATIENT, settle
 
 import labsupport as lab
@@ -362,3 +363,84 @@ def test_ping_pong_records_one_chunk_per_message_in_order(no_leaks):
         assert tap.wait_closed()
         data = [(e.direction, e.data) for e in tap.chunks()]
         assert data == [(way, bytes([65 + i])) for i in range(20) for way in (TO_SERVER, TO_CLIENT)]
+
+
+# -- the TCP states of the tap's sockets (Tap(..., states=True)) ----------------------------
+class CloseWhenTold(StreamServer):
+    """Echoes one message, reads to EOF, then closes only when the test says so.
+
+    The test reads the tap's states after the client's FIN before the server can answer it:
+    without the wait the row of that FIN could already show the server's close.
+    """
+
+    def __init__(self, *args, **kwargs):
+        self.go = threading.Event()
+        super().__init__(*args, **kwargs)
+
+    def handle(self, conn, addr):
+        conn.sendall(b"Echo: " + conn.recv(100))
+        while conn.recv(100):
+            pass
+        self.go.wait(PATIENT)
+
+
+def states_of(tap: Tap) -> list[tuple[EventKind, str | None, str | None]]:
+    return [(e.kind, e.states.client, e.states.server) for e in tap.events() if e.states is not None]
+
+
+needs_states = pytest.mark.skipif(not lab.sockstate.tcpinfo.supported(), reason="this system cannot read TCP states")
+
+
+@needs_states
+@pytest.mark.parametrize("family", [socket.AF_INET, socket.AF_INET6], ids=["ipv4", "ipv6"])
+def test_states_of_an_orderly_close_started_by_the_client(family, no_leaks):
+    host = loopback_host(family)
+    with CloseWhenTold(host=host) as srv, Tap(srv, host=host, states=True) as tap:
+        with socket.create_connection(tap.address[:2], timeout=PATIENT) as c:
+            c.sendall(b"hola")
+            assert c.recv(100) == b"Echo: hola"
+            c.shutdown(socket.SHUT_WR)
+            assert settle(lambda: any(e.kind is EventKind.FIN and e.states for e in tap.events()))
+            srv.go.set()
+            assert recv_all(c) == b""
+        assert tap.wait_closed()
+        assert states_of(tap) == [
+            (EventKind.CONNECT, "ESTABLISHED", "ESTABLISHED"),
+            (EventKind.DATA, "ESTABLISHED", "ESTABLISHED"),
+            (EventKind.DATA, "ESTABLISHED", "ESTABLISHED"),
+            # passed on, the client's FIN leaves the tap's client side waiting in FIN_WAIT_2 and
+            # its server side, which received it, in CLOSE_WAIT: what client and server go through
+            (EventKind.FIN, "FIN_WAIT_2", "CLOSE_WAIT"),
+            # the server's FIN: the side that closed first ends in TIME_WAIT, the other in CLOSED
+            (EventKind.FIN, "TIME_WAIT", "CLOSED"),
+            (EventKind.CLOSE, "TIME_WAIT", "CLOSED"),
+        ]
+        table = tap.table(states=True)
+        assert table.header[-2:] == ["estado (cliente)", "estado (servidor)"]
+        assert table.rows[3][-2:] == ["FIN_WAIT_2", "CLOSE_WAIT"]
+
+
+@needs_states
+def test_states_of_a_reset_leave_no_time_wait(no_leaks):
+    with lab.EchoServer() as eco, Tap(eco, states=True) as tap:
+        c = socket.create_connection(tap.address, timeout=PATIENT)
+        c.sendall(b"hola\n")
+        assert c.recv(100)
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        c.close()
+        assert tap.wait_closed()
+        rows = states_of(tap)
+    # read as the RST arrived: the socket it reached is CLOSED, the other not yet touched
+    assert [r for r in rows if r[0] is EventKind.RESET] == [(EventKind.RESET, "ESTABLISHED", "CLOSED")]
+    assert rows[-1] == (EventKind.CLOSE, "CLOSED", "CLOSED")  # passed on as RST: no TIME_WAIT anywhere
+    assert rows[0] == (EventKind.CONNECT, "ESTABLISHED", "ESTABLISHED")
+
+
+def test_states_are_off_by_default(no_leaks):
+    with lab.EchoServer() as eco, Tap(eco) as tap:
+        with socket.create_connection(tap.address, timeout=PATIENT) as c:
+            c.sendall(b"hola\n")
+            assert c.recv(100)
+        assert tap.wait_closed()
+        assert all(e.states is None for e in tap.events())
+        assert {row[-1] for row in tap.table(states=True).rows} == {"—"}

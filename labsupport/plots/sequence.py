@@ -3,6 +3,12 @@
 Text tables list the events; the diagram makes the *conversation* visible: the request goes
 right, the answer comes back left in one or several pieces, the FINs cross (or an RST cuts it).
 Events are spaced by order, not by time, so a diagram looks the same every run.
+
+A tap made with ``states=True`` also records the TCP state of its two sockets after each
+event; the diagram writes them on the lifelines, small, each time one changes: beside the
+client, the state of the tap's socket that plays the client towards the server; beside the
+server, the one that plays the server towards the client (`labsupport.tap.SideStates`).
+Events without states (any other tap, or a system that cannot say) get no label.
 """
 
 from __future__ import annotations
@@ -18,6 +24,11 @@ from ._style import COLORS, MONO, new_axes
 CLIENT_X, SERVER_X = 0.0, 1.0
 _ARROW_KINDS = (EventKind.CONNECT, EventKind.DATA, EventKind.FIN, EventKind.RESET)
 _CLOSES = (EventKind.FIN, EventKind.RESET)
+#: the note under a diagram that shows states: whose states they are
+STATES_NOTE = (
+    "Estados TCP leídos en el proxy tras cada evento, cuando cambian: junto al cliente, el de su socket\n"
+    "hacia el servidor (hace de cliente); junto al servidor, el de su socket hacia el cliente (hace de servidor)"
+)
 
 
 def _events_of(tap_or_events: Tap | Iterable[TapEvent]) -> list[TapEvent]:
@@ -111,6 +122,7 @@ def sequence(
                 style="italic",
             )
 
+    with_states = _draw_states(ax, shown)
     if len(events) > len(shown):
         ax.text(
             0.5,
@@ -124,8 +136,40 @@ def sequence(
     if not shown:
         ax.text(0.5, 1, "(no hay eventos grabados)", ha="center", va="center", color=COLORS["muted"])
 
-    ax.set_xlim(-0.25, 1.25)
-    ax.set_ylim(bottom + 0.5, -0.6)  # time goes down
+    if with_states:
+        ax.text(0.5, bottom + 0.75, STATES_NOTE, ha="center", va="top", fontsize=8, color=COLORS["muted"])
+    margin = 0.42 if with_states else 0.25
+    ax.set_xlim(-margin, 1 + margin)
+    ax.set_ylim(bottom + (1.3 if with_states else 0.5), -0.6)  # time goes down
     ax.set_axis_off()
     ax.set_title("Diagrama de secuencia: lo que cruzó por la conexión", fontsize=12)
     return ax
+
+
+def _draw_states(ax: Any, shown: list[TapEvent]) -> bool:
+    """Write each side's TCP state beside its lifeline where it changed; True if any was written."""
+    last: dict[str, str | None] = {"client": None, "server": None}
+    wrote = False
+    for row, event in enumerate(shown, start=1):
+        if event.states is None:
+            continue
+        for side, x, ha in (("client", CLIENT_X - 0.03, "right"), ("server", SERVER_X + 0.03, "left")):
+            state = getattr(event.states, side)
+            if state is None or state == last[side]:
+                continue
+            last[side] = state
+            wrote = True
+            ax.text(
+                x,
+                row + 0.12,
+                state,
+                ha=ha,
+                va="center",
+                fontsize=8,
+                family=MONO,
+                color="#333333",
+                gid=f"estado:{side}:{row}",
+                bbox={"boxstyle": "round,pad=0.15", "facecolor": "#fff6d5", "edgecolor": "#d9c27a", "linewidth": 0.6},
+                zorder=5,
+            )
+    return wrote

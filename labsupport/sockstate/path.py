@@ -53,7 +53,8 @@ __all__ = ["TRANSIENT", "StatePath", "StatePathError", "Step", "system_states"]
 #: States that last only until the other kernel answers (on loopback: microseconds).
 TRANSIENT = frozenset({"SYN_SENT", "SYN_RECEIVED", "FIN_WAIT_1", "CLOSING", "LAST_ACK"})
 
-#: How often a mark re-reads while a state is transient (a psutil listing takes ~0.1 s anyway).
+#: How often a mark re-reads while a state is transient. Not a busy loop: on a loaded machine
+#: the kernel hands loopback packets to a thread of its own, which a spinning reader would delay.
 _POLL = 0.002
 
 _Key = tuple[tuple[str, int], tuple[str, int] | None]  # (local, remote or None for a listener)
@@ -103,8 +104,11 @@ class _End:
         self.refresh()
 
     def refresh(self) -> None:
-        """Remember the addresses while the socket is open (a closed one has none to give)."""
-        if self.sock.fileno() == -1:
+        """Remember the addresses while the socket is open (a closed one has none to give).
+
+        Once both are known they cannot change, and they are not asked again.
+        """
+        if self.sock.fileno() == -1 or (self.local is not None and self.remote is not None):
             return
         try:
             self.local = _addr(self.sock.getsockname()) or self.local
