@@ -694,3 +694,13 @@ def test_a_stuck_answer_is_told_where_it_waits(exercise_id, function):
     text = repr(run(exercise_id, function, LIMIT))
     where = "sendall()" if exercise_id == "9.2" else "await lector.readline()"
     assert where in text, text
+
+
+@pytest.mark.parametrize(("exercise_id", "function", "reading_cases"), [
+    ("9.3", eco_lee_fragmentos, (0, 1, 2, 3)),
+    ("9.4", pedir_con_read, (0, 3)),
+])
+def test_every_case_that_reads_defeats_one_read_per_message(exercise_id, function, reading_cases):
+    """An answer that takes one read() for one line fails in every case whose answer it reads."""
+    result = run(exercise_id, function, LIMIT)
+    assert all(result.cases[i].status != "ok" for i in reading_cases), repr(result)

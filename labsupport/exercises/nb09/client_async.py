@@ -5,7 +5,7 @@ pieces (each sent once the student's socket, found by :class:`~.._pacing.PeerRea
 the previous one: asyncio's transport reads eagerly, and the coroutine it wakes runs before the
 next piece is read, so a ``read()`` gets one piece), dripping one byte every 0,02 s (a timeout on
 each read never runs out, only a deadline for the whole does), slowly but well within the
-deadline, or never. The student's coroutine runs in a loop of the checker's
+deadline (cut in pieces too), or never. The student's coroutine runs in a loop of the checker's
 (:func:`._aio.run_silently`); one that waits past :data:`OUTER` is found waiting (its line is
 named) and cancelled. Whether the connection was closed is seen from the server's end (EOF).
 """
@@ -109,8 +109,7 @@ class _Server:
                             return
                         conn.sendall(answer[i : i + 1])
                     continue
-                cut = [answer[:2], answer[2:7], answer[7:]] if self.mode == "sliced" else [answer]
-                send_paced(conn, cut, reader, self.eof.is_set, stop=self._stop)
+                send_paced(conn, [answer[:2], answer[2:7], answer[7:]], reader, self.eof.is_set, stop=self._stop)
         except OSError:  # the student closed: the case judges it
             pass
 
@@ -245,7 +244,7 @@ def _(funcion, ctx):
 
 
 @cliente.case(
-    "un servidor lento pero a tiempo: con un plazo generoso, devuelve todas las respuestas",
+    "un servidor lento pero a tiempo (y en fragmentos): con un plazo generoso, devuelve todas las respuestas",
     hint="usa el plazo que te pasan (el argumento plazo), no uno fijo.",
     time_limit=10.0,
 )

@@ -235,11 +235,11 @@ def _(funcion, ctx):
 def _(funcion, ctx):
     server = _EchoServer(funcion, ctx, SHORT)
     client = _Client(server, ctx)
-    client.send(b"hola\n")
+    client.send(b"ho", b"la\n")
     want = PREFIX + b"hola\n"
     got = client.read(len(want))
     client.check()
-    _compare(got, [b"hola\n"])
+    _compare(got, [b"ho", b"la\n"])
     quiet = time.monotonic()
     if not client.closed_within(PATIENCE):
         client.check()
@@ -267,15 +267,15 @@ def _(funcion, ctx):
     server = _EchoServer(funcion, ctx, TALK)
     client = _Client(server, ctx)
     start = time.monotonic()
-    sent: list[bytes] = []
+    sent: list[bytes] = []  # the pieces, two per line
     for i in range(LINES):
         line = f"línea {i + 1}\n".encode()
-        sent.append(line)
+        sent += [line[:3], line[3:]]
         try:
-            client.send(line)
+            client.send(line[:3], line[3:])
         except OSError:  # the server closed (and the client's close came back as a reset)
             pass
-        got = client.read(len(_echoes(sent)))
+        got = client.read(len(_echoes(b"".join(sent).splitlines(keepends=True))))
         if client.eof_at is not None:
             client.check()
             raise Fail(
