@@ -7,8 +7,8 @@ import socket
 import matplotlib
 import matplotlib.pyplot as plt
 import pytest
-from _sockstate_kit import connection, listener
-from conftest import PATIENT
+from _sockstate_kit import connection
+from _statepath_kit import active_close
 
 from labsupport import plots
 from labsupport.plots._style import COLORS
@@ -34,24 +34,6 @@ def gids(ax, prefix: str) -> list[str]:
 
 def texts(ax) -> list[str]:
     return [t.get_text() for t in ax.texts]
-
-
-def active_close(family) -> StatePath:
-    """Client closes first, then the server: both ends marked at each step."""
-    with listener(family) as lst:
-        client = socket.socket(family, socket.SOCK_STREAM)
-        client.settimeout(PATIENT)
-        path = StatePath(cliente=client, servidor=lst)
-        path.mark("creados")
-        client.connect(lst.getsockname()[:2])
-        server, _ = lst.accept()
-        path.track("servidor", server)
-        path.mark("conectados")
-        client.close()
-        path.mark("el cliente cierra")
-        server.close()
-        path.mark("el servidor cierra")
-    return path
 
 
 @live

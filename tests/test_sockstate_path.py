@@ -13,6 +13,7 @@ import sys
 
 import pytest
 from _sockstate_kit import SMALL_BUFFER, connection, drain, fill, listener, loopback_host
+from _statepath_kit import active_close
 from conftest import PATIENT, settle
 
 from labsupport.sockstate import path as pathmod
@@ -27,19 +28,7 @@ pytestmark = live
 
 @pytest.mark.parametrize("family", FAMILIES)
 def test_active_closer_ends_in_time_wait_the_other_in_closed(family):
-    with listener(family) as lst:
-        client = socket.socket(family, socket.SOCK_STREAM)
-        client.settimeout(PATIENT)
-        path = StatePath(cliente=client, servidor=lst)
-        path.mark("creados")
-        client.connect(lst.getsockname()[:2])
-        server, _ = lst.accept()
-        path.track("servidor", server)
-        path.mark("conectados")
-        client.close()
-        path.mark("el cliente cierra")
-        server.close()
-        path.mark("el servidor cierra")
+    path = active_close(family)
     assert path.path("cliente") == ["CLOSED", "ESTABLISHED", "FIN_WAIT_2", "TIME_WAIT"]
     assert path.path("servidor") == ["LISTEN", "ESTABLISHED", "CLOSE_WAIT", "CLOSED"]
     assert path.moves("cliente") == [
