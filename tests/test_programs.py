@@ -76,8 +76,12 @@ def test_client_and_server_are_two_processes_on_both_ends_of_one_connection(serv
         cliente.send_line("hola")
         assert cliente.wait_for("^Servidor:") == "Servidor: Echo: hola"
         client_end, server_end = cliente.local_address, servidor.address
+        try:
+            listed = psutil.net_connections(kind="tcp")
+        except psutil.AccessDenied:             # macOS without root lists only this process's sockets
+            pytest.skip("este sistema no deja ver las conexiones de otros procesos sin privilegios")
         established = [
-            c for c in psutil.net_connections(kind="tcp")
+            c for c in listed
             if c.status == psutil.CONN_ESTABLISHED and c.raddr
             and {tuple(c.laddr), tuple(c.raddr)} == {client_end, server_end}
         ]
@@ -207,8 +211,8 @@ def test_a_program_that_never_exits_is_killed_at_the_deadline_with_its_child(tmp
 def test_a_program_that_never_says_ready_is_killed_with_a_spanish_error(tmp_path):
     with pytest.raises(ProgramError) as caught:
         programs.start(script(tmp_path, STUBBORN.format(first_line="aún no")), ready="^listo$", timeout=0.3)
-    message = str(caught.value)
-    assert "no la escribió en 0.3 s" in message and "aún no" in message and "lo he matado" in message
+    message = str(caught.value)                 # what it printed is quoted too, but in 0.3 s it may not have yet
+    assert "no la escribió en 0.3 s" in message and "lo he matado" in message
     assert lab.running_servers() == []
 
 

@@ -9,7 +9,7 @@ from a notebook with :func:`labsupport.programs.start`, and sees their connectio
     python ruta/a/labsupport/scripts/servidor_echo.py
 
 They are written for students to read (Spanish names and comments, the guide's structure), so
-they use only the standard library plus :mod:`labsupport.scripts._args` for a Spanish ``--help``.
+they use only the standard library plus :mod:`labsupport.scripts._common` (a Spanish ``--help``, the stop signals).
 
 :data:`READY` says, for each script, the line it prints once it is ready to be used and where in
 that line its addresses are (groups ``address`` and ``local``): :mod:`labsupport.programs` waits for it.

@@ -23,7 +23,6 @@ Lo que cambia respecto a la guía:
 
 from __future__ import annotations
 
-import signal
 import socket
 import sys
 from pathlib import Path
@@ -31,7 +30,7 @@ from pathlib import Path
 if not __package__:  # ejecutado como archivo (python ruta/cliente_interactivo.py): encuentra labsupport
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from labsupport.scripts import _args
+from labsupport.scripts import _common
 
 MAX_RESPUESTA = 1024 * 1024     # una respuesta más larga sin "\n" no es del protocolo: paramos
 
@@ -59,7 +58,7 @@ def recibir_linea(cliente: socket.socket, bufer: bytearray) -> bytes | None:
 
 def cliente_interactivo(host: str = "127.0.0.1", puerto: int = 8080, timeout: float = 10.0) -> int:
     """Conversa con el servidor de eco; devuelve el código de salida (0: terminó porque se lo pediste)."""
-    direccion = _args.format_address((host, puerto))
+    direccion = _common.format_address((host, puerto))
     try:
         cliente = socket.create_connection((host, puerto), timeout=timeout)
     except ConnectionRefusedError:
@@ -69,7 +68,7 @@ def cliente_interactivo(host: str = "127.0.0.1", puerto: int = 8080, timeout: fl
         print(f"Error: no pude conectar con {direccion}: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
     with cliente:
-        desde = _args.format_address(cliente.getsockname())
+        desde = _common.format_address(cliente.getsockname())
         print(f"Conectado al servidor Echo en {direccion} desde {desde}")
         print("Escribe mensajes (o 'salir' para terminar):")
         prompt = "> " if sys.stdin.isatty() else ""   # sin terminal (una tubería) nadie ve el «> »
@@ -105,22 +104,17 @@ def _terminar(numero: int, marco: object) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _args.parser(
+    parser = _common.parser(
         "cliente_interactivo",
         "Cliente interactivo de la guía, arreglado: envía cada línea que escribes y muestra la respuesta entera.",
         "Termina con «salir», con Ctrl+D (Windows: Ctrl+Z e Intro), con Ctrl+C o con SIGTERM.",
     )
-    parser.add_argument("--host", type=_args.host, default="127.0.0.1", metavar="IP",
-                        help="dirección de loopback del servidor: 127.0.0.1 (por defecto) o ::1")
-    parser.add_argument("--puerto", type=_args.port_number, required=True, metavar="N",
-                        help="puerto del servidor (el que imprimió servidor_echo al arrancar)")
-    parser.add_argument("--timeout", type=_args.positive_float, default=10.0, metavar="S",
+    _common.add_address(parser, "del servidor", "puerto del servidor (el que imprimió servidor_echo al arrancar)",
+                        port_required=True)
+    parser.add_argument("--timeout", type=_common.positive_float, default=10.0, metavar="S",
                         help="segundos que esperamos cada respuesta antes de rendirnos (por defecto 10)")
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGINT, signal.default_int_handler)   # Ctrl+C: KeyboardInterrupt, aunque se ignorara
-    for nombre in ("SIGTERM", "SIGBREAK"):        # SIGBREAK: CTRL_BREAK_EVENT en Windows
-        if hasattr(signal, nombre):
-            signal.signal(getattr(signal, nombre), _terminar)
+    _common.stop_signals(_terminar)               # SIGTERM (CTRL_BREAK en Windows): terminar
     try:
         return cliente_interactivo(args.host, args.puerto, args.timeout)
     except (KeyboardInterrupt, Terminar):         # antes de conectar, o justo al terminar

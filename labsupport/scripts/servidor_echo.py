@@ -41,7 +41,7 @@ from pathlib import Path
 if not __package__:  # ejecutado como archivo (python ruta/servidor_echo.py): encuentra labsupport
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from labsupport.scripts import _args
+from labsupport.scripts import _common
 
 ESPERA_DATOS = 0.2        # cada recv/accept espera poco: así miramos `parar` a menudo
 PLAZO_ENVIO = 10.0        # enviar un eco: generoso (un cliente lento tiene tiempo de leer)
@@ -80,7 +80,7 @@ def mostrar(linea: bytes) -> str:
 
 def manejar_cliente(conexion: socket.socket, direccion: tuple, parar: threading.Event, silencio_max: float) -> None:
     """Maneja un cliente individual: un eco por línea, hasta que cierre, calle demasiado o haya que parar."""
-    quien = _args.format_address(direccion)
+    quien = _common.format_address(direccion)
     decir(f"Conexión establecida con {quien}")
     motivo = "el servidor se para"                # si el bucle acaba porque `parar` está puesto
     bufer = bytearray()                           # lo recibido que aún no es una línea entera
@@ -127,7 +127,7 @@ def responder_lineas(conexion: socket.socket, bufer: bytearray, quien: str, para
     return ""
 
 
-def despedirse(conexion: socket.socket, parar: threading.Event, silencio: float = 1.0) -> None:
+def despedirse(conexion: socket.socket, parar: threading.Event, silencio: float = 5.0) -> None:
     """Cierre ordenado tras un aviso: FIN (shutdown) y vaciar lo que el cliente aún envía.
 
     Si cerráramos con datos suyos sin leer, el sistema cortaría la conexión (RST) y el cliente
@@ -154,7 +154,7 @@ def rechazar(conexion: socket.socket, max_clientes: int) -> None:
     with conexion:
         conexion.settimeout(ESPERA_DATOS)         # un mensaje corto cabe al instante en el búfer de envío
         try:
-            quien = _args.format_address(conexion.getpeername())
+            quien = _common.format_address(conexion.getpeername())
             conexion.sendall(f"Error: servidor lleno ({max_clientes} clientes); prueba más tarde\n".encode())
         except OSError:
             quien = "un cliente que ya se fue"
@@ -206,19 +206,16 @@ def servidor_echo(host: str = "127.0.0.1", puerto: int = 0, max_clientes: int = 
             motivo.append(por)
             peticion.set()
 
-    signal.signal(signal.SIGINT, signal.default_int_handler)   # Ctrl+C: KeyboardInterrupt, aunque
-    for nombre in ("SIGTERM", "SIGBREAK"):        # quien nos arrancó lo ignorara; SIGBREAK: CTRL_BREAK (Windows)
-        if hasattr(signal, nombre):
-            signal.signal(getattr(signal, nombre), lambda numero, marco: detener(signal.Signals(numero).name))
+    _common.stop_signals(lambda numero, marco: detener(signal.Signals(numero).name))   # SIGTERM, SIGBREAK
     try:
         servidor = socket.create_server((host, puerto), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
     except OSError as e:
-        print(f"Error: no puedo escuchar en {_args.format_address((host, puerto))}: {e}", file=sys.stderr)
+        print(f"Error: no puedo escuchar en {_common.format_address((host, puerto))}: {e}", file=sys.stderr)
         return 1
     hilos: list[threading.Thread] = []
     with servidor:
         servidor.settimeout(ESPERA_DATOS)         # accept() también mira a menudo si hay que parar
-        decir(f"Servidor Echo iniciado en {_args.format_address(servidor.getsockname())} (Ctrl+C para pararlo)")
+        decir(f"Servidor Echo iniciado en {_common.format_address(servidor.getsockname())} (Ctrl+C para pararlo)")
         if entrada_vigilable():
             if os.isatty(0) and hasattr(signal, "SIGTTIN"):
                 signal.signal(signal.SIGTTIN, signal.SIG_IGN)   # en segundo plano (&): leer da error, no lo detiene
@@ -235,7 +232,7 @@ def servidor_echo(host: str = "127.0.0.1", puerto: int = 0, max_clientes: int = 
                     continue
                 # Crear hilo para cada cliente
                 hilo = threading.Thread(target=manejar_cliente, args=(conexion, direccion, parar, silencio_max),
-                                        name=f"cliente {_args.format_address(direccion)}")
+                                        name=f"cliente {_common.format_address(direccion)}")
                 hilo.start()
                 hilos.append(hilo)
         except KeyboardInterrupt:
@@ -256,18 +253,16 @@ def servidor_echo(host: str = "127.0.0.1", puerto: int = 0, max_clientes: int = 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _args.parser(
+    parser = _common.parser(
         "servidor_echo",
         "Servidor de eco de la guía, arreglado: responde «Echo: <línea>» a cada línea que recibe.",
         "Se para con Ctrl+C, con SIGTERM, escribiendo «salir» o cerrando su entrada (Ctrl+D).",
     )
-    parser.add_argument("--host", type=_args.host, default="127.0.0.1", metavar="IP",
-                        help="dirección de loopback donde escuchar: 127.0.0.1 (por defecto) o ::1")
-    parser.add_argument("--puerto", type=_args.port_number, default=0, metavar="N",
-                        help="puerto donde escuchar; 0 (por defecto): uno libre que elige el sistema")
-    parser.add_argument("--max-clientes", type=_args.positive_int, default=32, metavar="N",
+    _common.add_address(parser, "donde escuchar",
+                        "puerto donde escuchar; 0 (por defecto): uno libre que elige el sistema")
+    parser.add_argument("--max-clientes", type=_common.positive_int, default=32, metavar="N",
                         help="clientes atendidos a la vez (un hilo cada uno; por defecto 32)")
-    parser.add_argument("--silencio-max", type=_args.positive_float, default=60.0, metavar="S",
+    parser.add_argument("--silencio-max", type=_common.positive_float, default=60.0, metavar="S",
                         help="segundos que puede callar un cliente antes de que lo cerremos (por defecto 60)")
     args = parser.parse_args(argv)
     try:
