@@ -261,6 +261,15 @@ class _Script:
             self.compare(client, client.got())
 
 
+def _open(funcion: Callable[..., Any], ctx: Context, names: str, **room: Any) -> tuple[_Script, list[_Client]]:
+    """The student's server running, one reading client per letter of ``names`` accepted by it."""
+    server = _Room(funcion, ctx, **room)
+    clients = [_Client(server, ctx, name) for name in names]
+    script = _Script(server, list(clients))
+    script.joined()
+    return script, clients
+
+
 # -- 9.2 ---------------------------------------------------------------------------
 chat = exercise("9.2", "Un chat con selectors", "servidor_chat")
 
@@ -272,10 +281,7 @@ chat = exercise("9.2", "Un chat con selectors", "servidor_chat")
     time_limit=15.0,
 )
 def _(funcion, ctx):
-    room = _Room(funcion, ctx)
-    a, b, c = (_Client(room, ctx, name) for name in "ABC")
-    script = _Script(room, [a, b, c])
-    script.joined()
+    script, (a, b, c) = _open(funcion, ctx, "ABC")
     for client, line in ((a, "hola a todos\n"), (b, "hola, A\n"), (c, "¿qué tal?\n")):
         script.say(client, line.encode())
         script.delivered()
@@ -289,10 +295,7 @@ def _(funcion, ctx):
     time_limit=15.0,
 )
 def _(funcion, ctx):
-    room = _Room(funcion, ctx)
-    a, b, c = (_Client(room, ctx, name) for name in "ABC")
-    script = _Script(room, [a, b, c])
-    script.joined()
+    script, (a, b, _) = _open(funcion, ctx, "ABC")
     script.say(a, b"hola, ")
     script.say(b, "adiós, ".encode())
     script.say(a, b"mundo\n")
@@ -365,8 +368,5 @@ def _(funcion, ctx):
     time_limit=15.0,
 )
 def _(funcion, ctx):
-    room = _Room(funcion, ctx)
-    clients = [_Client(room, ctx, name) for name in "AB"]
-    script = _Script(room, clients)
-    script.joined()
+    script, _ = _open(funcion, ctx, "AB")
     script.finish()

@@ -161,6 +161,8 @@ def _expect_closed(outcome: _Outcome, after: str) -> None:
 
 
 def _expect_answers(outcome: _Outcome, lineas: list[bytes]) -> None:
+    if outcome.hung:
+        raise Fail(f"tras {seconds(OUTER)} tu función seguía esperando{outcome.where}")
     if outcome.error is not None:
         if isinstance(outcome.error, TIMEOUTS):
             raise Fail(f"tu función lanzó TimeoutError tras {seconds(outcome.took, 1)}, y el servidor respondía a "
@@ -210,10 +212,7 @@ cliente = exercise("9.4", "Un cliente asyncio con un plazo para todo", "pedir_li
     time_limit=10.0,
 )
 def _(funcion, ctx):
-    server = _Server(ctx, "sliced")
-    outcome = _converse(funcion, server, LINES, PATIENCE)
-    if outcome.hung:
-        raise Fail(f"tras {seconds(OUTER)} tu función seguía esperando{outcome.where}")
+    outcome = _converse(funcion, _Server(ctx, "sliced"), LINES, PATIENCE)
     _expect_answers(outcome, LINES)
     _expect_closed(outcome, "tu función devolvió las respuestas")
 
@@ -249,8 +248,4 @@ def _(funcion, ctx):
     time_limit=10.0,
 )
 def _(funcion, ctx):
-    server = _Server(ctx, "slow")
-    outcome = _converse(funcion, server, LINES, PATIENCE)
-    if outcome.hung:
-        raise Fail(f"tras {seconds(OUTER)} tu función seguía esperando{outcome.where}")
-    _expect_answers(outcome, LINES)
+    _expect_answers(_converse(funcion, _Server(ctx, "slow"), LINES, PATIENCE), LINES)

@@ -195,6 +195,16 @@ def _closed_by_student(client: _Client, after: str) -> None:
                    "await escritor.wait_closed() (un try/finally lo hace también si algo falla)")
 
 
+def _first_answers(funcion: Callable[..., Any], ctx: Context, espera: float, pieces: list[bytes]) -> _Client:
+    """The student's handler serving a client that sent ``pieces``; Fail unless their echoes came back."""
+    client = _Client(_EchoServer(funcion, ctx, espera), ctx)
+    client.send(*pieces)
+    got = client.read(len(_echoes(b"".join(pieces).splitlines(keepends=True))))
+    client.check()
+    _compare(got, pieces)
+    return client
+
+
 # -- 9.3 ---------------------------------------------------------------------------
 eco = exercise("9.3", "Un eco con asyncio que no espera para siempre", "atender_eco")
 
@@ -206,14 +216,8 @@ eco = exercise("9.3", "Un eco con asyncio que no espera para siempre", "atender_
     time_limit=12.0,
 )
 def _(funcion, ctx):
-    server = _EchoServer(funcion, ctx, PATIENCE)
-    client = _Client(server, ctx)
     pieces = [b"hola, ", b"mundo\n", b"dos\ntres\n", b"a\xc3", b"\xb1o\n"]  # the last line: "año", ñ split
-    client.send(*pieces)
-    want = _echoes(b"".join(pieces).splitlines(keepends=True))
-    got = client.read(len(want))
-    client.check()
-    _compare(got, pieces)
+    client = _first_answers(funcion, ctx, PATIENCE, pieces)
     client.sock.shutdown(socket.SHUT_WR)
     if not client.closed_within(PATIENCE):
         client.check()
@@ -233,13 +237,7 @@ def _(funcion, ctx):
     time_limit=12.0,
 )
 def _(funcion, ctx):
-    server = _EchoServer(funcion, ctx, SHORT)
-    client = _Client(server, ctx)
-    client.send(b"ho", b"la\n")
-    want = PREFIX + b"hola\n"
-    got = client.read(len(want))
-    client.check()
-    _compare(got, [b"ho", b"la\n"])
+    client = _first_answers(funcion, ctx, SHORT, [b"ho", b"la\n"])
     quiet = time.monotonic()
     if not client.closed_within(PATIENCE):
         client.check()
