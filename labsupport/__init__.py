@@ -28,7 +28,6 @@ _EXPORTS = {
     "TlsHttpServer": ".tls",
     "TlsEchoServer": ".tls",
     "Tap": ".tap",
-    "StatePath": ".sockstate.path",
     # the course's own verbs
     "ficha": ".sockstate",
     "conexiones": ".sockstate",
