@@ -4,8 +4,9 @@ One measure, the same for the three servers of :mod:`~labsupport.concurrency.ser
 running in this process (so its threads are the process's threads, counted by ``psutil``):
 
 1. the server starts; the process's threads and resident memory (RSS) are read;
-2. clients connect up to each count, each served once (an echo) before the next connects,
-   which proves the server holds it (and never overflows the accept queue);
+2. clients connect up to each count, :data:`BATCH` at a time, and each batch is served once
+   (an echo each) before the next connects, which proves the server holds them (and never
+   overflows its accept queue, 128 long);
 3. at each count, ``rounds`` times, **every client at once** sends a short message, and one
    thread (this one, with a selector: the clients cost no threads) waits for every echo; the
    latency of each request is from its send to the last byte of its echo. p50 and p99 of those
@@ -40,6 +41,8 @@ from .servers import AsyncioEchoServer, SelectorEchoServer, threaded
 
 #: A wait that must not run out (an echo on loopback, with 1 000 clients busy): generous.
 PATIENCE = 10.0
+#: Clients that connect before they are served once: fewer than the servers' accept queue (128).
+BATCH = 100
 MESSAGE = b"0123456789abcdef" * 4  # 64 bytes: one recv on loopback, nothing to frame but the count
 #: The three servers, by the names the notebook prints (each a factory of a plain echo server).
 KINDS: dict[str, Callable[[], Any]] = {
@@ -93,17 +96,11 @@ def fitting_counts(counts: Iterable[int]) -> tuple[list[int], str]:
 
 
 def _connect(address: tuple, family: int) -> socket.socket:
+    """A connected, non-blocking client (the handshake is the kernel's: it needs no accept yet)."""
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.settimeout(PATIENCE)
         sock.connect(address)
-        sock.sendall(MESSAGE)  # served once: the server holds this client now
-        got = 0
-        while got < len(MESSAGE):
-            chunk = sock.recv(len(MESSAGE) - got)
-            if not chunk:
-                raise ConnectionError("el servidor cerró la conexión en vez de responder al eco")
-            got += len(chunk)
         sock.setblocking(False)
         return sock
     except BaseException:
@@ -164,7 +161,13 @@ def measure(kind: str, counts: Iterable[int] = (10, 100, 1000), *, rounds: int =
             try:
                 for count in counts:
                     while len(clients) < count:
-                        clients.append(_connect(address, family))
+                        batch = []
+                        try:
+                            for _ in range(min(BATCH, count - len(clients))):
+                                batch.append(_connect(address, family))
+                        finally:
+                            clients += batch  # closed at the end whatever happens
+                        one_round(batch)  # each served once: the server holds them all now
                     latencies: list[float] = []
                     intact = True
                     for _ in range(rounds):
