@@ -24,6 +24,12 @@ def open_fds() -> int | None:
 #: A timeout that must fire is written short (0.2-0.3 s) where it is used.
 PATIENT = 10.0
 
+#: Seconds a whole command in a subprocess (a CLI command, postBuild, a fresh interpreter importing
+#: the course, JupyterLab starting) may take before the test calls it hung. A bound against a hang,
+#: never a speed check: on two cores at load 15 (a CPU hog plus other engineers' runs) commands that
+#: take 5 s on an idle machine took over 120 s, and 60-120 s limits failed three tests.
+COMMAND_LIMIT = 600.0
+
 
 def settle(predicate, timeout: float = PATIENT) -> bool:
     """Wait (polling, bounded) until ``predicate()`` is true: closing threads take a moment to end.

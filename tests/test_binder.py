@@ -19,6 +19,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import COMMAND_LIMIT
 
 from labsupport import cli
 
@@ -79,7 +80,8 @@ def test_postbuild_runs_and_writes_the_student_edition(tmp_path):
     )
     (shim / "python").chmod(0o755)
     env = dict(os.environ, PATH=f"{shim}{os.pathsep}{os.environ['PATH']}")
-    done = subprocess.run(["bash", str(POSTBUILD)], cwd=course, env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(["bash", str(POSTBUILD)], cwd=course, env=env, capture_output=True, text=True,
+        timeout=COMMAND_LIMIT)
     assert done.returncode == 0, done.stderr
     calls = log.read_text(encoding="utf-8").splitlines()
     assert calls == [
@@ -103,5 +105,5 @@ def test_a_failing_step_fails_the_build(tmp_path):
     (shim / "python").write_text("#!/bin/bash\nexit 3\n", encoding="utf-8")
     (shim / "python").chmod(0o755)
     env = dict(os.environ, PATH=f"{shim}{os.pathsep}{os.environ['PATH']}")
-    done = subprocess.run(["bash", str(POSTBUILD)], cwd=tmp_path, env=env, capture_output=True, timeout=30)
+    done = subprocess.run(["bash", str(POSTBUILD)], cwd=tmp_path, env=env, capture_output=True, timeout=COMMAND_LIMIT)
     assert done.returncode == 3

@@ -45,6 +45,7 @@ from browser.jupyter_lab import (
     require_browser,
     run_async,
 )
+from conftest import COMMAND_LIMIT
 
 from labsupport import grading
 
@@ -80,7 +81,7 @@ def test_student_edition_runs_all_in_jupyterlab(tmp_path):
         cwd=REPO,
         check=True,
         capture_output=True,
-        timeout=120,
+        timeout=COMMAND_LIMIT,
     )
     masters = sorted(p.name for p in (REPO / "notebooks").glob("*.ipynb"))
     notebooks = sorted(p.name for p in root.glob("*.ipynb"))

@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 import psutil
 import pytest
-from conftest import settle
+from conftest import COMMAND_LIMIT, settle
 from nbformat.v4 import new_code_cell, new_notebook
 
 from labsupport.cli import SUBCOMMANDS
@@ -25,7 +25,7 @@ from labsupport.cli import SUBCOMMANDS
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "labsupport", *args], capture_output=True, text=True, timeout=120, cwd=cwd
+        [sys.executable, "-m", "labsupport", *args], capture_output=True, text=True, timeout=COMMAND_LIMIT, cwd=cwd
     )
 
 
@@ -140,7 +140,8 @@ def test_diagnostico_with_a_problem_exits_1_and_keeps_its_report_on_stdout():
 
 
 def test_the_isolated_kernel_entry_point_is_not_a_command():
-    out = subprocess.run([sys.executable, "-m", "labsupport.grading"], capture_output=True, text=True, timeout=60)
+    out = subprocess.run([sys.executable, "-m", "labsupport.grading"], capture_output=True, text=True,
+        timeout=COMMAND_LIMIT)
     assert out.returncode == 2 and "python -m labsupport corregir" in out.stderr and out.stdout == ""
 
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import nbformat
+from conftest import COMMAND_LIMIT
 from nbformat.v4 import new_code_cell, new_notebook
 
 
@@ -15,7 +16,8 @@ def test_executes_in_order_and_saves_outputs(tmp_path):
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, path)
     out = subprocess.run(
-        [sys.executable, "-m", "labsupport", "ejecutar", str(path)], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "labsupport", "ejecutar", str(path)],
+        capture_output=True, text=True, timeout=COMMAND_LIMIT,
     )
     assert out.returncode == 0, out.stderr
     assert "Ejecutando" in out.stdout

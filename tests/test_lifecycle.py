@@ -8,7 +8,7 @@ import socket
 import threading
 
 import pytest
-from conftest import PATIENT, open_fds, settle
+from conftest import COMMAND_LIMIT, PATIENT, open_fds, settle
 
 import labsupport as lab
 from labsupport._server import StreamServer
@@ -182,7 +182,7 @@ def test_import_starts_nothing():
         "assert threading.active_count() == 1; "
         "assert 'matplotlib' not in sys.modules and 'ipywidgets' not in sys.modules; print('ok')"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=COMMAND_LIMIT)
     assert out.stdout.strip() == "ok", out.stderr
 
 

@@ -11,7 +11,7 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from conftest import PATIENT
+from conftest import COMMAND_LIMIT, PATIENT
 from matplotlib.colors import to_hex
 
 import labsupport as lab
@@ -408,7 +408,8 @@ def test_titles_carry_no_measured_numbers():
 
 def test_importing_plots_does_not_import_matplotlib():
     code = "import sys, labsupport.plots; print('matplotlib' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+        timeout=COMMAND_LIMIT, check=True)
     assert out.stdout.strip() == "False"
 
 

@@ -8,6 +8,7 @@ import sys
 import types
 
 import pytest
+from conftest import COMMAND_LIMIT
 
 from labsupport import plots
 
@@ -18,7 +19,8 @@ def test_importing_the_package_loads_no_figure_module_nor_what_they_need():
         "print(sorted(m for m in ('matplotlib', 'labsupport.http', 'labsupport.tap', 'labsupport.plots.anatomy')"
         " if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60).stdout
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+        timeout=COMMAND_LIMIT).stdout
     assert out.strip() == "[]"
 
 

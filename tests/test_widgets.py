@@ -11,7 +11,7 @@ import json
 import socket
 
 import pytest
-from conftest import PATIENT, settle
+from conftest import COMMAND_LIMIT, PATIENT, settle
 
 import labsupport as lab
 from labsupport import faults
@@ -77,7 +77,8 @@ def test_importing_the_package_does_not_import_ipywidgets():
     import sys
 
     code = "import sys, labsupport, labsupport.widgets; print('ipywidgets' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+        timeout=COMMAND_LIMIT, check=True)
     assert out.stdout.strip() == "False"
 
 

@@ -185,7 +185,7 @@ def _overrides() -> dict:
 
 
 @contextlib.contextmanager
-def jupyter_lab(root: Path, *, startup_timeout: float = 90.0) -> Iterator[LabServer]:
+def jupyter_lab(root: Path, *, startup_timeout: float = 300.0) -> Iterator[LabServer]:
     """Start JupyterLab serving ``root`` and stop it (kernels included) on exit."""
     home = root.parent / "jupyter-home"
     dirs = {name: home / name for name in ("config", "data", "runtime", "settings", "workspaces", "app-settings")}
