@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -124,9 +125,12 @@ class _Client:
         self.eof_at: float | None = None
 
     def _found(self) -> bool:
+        """Whether the server's end of this connection was found (or will never be: the handler ended,
+        or the system cannot be asked): until then the pieces could not be paced on it."""
         if self.end.fd is None:
             self.end = ServerEnd(self.sock)
-        return self.end.fd is not None or bool(self.server.handled)
+        handled = self.handled
+        return self.end.fd is not None or (handled is not None and handled.done.is_set()) or sys.platform != "linux"
 
     @property
     def handled(self) -> _Handled | None:
