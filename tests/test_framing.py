@@ -294,3 +294,45 @@ def test_kv_store_is_capped(monkeypatch):
 
 def test_framing_is_reachable_from_lab():
     assert lab.framing.recv_exactly is framing.recv_exactly
+
+
+def _drip_until(sock: socket.socket, stop: threading.Event, first: bytes = b"") -> threading.Thread:
+    """Send ``first``, then one byte every 0.05 s until ``stop``: a peer no per-recv timeout catches."""
+
+    def run() -> None:
+        sock.sendall(first)
+        while not stop.wait(0.05):
+            sock.sendall(b"x")
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("reader", ["line", "prefixed", "json"])
+def test_every_reader_honours_the_deadline_of_the_whole_message(pair, reader):
+    sender, receiver = pair
+    stop = threading.Event()
+    first = {"line": b"", "prefixed": struct.pack("!I", 10_000), "json": b""}[reader]
+    thread = _drip_until(sender, stop, first)
+    deadline = time.monotonic() + 0.3
+    read = {
+        "line": lambda: framing.LineReader(receiver).read_line(deadline=deadline),
+        "prefixed": lambda: framing.recv_prefixed(receiver, deadline=deadline),
+        "json": lambda: framing.recv_message(receiver, deadline=deadline),  # b"xx" announces a 30840-byte header
+    }[reader]
+    try:
+        with pytest.raises(TimeoutError, match="plazo"):
+            read()
+    finally:
+        stop.set()
+        thread.join(PATIENT)
+
+
+@pytest.mark.parametrize(
+    ("n", "text"),
+    [(0, "0 bytes"), (1023, "1023 bytes"), (1024, "1 KiB (1024 bytes)"), (1_048_576, "1 MiB (1048576 bytes)"),
+     (0xFFFF_FFFF, "4294967295 bytes (≈ 4 GiB)"), (1500, "1500 bytes (≈ 1 KiB)")],
+)
+def test_sizes_are_written_for_people(n, text):
+    assert framing.size_text(n) == text
