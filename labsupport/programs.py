@@ -75,8 +75,8 @@ def start(
     path of any Python file; ``args`` go on its command line (numbers are turned into text).
     ``ready`` is a regular expression of the line that says it is ready (a named group ``address``
     gives :attr:`Program.address`, ``local`` :attr:`Program.local_address`); by default the course
-    script's own, and for another file none (no wait). If the line does not come within ``timeout`` seconds, or the program ends first, it
-    is stopped and :class:`ProgramError` says what it printed.
+    script's own, and for another file none (no wait). If the line does not come within ``timeout``
+    seconds, or the program ends first, it is stopped and :class:`ProgramError` says what it printed.
     """
     label, path = _resolve(program)
     if ready is _COURSE:

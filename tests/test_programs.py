@@ -385,3 +385,90 @@ def test_a_stopped_programs_reader_thread_is_gone(servidor):
     servidor.stop()
     name = f"labsupport-programa-servidor_echo-{servidor.pid}"
     assert not any(t.name == name for t in threading.enumerate())
+
+
+# -- in a real terminal (JupyterLab's is a pseudo-terminal, as here) -------------------------------
+class Terminal:
+    """A script run in a pseudo-terminal of its own, as in JupyterLab's terminal: input() shows its
+    prompt, and the terminal turns Ctrl+C (\\x03) into SIGINT and Ctrl+D (\\x04) into end of file."""
+
+    def __init__(self, *args: str) -> None:
+        import os
+        import pty  # noqa: F401  (POSIX only: imported here so that the module loads on Windows)
+
+        self._os = os
+        self.master, slave = os.openpty()
+        self.proc = subprocess.Popen(
+            [sys.executable, *args], stdin=slave, stdout=slave, stderr=slave,
+            env=dict(os.environ, PYTHONIOENCODING="utf-8"), preexec_fn=self._own_terminal,
+        )
+        os.close(slave)
+        self.seen = ""
+
+    @staticmethod
+    def _own_terminal() -> None:  # in the child: a new session whose controlling terminal is this one
+        import fcntl
+        import os
+        import termios
+
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    def type(self, text: str) -> None:
+        self._os.write(self.master, text.encode("utf-8"))
+
+    def expect(self, text: str, timeout: float = PATIENT) -> str:
+        """Read (bounded) until ``text`` has appeared on the terminal; return what it showed."""
+        import select
+        import time
+
+        deadline = time.monotonic() + timeout
+        while text not in self.seen:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.master], [], [], left)[0]:
+                raise AssertionError(f"{text!r} no apareció en {timeout} s; la terminal mostró: {self.seen!r}")
+            try:
+                chunk = self._os.read(self.master, 4096)
+            except OSError:  # the program ended and closed the terminal
+                chunk = b""
+            if not chunk:
+                raise AssertionError(f"la terminal se cerró sin mostrar {text!r}: {self.seen!r}")
+            self.seen += chunk.decode("utf-8", errors="replace")
+        return self.seen
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(PATIENT)
+        self._os.close(self.master)
+
+
+@pytest.fixture
+def terminal():
+    opened: list[Terminal] = []
+    yield lambda *args: opened.append(Terminal(*args)) or opened[-1]
+    for term in opened:
+        term.close()
+
+
+@posix_only
+@pytest.mark.parametrize(("key", "reason"), [("\x03", "Ctrl+C"), ("\x04", "se cerró su entrada estándar")])
+def test_in_a_terminal_ctrl_c_or_ctrl_d_stops_the_server(terminal, key, reason):
+    term = terminal(str(scripts.path("servidor_echo")))
+    term.expect("(Ctrl+C para pararlo)")
+    term.type(key)
+    term.expect(f"Cerrando servidor... ({reason})")   # read before it ends: a closed pty may drop the rest
+    term.expect("Servidor cerrado")
+    assert term.proc.wait(PATIENT) == 0
+
+
+@posix_only
+def test_in_a_terminal_the_client_shows_its_prompt_and_talks_to_the_server(servidor, terminal):
+    term = terminal("-m", "labsupport.scripts.cliente_interactivo", "--puerto", str(servidor.address[1]))
+    term.expect("Escribe mensajes (o 'salir' para terminar):")
+    term.expect("> ")
+    term.type("hola, ñandú\r")                  # Intro: the terminal sends \r and shows \r\n
+    term.expect("Servidor: Echo: hola, ñandú")
+    term.type("salir\r")
+    term.expect("Conexión cerrada")
+    assert term.proc.wait(PATIENT) == 0

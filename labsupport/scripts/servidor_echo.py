@@ -215,12 +215,12 @@ def servidor_echo(host: str = "127.0.0.1", puerto: int = 0, max_clientes: int = 
     hilos: list[threading.Thread] = []
     with servidor:
         servidor.settimeout(ESPERA_DATOS)         # accept() también mira a menudo si hay que parar
-        decir(f"Servidor Echo iniciado en {_common.format_address(servidor.getsockname())} (Ctrl+C para pararlo)")
-        if entrada_vigilable():
-            if os.isatty(0) and hasattr(signal, "SIGTTIN"):
-                signal.signal(signal.SIGTTIN, signal.SIG_IGN)   # en segundo plano (&): leer da error, no lo detiene
-            threading.Thread(target=vigilar_entrada, args=(peticion, detener), daemon=True).start()
-        try:
+        try:                                      # desde el aviso de arranque: un Ctrl+C puede llegar ya
+            decir(f"Servidor Echo iniciado en {_common.format_address(servidor.getsockname())} (Ctrl+C para pararlo)")
+            if entrada_vigilable():
+                if os.isatty(0) and hasattr(signal, "SIGTTIN"):
+                    signal.signal(signal.SIGTTIN, signal.SIG_IGN)   # en segundo plano (&): leer da error, no lo para
+                threading.Thread(target=vigilar_entrada, args=(peticion, detener), daemon=True).start()
             while not peticion.is_set():
                 try:
                     conexion, direccion = servidor.accept()
