@@ -472,3 +472,24 @@ def test_in_a_terminal_the_client_shows_its_prompt_and_talks_to_the_server(servi
     term.type("salir\r")
     term.expect("Conexión cerrada")
     assert term.proc.wait(PATIENT) == 0
+
+
+@posix_only
+def test_with_no_input_at_all_the_server_keeps_serving(tmp_path):
+    """`python servidor_echo.py < /dev/null` (or started by a service): end of file at once is not «stop»."""
+    out = tmp_path / "salida.txt"
+    with out.open("wb") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, "-u", str(scripts.path("servidor_echo"))], stdin=subprocess.DEVNULL, stdout=sink
+        )
+    try:
+        assert settle(lambda: "iniciado en" in out.read_text("utf-8"))
+        port = int(out.read_text("utf-8").split("127.0.0.1:")[1].split()[0])
+        assert lab.clients.echo_once(("127.0.0.1", port), b"hola\n")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(PATIENT) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(PATIENT)
+    assert "Cerrando servidor... (SIGTERM)" in out.read_text("utf-8")

@@ -55,8 +55,11 @@ _cerrojo_salida = threading.Lock()
 def decir(texto: str) -> None:
     """print() de una línea entera de una vez: dos hilos nunca mezclan sus líneas."""
     with _cerrojo_salida:
-        sys.stdout.write(texto + "\n")
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(texto + "\n")
+            sys.stdout.flush()
+        except (OSError, ValueError):             # nadie lee ya nuestra salida (quien nos arrancó murió)
+            pass
 
 
 def enviar_todo(conexion: socket.socket, datos: bytes, parar: threading.Event, plazo: float = PLAZO_ENVIO) -> bool:
