@@ -42,7 +42,13 @@ Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[Any]]
 #: A wait that must not run out (cancelled tasks end in one turn of the loop): generous.
 PATIENCE = 5.0
 #: What a client can do to a connection: its errors end the connection, they are not the server's bugs.
-CLIENT_ERRORS = (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError)
+CLIENT_ERRORS = (
+    ConnectionError,
+    asyncio.IncompleteReadError,
+    asyncio.LimitOverrunError,
+    TimeoutError,
+    asyncio.TimeoutError,  # the same class from Python 3.11 on; another one in 3.10
+)
 
 _servers: weakref.WeakSet[AsyncServer] = weakref.WeakSet()
 

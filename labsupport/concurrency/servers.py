@@ -185,13 +185,9 @@ class AsyncioEchoServer(BackgroundServer):
 
     async def _main(self) -> None:
         loop = asyncio.get_running_loop()
-        woken: asyncio.Future[None] = loop.create_future()
-
-        def wake() -> None:
-            if not woken.done():
-                woken.set_result(None)
-
-        loop.add_reader(self._wake_r.fileno(), wake)
+        # stop() writes to the wake socket; sock_recv (not add_reader) also works on Windows' proactor loop
+        self._wake_r.setblocking(False)
+        woken = loop.create_task(loop.sock_recv(self._wake_r, 1))
 
         async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             await echo(reader, writer, self.prefix)
@@ -201,7 +197,7 @@ class AsyncioEchoServer(BackgroundServer):
         try:
             await woken
         finally:
-            loop.remove_reader(self._wake_r.fileno())
+            woken.cancel()
             server.close()
             self.connections.cancel()
             await self.connections.wait()
