@@ -650,7 +650,7 @@ WRONG = [
     ("9.1", disponible_eof_como_vacio, ("cerró (FIN)", "devuelve None")),
     ("9.1", disponible_pierde_al_cerrar, ("se perdieron", "antes del cierre")),
     ("9.1", disponible_traga_oserror, ("RST", "no captures")),
-    ("9.1", disponible_con_timeout, ("timeout de 0.2 s", "no bloqueante")),
+    ("9.1", disponible_con_timeout, ("timeout de 0,2 s", "no bloqueante")),
     ("9.1", disponible_cierra, ("cerró el socket",)),
     ("9.1", disponible_peek, ("ya devueltos",)),
     ("9.2", chat_eco_a_todos, ("su propia línea", "no a quien la envió")),

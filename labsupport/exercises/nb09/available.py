@@ -20,7 +20,7 @@ from typing import Any
 
 from ..._closing import arm_reset
 from ..._polling import wait_until
-from ..._wording import count
+from ..._wording import count, seconds
 from .. import Context, Fail, brief, exercise, expect_type
 from .._outcome import call, expect_connection_error
 from .._pacing import PATIENCE, delivered
@@ -74,7 +74,7 @@ def _check_mode(sock: socket.socket) -> None:
                    "devuelves None)")
     mode = sock.gettimeout()
     if mode != 0.0:
-        what = "bloqueante (sin timeout)" if mode is None else f"con un timeout de {mode:g} s"
+        what = "bloqueante (sin timeout)" if mode is None else f"con un timeout de {seconds(mode)}"
         raise Fail(
             f"tu función dejó el socket {what}: así recv() espera a que llegue algo. Déjalo como te llega, "
             "no bloqueante, y captura BlockingIOError"

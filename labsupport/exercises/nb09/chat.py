@@ -28,6 +28,7 @@ from typing import Any
 
 from ..._closing import arm_reset
 from ..._polling import wait_until
+from ..._wording import seconds
 from .. import Context, Fail, brief, exercise
 from .._diagnose import short_name, snapshot
 from .._framework import _stop
@@ -164,7 +165,7 @@ class _Script:
             if not wait_until(functools.partial(self._accepted, client), PATIENCE, interval=0.005):
                 self.room.check()
                 raise Fail(
-                    f"el cliente {client.name} se conectó y tu servidor no lo aceptó en {PATIENCE:g} s"
+                    f"el cliente {client.name} se conectó y tu servidor no lo aceptó en {seconds(PATIENCE)}"
                     f"{self.room.doing()}: registra el socket que escucha en el selector con EVENT_READ y llama a "
                     "accept() cuando esté listo"
                 )
@@ -250,8 +251,10 @@ class _Script:
             doing = room.doing()
             room.stop()
             raise Fail(
-                f"pusiste parar y tu servidor siguió en marcha {STOP_PATIENCE:g} s{doing}: mira parar.is_set() en "
-                "cada vuelta del bucle y dale un timeout a select() (por ejemplo 0.1) para que vuelva a mirarlo"
+                f"el corrector puso parar (parar.set()) y tu servidor siguió en marcha {seconds(STOP_PATIENCE)}"
+                f"{doing}: "
+                "mira parar.is_set() en cada vuelta del bucle y dale un timeout a select() (por ejemplo 0.1) para "
+                "que vuelva a mirarlo"
             )
         room.check()
         for client in self.clients:
@@ -345,7 +348,7 @@ def _(funcion, ctx):
     x.sock.close()
     script.clients.remove(x)
     if not wait_until(lambda: x.peer.look() == CLOSED or not room.alive, PATIENCE, interval=0.005):
-        raise Fail(f"el cliente X cortó la conexión (RST) y tu servidor no cerró su socket en {PATIENCE:g} s"
+        raise Fail(f"el cliente X cortó la conexión (RST) y tu servidor no cerró su socket en {seconds(PATIENCE)}"
                    f"{room.doing()}: cuando recv() lance ConnectionResetError, quítalo del selector y ciérralo")
     room.check()
     script.say(y, "adiós\n".encode())
@@ -353,8 +356,8 @@ def _(funcion, ctx):
     y.sock.shutdown(socket.SHUT_WR)
     if not y.eof.wait(PATIENCE):
         room.check()
-        raise Fail(f"el cliente Y cerró su lado (FIN) y tu servidor no cerró la conexión en {PATIENCE:g} s: cuando "
-                   "recv() devuelva b'', quita el socket del selector y ciérralo")
+        raise Fail(f"el cliente Y cerró su lado (FIN) y tu servidor no cerró la conexión en {seconds(PATIENCE)}: "
+                   "cuando recv() devuelva b'', quita el socket del selector y ciérralo")
     script.clients.remove(y)
     script.say(a, "¿sigue alguien?\n".encode())
     script.delivered()

@@ -253,7 +253,7 @@ def _(funcion, ctx):
     if handled is not None:
         handled.done.wait(PATIENCE)
     client.check()
-    _closed_by_student(client, f"tras {SHORT:g} s de silencio")
+    _closed_by_student(client, f"tras {seconds(SHORT)} de silencio")
     if took > SHORT + SLACK:
         raise Fail(f"cerró tras {seconds(took, 1)} de silencio, mucho más que espera={SHORT:g} s: usa la espera que "
                    "te pasan")
@@ -282,8 +282,8 @@ def _(funcion, ctx):
             client.check()
             raise Fail(
                 f"tu función cerró la conexión a los {seconds(client.eof_at - start, 1)}, tras {i} respuestas, aunque "
-                f"el cliente enviaba una línea cada {GAP:g} s (espera={TALK:g} s): la espera es para cada línea, no "
-                "para toda la conexión"
+                f"el cliente enviaba una línea cada {seconds(GAP)} (espera={TALK:g} s): la espera es para cada línea, "
+                "no para toda la conexión"
             )
         _compare(got, sent)
         time.sleep(GAP)  # the client's own pace: the thing under test, not a wait for something
