@@ -493,3 +493,24 @@ def test_with_no_input_at_all_the_server_keeps_serving(tmp_path):
             proc.kill()
             proc.wait(PATIENT)
     assert "Cerrando servidor... (SIGTERM)" in out.read_text("utf-8")
+
+
+@posix_only
+def test_if_the_kernel_dies_without_cleaning_up_the_server_still_stops(tmp_path):
+    """SIGKILL runs no atexit: the server's input pipe closing is what stops it."""
+    kernel = programs.start(script(tmp_path, """
+        import threading
+        import labsupport as lab
+        servidor = lab.programs.start("servidor_echo")
+        print("servidor", servidor.pid, flush=True)
+        threading.Event().wait()
+    """), ready=r"^servidor \d+$")
+    server = psutil.Process(int(kernel.ready_line.split()[1]))
+    kernel._proc.send_signal(signal.SIGKILL)    # only the "kernel": the server is in a session of its own
+    assert kernel.wait(PATIENT) == -signal.SIGKILL
+    try:
+        server.wait(PATIENT)                     # not our child: psutil waits (bounded) until it is gone,
+        assert not server.is_running()           # though it cannot read the exit code of another's child
+    finally:
+        if server.is_running():                  # the test failed: leave nothing behind all the same
+            server.kill()
