@@ -244,14 +244,14 @@ def _unmapped(host: str) -> str:
 
 
 def _course_endpoints() -> set[Endpoint]:
-    from .._errors import ServerStoppedError
+    from .._errors import LabError
     from .._server import running_servers
 
     endpoints = set()
     for server in running_servers():
         try:
             host, port = server.address
-        except ServerStoppedError:  # stopped between listing and reading
+        except LabError:  # stopped between listing and reading, or a program that announced no address
             continue
         endpoints.add(_endpoint((host, port)))
     return endpoints
