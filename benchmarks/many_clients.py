@@ -1,6 +1,6 @@
 """Threads vs selectors vs asyncio with 10, 100 and 1 000 busy clients: the full measure of notebook 09.
 
-The notebook runs :func:`labsupport.concurrency.compare` with two rounds and prints only what
+The notebook runs :func:`labsupport.concurrency.compare` with one round and prints only what
 holds on a loaded machine (threads, whole echoes, memory ×2, latency growing with the clients).
 This is the same measure with more rounds (``--rondas``, 10 by default: each round is every
 client sending at once) and repeated (``--veces``, 3 by default; each repetition measures the

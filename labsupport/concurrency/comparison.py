@@ -7,7 +7,9 @@ running in this process (so its threads are the process's threads, counted by ``
 2. clients connect up to each count, :data:`BATCH` at a time, and each batch is served once
    (an echo each) before the next connects, which proves the server holds them (and never
    overflows its accept queue, 128 long);
-3. at each count, ``rounds`` times, **every client at once** sends a short message, and one
+3. at each count, ``rounds`` times (more with few clients: at least ``min_requests`` echoes per
+   count, so that a hiccup of the scheduler in one round cannot move the median of 10 clients),
+   **every client at once** sends a short message, and one
    thread (this one, with a selector: the clients cost no threads) waits for every echo; the
    latency of each request is from its send to the last byte of its echo. p50 and p99 of those
    are the latency under load (all clients busy), which is what "many clients" costs;
@@ -142,8 +144,13 @@ def one_round(clients: Sequence[socket.socket]) -> tuple[list[float], bool]:
     return latencies, intact
 
 
-def measure(kind: str, counts: Iterable[int] = (10, 100, 1000), *, rounds: int = 3) -> list[Point]:
-    """Start the server ``kind`` (a key of :data:`KINDS`), measure it at each count, stop it."""
+def measure(
+    kind: str, counts: Iterable[int] = (10, 100, 1000), *, rounds: int = 3, min_requests: int = 100
+) -> list[Point]:
+    """Start the server ``kind`` (a key of :data:`KINDS`), measure it at each count, stop it.
+
+    Each count runs ``rounds`` rounds, or as many as give ``min_requests`` echoes if that is more.
+    """
     counts = sorted(set(int(c) for c in counts))
     if not counts or counts[0] < 1 or rounds < 1:
         raise ValueError("counts debe tener números de clientes mayores que 0, y rounds ser 1 o más.")
@@ -170,7 +177,7 @@ def measure(kind: str, counts: Iterable[int] = (10, 100, 1000), *, rounds: int =
                         one_round(batch)  # each served once: the server holds them all now
                     latencies: list[float] = []
                     intact = True
-                    for _ in range(rounds):
+                    for _ in range(max(rounds, math.ceil(min_requests / count))):
                         got, whole = one_round(clients)
                         latencies += got
                         intact = intact and whole
@@ -182,7 +189,7 @@ def measure(kind: str, counts: Iterable[int] = (10, 100, 1000), *, rounds: int =
                             p50_ms=statistics.median(latencies),
                             p99_ms=percentile(latencies, 99),
                             requests=len(latencies),
-                            intact=intact and len(latencies) == count * rounds,
+                            intact=intact and len(latencies) == count * max(rounds, math.ceil(min_requests / count)),
                         )
                     )
             finally:
@@ -196,14 +203,16 @@ def measure(kind: str, counts: Iterable[int] = (10, 100, 1000), *, rounds: int =
     return results
 
 
-def compare(counts: Iterable[int] = (10, 100, 1000), *, rounds: int = 3) -> dict[str, list[Point]]:
+def compare(
+    counts: Iterable[int] = (10, 100, 1000), *, rounds: int = 3, min_requests: int = 100
+) -> dict[str, list[Point]]:
     """:func:`measure` each of :data:`KINDS`, in the order selectors, asyncio, threads.
 
     The thread-per-client server goes last: the process reuses memory it already freed, so the
     one measured later gains a little less, and that advantage is better given to the threads.
     """
     order = ("selectors", "asyncio", "un hilo por cliente")
-    measured = {kind: measure(kind, counts, rounds=rounds) for kind in order}
+    measured = {kind: measure(kind, counts, rounds=rounds, min_requests=min_requests) for kind in order}
     return {kind: measured[kind] for kind in KINDS}
 
 
