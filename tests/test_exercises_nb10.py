@@ -20,7 +20,8 @@ import pytest
 from mutation_kit import assert_caught, assert_passes, run
 
 from labsupport.exercises import _REGISTRY
-from labsupport.exercises._chaos import chaos_cuts, cut, ends
+from labsupport.exercises._chaos import chaos_cuts, consumed, cut, ends
+from labsupport.exercises.nb10.exact import _explain_fill
 
 #: A hard bound on one lab.comprobar: far above the sum of what its cases wait.
 HARD_LIMIT = 40.0
@@ -54,6 +55,25 @@ def test_chaos_cuts_split_every_header_and_never_a_boundary():
 
 def test_chaos_cuts_are_the_same_on_every_run():
     assert chaos_cuts(random.Random("10.3/x"), [50, 60], header=4) == chaos_cuts(random.Random("10.3/x"), [50, 60], 4)
+
+
+@pytest.mark.skipif(not hasattr(socket, "TCP_INFO"), reason="the kernel counts (TCP_INFO) are Linux's")
+def test_consumed_does_not_count_the_fin_as_a_byte_read():
+    listener = socket.create_server(("127.0.0.1", 0))
+    with listener, socket.create_connection(listener.getsockname(), timeout=5) as lector:
+        emisor = listener.accept()[0]
+        emisor.sendall(b"diez bytes")
+        emisor.close()  # FIN: the kernel's delivered count takes one more sequence number
+        datos = b""
+        while chunk := lector.recv(100):
+            datos += chunk
+        assert datos == b"diez bytes"
+        assert consumed(lector) == 10
+
+
+def test_a_one_byte_fill_is_said_in_the_singular():
+    problem = _explain_fill(b"\x01" + bytes(49), bytes(range(1, 51)), [b"\x01", bytes(range(2, 51))], [1])
+    assert problem.startswith("solo se llenó 1 byte de los 50")
 
 
 # == 10.1 recibir_exacto_en(sock, bufer) ================================================
@@ -136,6 +156,17 @@ def exacto_vuelve_callado(sock, bufer):
         recibidos += n
 
 
+def exacto_con_bufer_temporal(sock, bufer):
+    vista, recibidos = memoryview(bufer), 0
+    while recibidos < len(vista):
+        temporal = bytearray(len(vista) - recibidos)  # lo que falta, ni un byte más: pero en otro objeto
+        n = sock.recv_into(temporal)
+        if n == 0:
+            raise ConnectionError("cerrado")
+        vista[recibidos : recibidos + n] = temporal[:n]  # una copia por fragmento
+        recibidos += n
+
+
 def exacto_con_bufer_grande(sock, bufer):
     vista, recibidos = memoryview(bufer), 0
     grande = bytearray(65536)
@@ -156,17 +187,30 @@ def test_10_1_right_answers_pass(function, no_leaks):
 @pytest.mark.parametrize(
     "function, words",
     [
-        (exacto_una_vez, ("solo se llenaron los primeros", "fragmentos (cortes en los bytes", "seguir llamando")),
+        (exacto_una_vez, ("bytes de los 40", "fragmentos (cortes en los bytes", "seguir llamando")),
         (exacto_escribe_en_una_copia, ("sigue a cero", "memoryview(bufer)[recibidos:]")),
         (exacto_sin_avanzar, ("escribió al principio", "vista[recibidos:]")),
-        (exacto_con_recv, ("llamó", "a recv()", "recv_into escribe directamente")),
+        (exacto_con_recv, ("llamó", "a recv()", "escribe directamente en el búfer")),
         (exacto_sin_mirar_el_cero, ("recv_into devuelve 0", "ConnectionError")),
         (exacto_vuelve_callado, ("volvió sin avisar", "ConnectionError")),
         (exacto_con_bufer_grande, ("eran del mensaje siguiente", "se perdieron")),
+        (exacto_con_bufer_temporal, ("con otro objeto (un búfer temporal)", "una copia por fragmento")),
     ],
 )
 def test_10_1_wrong_answers_are_caught(function, words):
     caught("10.1", function, *words)
+
+
+@pytest.mark.parametrize(
+    "function, fix",
+    [(exacto_escribe_en_una_copia, "memoryview"), (exacto_una_vez, "hasta"), (exacto_sin_avanzar, "[recibidos:]")],
+)
+def test_10_1_every_failed_case_hints_at_the_fix_of_what_failed(function, fix):
+    """The fill diagnosis is shared by every case: each case's hint must hold for it too."""
+    result = caught("10.1", function)
+    failed = [c for c in result.cases if c.status != "ok" and "ConnectionError" not in c.name]  # that one: its own
+    assert len(failed) >= 4, repr(result)
+    assert all(fix in c.hint for c in failed), repr(result)
 
 
 # == 10.2 enviar_mensaje(sock, datos) ====================================================
@@ -240,6 +284,12 @@ def test_10_2_right_answers_pass(function, no_leaks):
 )
 def test_10_2_wrong_answers_are_caught(function, words):
     caught("10.2", function, *words)
+
+
+def test_10_2_little_endian_names_the_header_that_differs_not_the_empty_one():
+    result = caught("10.2", enviar_little_endian)
+    vacio = next(c for c in result.cases if "vacío" in c.name)
+    assert "la cabecera del mensaje 2 (14 bytes) fue b'\\x0e\\x00\\x00\\x00'" in vacio.message, repr(result)
 
 
 # == 10.3 recibir_mensaje(sock, maximo) ==================================================
@@ -345,6 +395,36 @@ def recibir_y_luego_comprobar(sock, maximo):
     return cuerpo
 
 
+def recibir_reservando_antes(sock, maximo):
+    primero = sock.recv(4)
+    if not primero:
+        return None
+    (n,) = struct.unpack("!I", _exactos_con_recv(sock, 4, primero))
+    if n >= 2**31:  # bytearray(n) on a machine without 2 GiB to spare (and a suite that must not take 4 GiB)
+        raise MemoryError
+    cuerpo = bytearray(n)  # reserva antes de comprobar
+    if n > maximo:
+        raise ValueError("grande")
+    recibir_exacto_en(sock, cuerpo)
+    return bytes(cuerpo)
+
+
+def recibir_todo_y_luego_comprobar(sock, maximo):
+    primero = sock.recv(4)
+    if not primero:
+        return None
+    (n,) = struct.unpack("!I", _exactos_con_recv(sock, 4, primero))
+    cuerpo = bytearray()
+    while len(cuerpo) < n:  # en trozos de 4096 como mucho: no reserva n, pero lee antes de comprobar
+        datos = sock.recv(min(4096, n - len(cuerpo)))
+        if not datos:
+            raise ConnectionError(f"se cerró con {len(cuerpo)} de {n} bytes")
+        cuerpo += datos
+    if n > maximo:
+        raise ValueError("grande")
+    return bytes(cuerpo)
+
+
 def recibir_limite_mayor_o_igual(sock, maximo):
     primero = sock.recv(4)
     if not primero:
@@ -402,11 +482,13 @@ def test_10_3_right_answers_pass(function, no_leaks):
 @pytest.mark.parametrize(
     "function, words",
     [
-        (recibir_con_un_recv_cada_cosa, ("unpack requires a buffer of 4 bytes", "exactamente 4 bytes", "cortes")),
+        (recibir_con_un_recv_cada_cosa, ("struct.error: unpack requires a buffer of 4 bytes", "exactamente 4 bytes")),
         (recibir_el_cuerpo_de_una_vez, ("devolvió solo los primeros", "un recv no es un mensaje")),
         (recibir_little_endian, ("little-endian", "'<I'")),
         (recibir_sin_limite, ("anunció 4294967295 bytes", "si n > maximo lanza ValueError")),
         (recibir_y_luego_comprobar, ("después de leer 1001 bytes del cuerpo", "antes de leer")),
+        (recibir_todo_y_luego_comprobar, ("después de leer 1001 bytes del cuerpo", "tras leer 60 bytes del cuerpo")),
+        (recibir_reservando_antes, ("reservó unos 64 MiB antes de comprobar", "MemoryError: intentó reservarlos")),
         (recibir_limite_mayor_o_igual, ("exactamente maximo", "n > maximo, no n >= maximo")),
         (recibir_y_fin_como_error, ("un final limpio", "devuelve None")),
         (recibir_vacio_como_none, ("devolvió None", "None es para cuando la conexión terminó")),
@@ -416,6 +498,12 @@ def test_10_3_right_answers_pass(function, no_leaks):
 )
 def test_10_3_wrong_answers_are_caught(function, words):
     caught("10.3", function, *words)
+
+
+def test_10_3_a_little_endian_length_is_suspected_at_maximo_too():
+    result = caught("10.3", recibir_little_endian)
+    exacto = next(c for c in result.cases if "exactamente maximo" in c.name)
+    assert "¿comparas n >= maximo?" in exacto.message and "¿O la lees con '<I'" in exacto.message, repr(result)
 
 
 def test_10_3_a_peer_announcing_4_gib_is_refused_by_the_master_at_once():
@@ -591,7 +679,10 @@ def responder_peticion(carpeta, peticion):
     if metodo not in ("GET", "HEAD"):
         return _respuesta(405, "Method Not Allowed", b"Solo GET y HEAD\n")
     raiz = os.path.realpath(carpeta)
-    archivo = os.path.realpath(os.path.join(raiz, ruta.lstrip("/")))
+    try:
+        archivo = os.path.realpath(os.path.join(raiz, ruta.lstrip("/")))
+    except ValueError:  # un byte nulo
+        return _respuesta(404, "Not Found", b"No existe\n", metodo == "HEAD")
     if os.path.commonpath([raiz, archivo]) != raiz:
         return _respuesta(403, "Forbidden", b"Fuera de la carpeta\n")
     if not os.path.isfile(archivo):
@@ -611,10 +702,13 @@ def responder_con_pathlib(carpeta, peticion):
     if metodo not in ("GET", "HEAD"):
         return b"HTTP/1.1 501 Not Implemented\r\nContent-Length: 0\r\n\r\n"
     raiz = Path(carpeta).resolve()
-    destino = (raiz / unquote(ruta.partition("?")[0]).lstrip("/")).resolve()
-    if not destino.is_relative_to(raiz):
-        return b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n"
-    if not destino.is_file():
+    try:
+        destino = (raiz / unquote(ruta.partition("?")[0]).lstrip("/")).resolve()
+        if not destino.is_relative_to(raiz):
+            return b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n"
+        if not destino.is_file():
+            return b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+    except (ValueError, OSError):  # un byte nulo, un nombre demasiado largo
         return b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
     cuerpo = destino.read_bytes()
     cabeza = f"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {len(cuerpo)}\r\n\r\n"
@@ -644,19 +738,25 @@ def responder_con_normpath(carpeta, peticion):
 
 
 def _web(carpeta, peticion, *, texto=False, cabeza_con_cuerpo=False, sin_longitud=False, sin_vigilar=False,
-         solo_lf=False, existe=False):
+         solo_lf=False, existe=False, sin_version=False, con_prefijo=False, se_cae_con_la_ruta=False):
     """The master with one mistake switched on: the classic ones of a first web server."""
     try:
         metodo, ruta, version = peticion.split(b"\r\n", 1)[0].decode("ascii").split(" ")
     except (UnicodeDecodeError, ValueError):
         return _respuesta(400, "Bad Request", b"mal\n")
-    if not version.startswith("HTTP/") or not ruta.startswith("/"):
+    if not (sin_version or version.startswith("HTTP/")) or not ruta.startswith("/"):
         return _respuesta(400, "Bad Request", b"mal\n")
     if metodo not in ("GET", "HEAD"):
         return _respuesta(405, "Method Not Allowed", b"no\n")
     raiz = os.path.realpath(carpeta)
-    archivo = os.path.join(carpeta, ruta[1:]) if sin_vigilar else os.path.realpath(os.path.join(raiz, ruta[1:]))
-    if not sin_vigilar and os.path.commonpath([raiz, archivo]) != raiz:
+    try:
+        archivo = os.path.join(carpeta, ruta[1:]) if sin_vigilar else os.path.realpath(os.path.join(raiz, ruta[1:]))
+    except ValueError:
+        if se_cae_con_la_ruta:
+            raise
+        return _respuesta(404, "Not Found", b"no existe\n", metodo == "HEAD")
+    fuera = not archivo.startswith(raiz) if con_prefijo else os.path.commonpath([raiz, archivo]) != raiz
+    if not sin_vigilar and fuera:
         return _respuesta(403, "Forbidden", b"fuera\n")
     if not (os.path.exists(archivo) if existe else os.path.isfile(archivo)):
         return _respuesta(404, "Not Found", b"no existe\n", metodo == "HEAD")
@@ -697,6 +797,19 @@ def web_abre_carpetas(carpeta, peticion):
     return _web(carpeta, peticion, existe=True)
 
 
+def web_sin_mirar_la_version(carpeta, peticion):
+    return _web(carpeta, peticion, sin_version=True)
+
+
+def web_contiene_por_prefijo(carpeta, peticion):
+    """realpath(destino).startswith(realpath(raiz)): "…/raiz-privada" empieza por "…/raiz"."""
+    return _web(carpeta, peticion, con_prefijo=True)
+
+
+def web_se_cae_con_un_byte_nulo(carpeta, peticion):
+    return _web(carpeta, peticion, se_cae_con_la_ruta=True)
+
+
 def web_se_cae_con_basura(carpeta, peticion):
     metodo, ruta, _version = peticion.split(b"\r\n")[0].decode().split(" ")
     return responder_peticion(carpeta, f"{metodo} {ruta} HTTP/1.1\r\n\r\n".encode())
@@ -723,6 +836,9 @@ def test_10_5_right_answers_pass(function, no_leaks):
         (web_abre_carpetas, ("IsADirectoryError", "os.path.isfile")),
         (web_se_cae_con_basura, ("un servidor no se cae por una petición mal formada", "400 Bad Request")),
         (web_sirve_cualquier_metodo, ("POST /texto.txt: se esperaba 405 o 501",)),
+        (web_sin_mirar_la_version, ("la petición b'GET /texto.txt FOO/1.1", "se esperaba 400")),
+        (web_contiene_por_prefijo, ("raiz-privada/secreto.txt respondió 200", "¿compruebas la ruta con startswith")),
+        (web_se_cae_con_un_byte_nulo, ("ValueError: embedded null byte", "una ruta que el sistema de archivos no")),
     ],
 )
 def test_10_5_wrong_answers_are_caught(function, words):

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import itertools
 import socket
+import struct
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +28,7 @@ from .._wording import count
 from ._framework import Context, Fail, brief
 from ._outcome import call, exception_text
 from ._pacing import PATIENCE, PacedConnection, reception
+from ._pacing.reader import _BYTES_RECEIVED, unread
 
 #: The timeout of the sockets handed to the student: it must not fire (a case's own time limit
 #: cuts a hanging answer first).
@@ -69,11 +72,24 @@ def cuts_text(cuts: list[int]) -> str:
     return f"llegaron en {pieces} (cortes en los bytes {shown}, los mismos en cada ejecución)"
 
 
+def error_text(error: BaseException) -> str:
+    """``exception_text``, with ``struct.error`` named so (its own name is only ``error``)."""
+    text = exception_text(error)
+    return f"struct.{text}" if type(error) is struct.error else text
+
+
 class Counted(socket.socket):
-    """The student's end of the connection, counting its reads (nothing read is changed)."""
+    """The student's end of the connection, counting its reads (nothing read is changed).
+
+    ``target``: the buffer the checker handed to the student; every ``recv_into`` into another
+    object (a temporary ``bytearray``, a copy) is counted in ``foreign``: what it reads must be
+    copied afterwards, the copy per fragment that ``recv_into`` exists to avoid.
+    """
 
     recvs = 0
     recv_intos = 0
+    foreign = 0
+    target: Any = None
 
     def recv(self, bufsize: int, flags: int = 0) -> bytes:
         self.recvs += 1
@@ -81,7 +97,15 @@ class Counted(socket.socket):
 
     def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
         self.recv_intos += 1
+        if self.target is not None and not over(buffer, self.target):
+            self.foreign += 1
         return super().recv_into(buffer, nbytes, flags)
+
+
+def over(buffer: Any, target: Any) -> bool:
+    """Whether ``buffer`` is ``target`` itself or a view of the same memory (a memoryview's ``obj``)."""
+    base = target.obj if isinstance(target, memoryview) else target
+    return buffer is target or buffer is base or (isinstance(buffer, memoryview) and buffer.obj is base)
 
 
 def feed(ctx: Context, pieces: list[bytes], *, close: bool = True) -> Counted:
@@ -98,10 +122,29 @@ def feed(ctx: Context, pieces: list[bytes], *, close: bool = True) -> Counted:
     return sock
 
 
+#: ``tcpi_state`` values once the peer's FIN has arrived (Linux's ``include/net/tcp_states.h``):
+#: CLOSE_WAIT, LAST_ACK, CLOSING, TIME_WAIT.
+_FIN_RECEIVED = frozenset({8, 9, 11, 6})
+
+
 def consumed(sock: socket.socket) -> int | None:
-    """Bytes the program has read from ``sock`` so far (None where the kernel cannot tell)."""
-    seen = reception(sock)
-    return None if seen is None else seen.delivered - seen.unread
+    """Bytes the program has read from ``sock`` so far (None where the kernel cannot tell).
+
+    ``tcpi_bytes_received`` counts the peer's FIN as one byte (it takes a sequence number): once
+    the FIN is in, that byte is taken off, so a message never names a byte that was never sent.
+    The state and the count come from one ``TCP_INFO`` (the same instant).
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, _BYTES_RECEIVED + 8)
+        delivered = int(struct.unpack_from("Q", info, _BYTES_RECEIVED)[0])
+    except (OSError, struct.error, ValueError):
+        return None
+    left = unread(sock)
+    if left is None:
+        return None
+    return delivered - (info[0] in _FIN_RECEIVED) - left
 
 
 def arrived(sock: socket.socket, total: int) -> None:
@@ -138,7 +181,7 @@ def converse(
                 raise error
             if overread > 0:
                 gone = "ese byte ya no estaba" if overread == 1 else "esos bytes ya no estaban"
-                raise Fail(f"para el mensaje {i + 1} tu función lanzó {exception_text(error)}, porque la llamada "
+                raise Fail(f"para el mensaje {i + 1} tu función lanzó {error_text(error)}, porque la llamada "
                            f"anterior leyó {count(overread, 'byte')} de más, del principio de este mensaje, y "
                            f"{gone} en el socket. Los bytes {cuts_text(cuts)}.") from None
             problem = raised(error, i)
@@ -155,7 +198,7 @@ def converse(
     got, error = call(funcion, sock, *args)
     if error is not None and not isinstance(error, (NotImplementedError, Fail)):
         raise Fail(f"el otro extremo cerró entre dos mensajes (un final limpio) y tu función lanzó "
-                   f"{exception_text(error)}: si recv devuelve b'' antes del primer byte de la cabecera, "
+                   f"{error_text(error)}: si recv devuelve b'' antes del primer byte de la cabecera, "
                    "no hay más mensajes; devuelve None") from None
     if error is not None:
         raise error

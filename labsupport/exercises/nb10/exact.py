@@ -29,7 +29,8 @@ def _explain_fill(got: bytes, expected: bytes, pieces: list[bytes], cuts: list[i
                 f"bytearray es una copia; escribe en memoryview(bufer)[recibidos:] (los {len(expected)} bytes {how})")
     written = _zero_run(got)
     if got[:written] == expected[:written] and written < len(expected):
-        return (f"solo se llenaron los primeros {written} de {len(expected)} bytes: los demás {how}, "
+        filled = "se llenó 1 byte" if written == 1 else f"se llenaron {written} bytes"
+        return (f"solo {filled} de los {len(expected)}: los bytes {how}, "
                 "y faltó seguir llamando a recv_into")
     last = pieces[-1] if pieces else b""
     if got.startswith(last) and not expected.startswith(last):
@@ -46,6 +47,7 @@ def _fill(funcion: Callable[..., Any], ctx: Context, payload: bytes, *, after: b
     pieces[-1] += after
     sock = feed(ctx, pieces, close=False)
     bufer = bytearray(len(payload))
+    sock.target = bufer
     funcion(sock, bufer)
     problem = _explain_fill(bytes(bufer), payload, pieces, cuts)
     if problem:
@@ -64,7 +66,8 @@ def _(funcion, ctx):
 
 @exacto.case(
     "un búfer de 300 000 bytes (más de lo que trae un recv_into)",
-    hint="ningún recv_into trae 300 000 bytes de una vez: repite hasta que recibidos == len(bufer).",
+    hint="ningún recv_into trae 300 000 bytes de una vez: repite recv_into(vista[recibidos:]), con "
+    "vista = memoryview(bufer), hasta que recibidos == len(bufer).",
     time_limit=LIMIT,
 )
 def _(funcion, ctx):
@@ -73,7 +76,8 @@ def _(funcion, ctx):
 
 @exacto.case(
     "escribe solo en la memoryview que le pasan (una parte de un búfer mayor)",
-    hint="trabaja sobre vista = memoryview(bufer) y escribe en vista[recibidos:]: ni copias ni un búfer nuevo.",
+    hint="trabaja sobre vista = memoryview(bufer) y escribe en vista[recibidos:] hasta llenarla: ni copias ni "
+    "un búfer nuevo.",
     time_limit=LIMIT,
 )
 def _(funcion, ctx):
@@ -92,7 +96,8 @@ def _(funcion, ctx):
 
 @exacto.case(
     "no lee de más: lo que sigue se queda en el socket para el mensaje siguiente",
-    hint="pide como mucho lo que falta: recv_into(vista[recibidos:]) nunca escribe más allá del búfer.",
+    hint="repite recv_into(vista[recibidos:]), con vista = memoryview(bufer), hasta llenarlo: pide como mucho "
+    "lo que falta, y nunca escribe más allá de esa ventana ni se lleva bytes del mensaje siguiente.",
     time_limit=LIMIT,
 )
 def _(funcion, ctx):
@@ -121,9 +126,9 @@ def _(funcion, ctx):
 
 
 @exacto.case(
-    "sin copias: usa recv_into, no recv",
-    hint="recv() crea un objeto bytes nuevo en cada llamada y luego hay que copiarlo; recv_into escribe "
-    "directamente en el búfer.",
+    "sin copias: recv_into en el búfer que te pasan (ni recv() ni un búfer temporal)",
+    hint="repite recv_into(vista[recibidos:]) (vista = memoryview(bufer)) hasta llenarlo: escribe directamente "
+    "en el búfer; recv() o un bytearray temporal traen cada fragmento a otro objeto que luego hay que copiar.",
     time_limit=LIMIT,
 )
 def _(funcion, ctx):
@@ -132,3 +137,8 @@ def _(funcion, ctx):
         times = count(sock.recvs, "vez", "veces")
         raise Fail(f"el búfer está bien, pero tu función llamó {times} a recv() (y "
                    f"{count(sock.recv_intos, 'vez', 'veces')} a recv_into): cada recv() crea bytes que luego se copian")
+    if sock.foreign:
+        times = count(sock.foreign, "vez", "veces")
+        raise Fail(f"el búfer está bien, pero {times} tu función llamó a recv_into con otro objeto (un búfer "
+                   "temporal), no con el búfer que te pasé ni una memoryview suya: lo que leyó hubo que copiarlo "
+                   "después, una copia por fragmento")

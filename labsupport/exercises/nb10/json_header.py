@@ -16,8 +16,8 @@ from typing import Any
 
 from ...framing.jsonheader import HEADER_LENGTH, VERSION, encode_message
 from .. import Context, Fail, brief, exercise
-from .._chaos import arrived, chaos_cuts, consumed, converse, cut, feed
-from .._outcome import call, exception_text, expect_connection_error
+from .._chaos import arrived, chaos_cuts, consumed, converse, cut, error_text, feed
+from .._outcome import call, expect_connection_error
 from ._shared import LIMIT
 
 leer = exercise("10.4", "Leer un mensaje con cabecera JSON", "leer_mensaje_json")
@@ -62,7 +62,7 @@ def _explain(got: Any, header: dict, body: bytes, number: int, overread: int) ->
 
 def _raised(error: Exception, i: int) -> str | None:
     if isinstance(error, (struct.error, ValueError, ConnectionError, KeyError, TypeError)):
-        return (f"el mensaje {i + 1} es correcto y tu función lanzó {exception_text(error)}: ¿lees la longitud con "
+        return (f"el mensaje {i + 1} es correcto y tu función lanzó {error_text(error)}: ¿lees la longitud con "
                 "'!H' (2 bytes, big-endian) y luego exactamente esos bytes de cabecera?")
     return None
 
@@ -146,8 +146,8 @@ def _expect_value_error(funcion: Callable[..., Any], ctx: Context, raw: bytes, w
         return consumed(sock)
     if isinstance(error, (NotImplementedError, Fail)):
         raise error
-    did = f"lanzó {exception_text(error)}" if error is not None else f"devolvió {brief(got)}"
-    raise Fail(f"{what} y tu función {did}: lanza ValueError (con un mensaje que diga qué está mal)") from None
+    did = f"lanzó {error_text(error)}" if error is not None else f"devolvió {brief(got)}"
+    raise Fail(f"{what}, y tu función {did}: lanza ValueError (con un mensaje que diga qué está mal)") from None
 
 
 @leer.case(

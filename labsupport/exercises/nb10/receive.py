@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import struct
+import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
-from ..._wording import count
+from ..._wording import count, decimal
 from .. import Context, Fail, brief, exercise, expect_type
-from .._chaos import arrived, chaos_cuts, consumed, converse, cut, feed
-from .._outcome import call, exception_text, expect_connection_error
+from .._chaos import arrived, chaos_cuts, consumed, converse, cut, error_text, feed
+from .._outcome import call, expect_connection_error
 from ._shared import HEADER, LIMIT
 
 recibir = exercise("10.3", "Recibir un mensaje con su longitud delante, con un límite", "recibir_mensaje")
@@ -54,9 +55,10 @@ def _raised(bodies: list[bytes]) -> Callable[[Exception, int], str | None]:
     def explain(error: Exception, i: int) -> str | None:
         if not isinstance(error, (struct.error, ValueError, ConnectionError)):
             return None
-        said = f"para el mensaje {i + 1} ({len(bodies[i])} bytes) tu función lanzó {exception_text(error)}."
+        said = f"para el mensaje {i + 1} ({len(bodies[i])} bytes) tu función lanzó {error_text(error)}."
         if isinstance(error, ValueError) and len(bodies[i]) == MAXIMO:
-            return f"{said} Un mensaje de exactamente maximo bytes se acepta: el límite es n > maximo, no n >= maximo."
+            return (f"{said} Un mensaje de exactamente maximo bytes se acepta: ¿comparas n >= maximo? El límite es "
+                    f"n > maximo.{_little_endian(error, bodies[i]).replace(' ¿la lees', ' ¿O la lees')}")
         return said + _little_endian(error, bodies[i])
     return explain
 
@@ -130,24 +132,57 @@ def _(funcion, ctx):
     _conversation(funcion, ctx, [bytes(i % 200 + 1 for i in range(MAXIMO))])
 
 
+#: Memory a refusal may take (Python's own work, the checker's threads): far below what is announced.
+ALLOWANCE = 4 * 1024 * 1024
+
+
+def _traced(funcion: Callable[..., Any], *args: Any) -> tuple[Any, BaseException | None, int]:
+    """``call(funcion, *args)`` and the peak of memory Python reserved meanwhile (``tracemalloc``)."""
+    tracing = tracemalloc.is_tracing()
+    if not tracing:
+        tracemalloc.start()
+    tracemalloc.reset_peak()
+    try:
+        got, error = call(funcion, *args)
+        return got, error, tracemalloc.get_traced_memory()[1]
+    finally:
+        if not tracing:
+            tracemalloc.stop()
+
+
+def _mib(size: int) -> str:
+    """A size for prose, rounded to whole units: «4 GiB», «64 MiB», «300 bytes»."""
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20)):
+        if size >= scale:
+            return f"{decimal(size / scale, 0)} {unit}"
+    return count(size, "byte")
+
+
 def _refused(funcion: Callable[..., Any], ctx: Context, announced: int, body: bytes, maximo: int) -> None:
     """A peer announces ``announced`` bytes (more than ``maximo``) and sends ``body`` in the same piece,
-    then FIN: ValueError must come out, with nothing of the body read."""
+    then FIN: ValueError must come out, with nothing of the body read nor reserved."""
     data = HEADER.pack(announced) + body
     sock = feed(ctx, [data], close=True)
     arrived(sock, len(data))
-    got, error = call(funcion, sock, maximo)
+    got, error, peak = _traced(funcion, sock, maximo)
     read = consumed(sock)
     told = f"el otro extremo anunció {announced} bytes (maximo={maximo})"
+    if isinstance(error, NotImplementedError | Fail):
+        raise error
+    if isinstance(error, MemoryError):
+        raise Fail(f"{told} y tu función lanzó MemoryError: intentó reservarlos. Compara n con maximo en cuanto "
+                   "tengas la cabecera, antes de reservar nada") from None
+    if peak > ALLOWANCE:
+        raise Fail(f"{told} y tu función reservó unos {_mib(peak)} antes de comprobar la longitud: si "
+                   "n > maximo, lanza ValueError sin reservar el cuerpo") from None
     if isinstance(error, ValueError):
         if read is not None and read > HEADER.size:
-            raise Fail(f"{told} y tu función lanzó ValueError, pero después de leer {read - HEADER.size} bytes del "
-                       "cuerpo: comprueba la longitud en cuanto tengas la cabecera, antes de leer o reservar nada")
+            raise Fail(f"{told} y tu función lanzó ValueError, pero después de leer {count(read - HEADER.size, 'byte')}"
+                       " del cuerpo: comprueba la longitud en cuanto tengas la cabecera, antes de leer o reservar nada")
         return
-    if error is not None and isinstance(error, (NotImplementedError, Fail)):
-        raise error
-    did = f"lanzó {exception_text(error)}" if error is not None else f"devolvió {brief(got)}"
-    body_read = f" tras leer {read - HEADER.size} bytes del cuerpo" if read is not None and read > HEADER.size else ""
+    did = f"lanzó {error_text(error)}" if error is not None else f"devolvió {brief(got)}"
+    body_read = (f" tras leer {count(read - HEADER.size, 'byte')} del cuerpo"
+                 if read is not None and read > HEADER.size else "")
     raise Fail(f"{told} y tu función {did}{body_read}: en cuanto leas la cabecera, si n > maximo lanza ValueError, "
                "sin leer ni reservar el cuerpo") from None
 
@@ -159,6 +194,15 @@ def _refused(funcion: Callable[..., Any], ctx: Context, announced: int, body: by
 )
 def _(funcion, ctx):
     _refused(funcion, ctx, MAXIMO + 1, b"z" * (MAXIMO + 1), MAXIMO)
+
+
+@recibir.case(
+    f"uno que anuncia 64 MiB: ValueError sin reservarlos (maximo={MAXIMO})",
+    hint="compara n con maximo antes de bytearray(n) o recv(n): los dos reservan lo que pides.",
+    time_limit=LIMIT,
+)
+def _(funcion, ctx):
+    _refused(funcion, ctx, 64 * 2**20, b"", MAXIMO)
 
 
 @recibir.case(

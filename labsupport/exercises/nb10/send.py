@@ -51,13 +51,26 @@ def _frames(messages: list[bytes], fmt: str) -> bytes | None:
         return None
 
 
+def _first_wrong_header(got: bytes, messages: list[bytes]) -> str:
+    """The first message whose header is not its length in network order, for a stream framed in
+    little endian: 0 (an empty message) is the same in both orders, so it is never the one named."""
+    start = 0
+    for i, message in enumerate(messages):
+        header = got[start:start + 4]
+        if header != HEADER.pack(len(message)):
+            return (f"la cabecera del mensaje {i + 1} ({len(message)} bytes) fue {brief(header)}: es "
+                    f"{len(message)}")
+        start += 4 + len(message)
+    return "las cabeceras son"  # not reached: the stream differs from the right one in a header
+
+
 def _explain_frames(got: bytes, messages: list[bytes]) -> str | None:
     """What the student's code put on the wire, named from these very bytes; None if right."""
     expected = _frames(messages, "!I") or b""  # a length always fits in 4 bytes here
     if got == expected:
         return None
     first = messages[0]
-    said = f"la cabecera del primer mensaje ({len(first)} bytes) fue {brief(got[:4])}"
+    said = _first_wrong_header(got, messages)
     if not got:
         return "no llegó nada: tu función no envió el mensaje"
     if b"" in messages and got == _frames([m for m in messages if m], "!I"):
@@ -66,15 +79,15 @@ def _explain_frames(got: bytes, messages: list[bytes]) -> str | None:
     if got == b"".join(messages):
         return "llegaron los datos sin cabecera: quien los recibe no sabe dónde acaba cada mensaje"
     if got == _frames(messages, "<I"):
-        return (f"{said}: es {len(first)} en little-endian ('<I', o 'I' en un PC); en la red va en big-endian: "
+        return (f"{said} en little-endian ('<I', o 'I' en un PC); en la red va en big-endian: "
                 "struct.pack('!I', len(datos))")
     for fmt, size in (("!H", 2), ("!Q", 8)):
         if got == _frames(messages, fmt):
             return f"la cabecera tiene {size} bytes ('{fmt}'); el protocolo dice 4 bytes: '!I'"
     announced = HEADER.unpack(got[:4])[0] if len(got) >= 4 else None
     if got[4:].startswith(first) and announced == len(first.decode("utf-8", "replace")) != len(first):
-        return (f"{said}: {announced} es el número de caracteres del texto, y la longitud cuenta "
-                f"bytes (len(datos) = {len(first)})")
+        return (f"la cabecera del primer mensaje ({len(first)} bytes) fue {brief(got[:4])}: {announced} es el "
+                f"número de caracteres del texto, y la longitud cuenta bytes (len(datos) = {len(first)})")
     if len(got) < len(expected) and expected.startswith(got):
         return (f"llegaron solo {len(got)} de {len(expected)} bytes: se perdió el resto "
                 "(¿send() sin mirar lo que devuelve? usa sendall())")

@@ -8,7 +8,8 @@ from typing import Any
 
 from ...http.client import find_header, parse_status_line, split_response
 from .. import Fail, brief, exercise, expect_type
-from .._outcome import call, exception_text
+from .._chaos import error_text
+from .._outcome import call
 from ..nb03 import _TempDir
 
 servir = exercise("10.5", "Responder a una petición HTTP con un archivo de una carpeta", "responder_peticion")
@@ -19,7 +20,9 @@ SECRET = b"CONTRASENA-DEL-SERVIDOR\n"
 
 
 class _Site(_TempDir):
-    """A folder to serve (texto.txt, imagen.bin, sub/nota.txt) and, outside it, secreto.txt."""
+    """A folder to serve (raiz: texto.txt, imagen.bin, sub/nota.txt) and, outside it, secreto.txt and a
+    sibling folder whose name starts like the served one (raiz-privada/secreto.txt): a containment
+    test by string prefix ("…/raiz-privada".startswith("…/raiz")) lets it out."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -29,15 +32,19 @@ class _Site(_TempDir):
             with open(os.path.join(self.root, name), "wb") as f:
                 f.write(data)
         self.secret = os.path.join(self.path, "secreto.txt")
-        with open(self.secret, "wb") as f:
-            f.write(SECRET)
+        os.makedirs(os.path.join(self.path, "raiz-privada"))
+        for name in (self.secret, os.path.join(self.path, "raiz-privada", "secreto.txt")):
+            with open(name, "wb") as f:
+                f.write(SECRET)
 
 
-def _answer(funcion: Callable[..., Any], site: _Site, request: bytes, garbage: bool = False) -> tuple[int, Any, bytes]:
+def _answer(funcion: Callable[..., Any], site: _Site, request: bytes, garbage: bool = False,
+            hostile: bool = False) -> tuple[int, Any, bytes]:
     """The student's response to ``request`` for ``site``, checked for shape: (status, parts, body).
 
-    ``garbage``: the request is malformed (then an exception is told to become a 400)."""
-    raw = _raw(funcion, site, request, garbage)
+    ``garbage``: the request is malformed (then an exception is told to become a 400); ``hostile``:
+    its path is one the file system refuses (then an exception is told to become a 404)."""
+    raw = _raw(funcion, site, request, garbage, hostile)
     parts = split_response(raw)
     status_line = parts.of("status")[0].data if parts.parts else b""
     try:
@@ -52,14 +59,18 @@ def _answer(funcion: Callable[..., Any], site: _Site, request: bytes, garbage: b
     return status, parts, parts.body
 
 
-def _raw(funcion: Callable[..., Any], site: _Site, request: bytes, garbage: bool = False) -> bytes:
+def _raw(funcion: Callable[..., Any], site: _Site, request: bytes, garbage: bool = False,
+         hostile: bool = False) -> bytes:
     """The bytes the student's function answered to ``request`` (Fail if it raised or returned no bytes)."""
     got, error = call(funcion, site.root, request)
     if error is not None:
         if isinstance(error, NotImplementedError):
             raise error
         advice = ": un servidor no se cae por una petición mal formada; responde 400 Bad Request" if garbage else ""
-        raise Fail(f"con la petición {brief(request, 50)} tu función lanzó {exception_text(error)}{advice}") from None
+        if hostile:
+            advice = (": un servidor no se cae por una ruta que el sistema de archivos no admite; captura el error "
+                      "al buscar el archivo y responde 404 Not Found")
+        raise Fail(f"con la petición {brief(request, 50)} tu función lanzó {error_text(error)}{advice}") from None
     return bytes(expect_type(got, (bytes, bytearray)))
 
 
@@ -147,11 +158,14 @@ def _(funcion, ctx):
 )
 def _(funcion, ctx):
     site = ctx.own(_Site())
-    for path in ("/../secreto.txt", "/sub/../../secreto.txt", "/" + site.secret.lstrip("/"), "/" + site.secret):
+    for path in ("/../secreto.txt", "/sub/../../secreto.txt", "/" + site.secret.lstrip("/"), "/" + site.secret,
+                 "/../raiz-privada/secreto.txt"):
         status, parts, body = _answer(funcion, site, f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
         if SECRET in body or status == 200:
-            raise Fail(f"GET {path} respondió {status}" + (" con el contenido de secreto.txt, que está fuera de la "
-                       "carpeta" if SECRET in body else "") + ": una ruta no debe salir de la carpeta que sirves")
+            prefix = (" (raiz-privada empieza por raiz: ¿compruebas la ruta con startswith? Compara carpetas "
+                      "enteras, con os.path.commonpath o Path.is_relative_to)" if "privada" in path else "")
+            leaked = " con el contenido de secreto.txt, que está fuera de la carpeta" if SECRET in body else ""
+            raise Fail(f"GET {path} respondió {status}{leaked}: una ruta no debe salir de tu carpeta{prefix}")
         _expect_status(status, (403, 404), f"GET {path}")
         _expect_length(parts, status, body)
 
@@ -164,9 +178,23 @@ def _(funcion, ctx):
 def _(funcion, ctx):
     site = ctx.own(_Site())
     for request in (b"hola\r\n\r\n", b"GET\r\n\r\n", b"GET /texto.txt\r\n\r\n", b"\xff\xfe basura\r\n\r\n",
-                    b"GET texto.txt HTTP/1.1\r\n\r\n"):
+                    b"GET texto.txt HTTP/1.1\r\n\r\n", b"GET /texto.txt FOO/1.1\r\n\r\n"):
         status, parts, body = _answer(funcion, site, request, garbage=True)
         _expect_status(status, (400,), f"la petición {brief(request)}")
+        _expect_length(parts, status, body)
+
+
+@servir.case(
+    "una ruta que el sistema de archivos no admite (un byte nulo, un nombre de 300 bytes): 400 o 404, sin lanzar",
+    hint="con un byte nulo, open, realpath o resolve lanzan ValueError, y con un nombre de más de 255 bytes, "
+    "OSError: captúralos al buscar el archivo y responde 404 (o 400).",
+)
+def _(funcion, ctx):
+    site = ctx.own(_Site())
+    for path in (b"/%00", b"/texto.txt\x00.png", b"/" + b"a" * 300, b"/sub/" + b"%61" * 300):
+        request = b"GET " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        status, parts, body = _answer(funcion, site, request, hostile=True)
+        _expect_status(status, (400, 404), f"GET {brief(path, 30)}")
         _expect_length(parts, status, body)
 
 
