@@ -130,7 +130,11 @@ def _(funcion, ctx):
         def returned(got: object, where: str = where) -> str:
             return f"el otro extremo cerró tras enviar {where} y tu función devolvió {brief(got)} sin avisar"
 
-        expect_connection_error(funcion, sock, MAXIMO, returned=returned)
+        def raised(error: Exception, where: str = where) -> str:
+            return (f"el otro extremo cerró tras enviar {where} y tu función lanzó {error_text(error)}: un corte a "
+                    "mitad de mensaje es una ConnectionError")
+
+        expect_connection_error(funcion, sock, MAXIMO, returned=returned, raised=raised)
 
 
 def _garbage(header: bytes, body: bytes = b"") -> bytes:

@@ -120,12 +120,16 @@ def _(funcion, ctx):
         def returned(got: object, where: str = where) -> str:
             return f"el otro extremo cerró tras enviar {where} y tu función devolvió {brief(got)} sin avisar"
 
-        expect_connection_error(funcion, sock, MAXIMO, returned=returned)
+        def raised(error: Exception, where: str = where) -> str:
+            return (f"el otro extremo cerró tras enviar {where} y tu función lanzó {error_text(error)}: un corte a "
+                    "mitad de mensaje es una ConnectionError")
+
+        expect_connection_error(funcion, sock, MAXIMO, returned=returned, raised=raised)
 
 
 @recibir.case(
     f"un mensaje de exactamente maximo bytes ({MAXIMO}) se acepta",
-    hint="el límite es «más de maximo»: n > maximo, no n >= maximo.",
+    hint="el límite es «más de maximo»: n > maximo, no n >= maximo (y la longitud se lee en orden de red, '!I').",
     time_limit=LIMIT,
 )
 def _(funcion, ctx):

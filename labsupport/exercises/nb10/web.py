@@ -172,8 +172,8 @@ def _(funcion, ctx):
 
 @servir.case(
     "una petición mal formada: 400, sin lanzar excepciones",
-    hint="parte la línea de petición con split(' ') y comprueba que hay 3 partes y que la ruta empieza por '/': "
-    "si no, responde 400 Bad Request.",
+    hint="parte la línea de petición con split(' ') y comprueba que hay 3 partes, que la ruta empieza por '/' y "
+    "que la versión empieza por 'HTTP/': si no, responde 400 Bad Request.",
 )
 def _(funcion, ctx):
     site = ctx.own(_Site())
