@@ -94,6 +94,15 @@ def _expect_status(status: int, wanted: tuple[int, ...], what: str) -> None:
         raise Fail(f"{what}: se esperaba {' o '.join(map(str, wanted))} y tu función respondió {status}")
 
 
+def _expect_each(funcion: Callable[..., Any], site: _Site, requests: list[tuple[bytes, str]],
+                 wanted: tuple[int, ...], **kind: bool) -> None:
+    """Each ``(request, what)`` answered with a status in ``wanted`` and a right Content-Length."""
+    for request, what in requests:
+        status, parts, body = _answer(funcion, site, request, **kind)
+        _expect_status(status, wanted, what)
+        _expect_length(parts, status, body)
+
+
 @servir.case(
     "GET de un texto con eñes: 200, Content-Length en bytes y el cuerpo tal cual",
     hint="lee el archivo en modo 'rb' y usa len(cuerpo) de esos bytes: una «ñ» son dos bytes.",
@@ -176,12 +185,9 @@ def _(funcion, ctx):
     "que la versión empieza por 'HTTP/': si no, responde 400 Bad Request.",
 )
 def _(funcion, ctx):
-    site = ctx.own(_Site())
-    for request in (b"hola\r\n\r\n", b"GET\r\n\r\n", b"GET /texto.txt\r\n\r\n", b"\xff\xfe basura\r\n\r\n",
-                    b"GET texto.txt HTTP/1.1\r\n\r\n", b"GET /texto.txt FOO/1.1\r\n\r\n"):
-        status, parts, body = _answer(funcion, site, request, garbage=True)
-        _expect_status(status, (400,), f"la petición {brief(request)}")
-        _expect_length(parts, status, body)
+    requests = (b"hola\r\n\r\n", b"GET\r\n\r\n", b"GET /texto.txt\r\n\r\n", b"\xff\xfe basura\r\n\r\n",
+                b"GET texto.txt HTTP/1.1\r\n\r\n", b"GET /texto.txt FOO/1.1\r\n\r\n")
+    _expect_each(funcion, ctx.own(_Site()), [(r, f"la petición {brief(r)}") for r in requests], (400,), garbage=True)
 
 
 @servir.case(
@@ -190,12 +196,9 @@ def _(funcion, ctx):
     "OSError: captúralos al buscar el archivo y responde 404 (o 400).",
 )
 def _(funcion, ctx):
-    site = ctx.own(_Site())
-    for path in (b"/%00", b"/texto.txt\x00.png", b"/" + b"a" * 300, b"/sub/" + b"%61" * 300):
-        request = b"GET " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
-        status, parts, body = _answer(funcion, site, request, hostile=True)
-        _expect_status(status, (400, 404), f"GET {brief(path, 30)}")
-        _expect_length(parts, status, body)
+    paths = (b"/%00", b"/texto.txt\x00.png", b"/" + b"a" * 300, b"/sub/" + b"%61" * 300)
+    requests = [(b"GET " + p + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", f"GET {brief(p, 30)}") for p in paths]
+    _expect_each(funcion, ctx.own(_Site()), requests, (400, 404), hostile=True)
 
 
 @servir.case(
@@ -204,9 +207,6 @@ def _(funcion, ctx):
     "(o 501 Not Implemented).",
 )
 def _(funcion, ctx):
-    site = ctx.own(_Site())
-    for method in ("POST", "DELETE"):
-        status, parts, body = _answer(funcion, site, f"{method} /texto.txt HTTP/1.1\r\nHost: x\r\n\r\n".encode())
-        _expect_status(status, (405, 501), f"{method} /texto.txt")
-        _expect_length(parts, status, body)
+    requests = [(f"{m} /texto.txt HTTP/1.1\r\nHost: x\r\n\r\n".encode(), f"{m} /texto.txt") for m in ("POST", "DELETE")]
+    _expect_each(funcion, ctx.own(_Site()), requests, (405, 501))
 
