@@ -427,3 +427,12 @@ def test_results_are_recorded_for_the_grader(tmp_path, monkeypatch, registered):
         {"ejercicio": "99.4", "superados": 0, "total": 1, "estado": "pendiente"},
         {"ejercicio": "99.4", "superados": 0, "total": 1, "estado": "fallo"},
     ]
+
+
+def test_a_spinning_read_loop_is_asked_about_the_end_its_own_call_reports():
+    """recv() ends with b'', recv_into() and readinto() with 0: the question names what the student's call returned."""
+    from labsupport.exercises._diagnose import _closed_peer_question
+
+    assert "recv() devolvió b''" in _closed_peer_question("recv")
+    assert "recv_into() devolvió 0 " in _closed_peer_question("recv_into")
+    assert "readinto() devolvió 0 " in _closed_peer_question("readinto")

@@ -373,7 +373,7 @@ def explain_wait(seen: Observation) -> str:
         if call and snap.family in ("recv", "send"):
             return (
                 f"seguía en un bucle que llama a {short_name(call)}() una y otra vez sin avanzar{where}: "
-                + ("¿recv() devolvió b'' (el otro extremo cerró) y el bucle no lo comprueba?"
+                + (_closed_peer_question(short_name(call))
                    if snap.family == "recv" else "¿usas lo que devuelve send() para avanzar?")
             )
         return f"seguía ejecutándose sin esperar a la red (¿un bucle que no termina, o un cálculo muy lento?){where}"
@@ -382,3 +382,10 @@ def explain_wait(seen: Observation) -> str:
     if call:
         return f"estaba parada en {short_name(call)}(){inner}{where}"
     return f"estaba parada{where}"
+
+
+def _closed_peer_question(name: str) -> str:
+    """What a read loop that spins without advancing usually misses: the end of the data, which
+    ``recv()`` reports as ``b''`` and ``recv_into()`` (like ``readinto``) as 0."""
+    end = "0" if name.endswith("_into") or name == "readinto" else "b''"
+    return f"¿{name}() devolvió {end} (el otro extremo cerró) y el bucle no lo comprueba?"
