@@ -296,7 +296,7 @@ def chat_con_select(servidor, parar):  # no selectors: select.select and two dic
             s.close()
 
 
-def _chat(on_event, *, nonblocking=True, timeout=0.1, respect_stop=True, close_at_end=True):
+def _chat(on_event, *, nonblocking=True, timeout=0.1, respect_stop=True, close_at_end=True, close_selector=True):
     """A selectors chat server whose handling of one ready connection is ``on_event`` (the part each
     mistake changes); the loop around it is the master's."""
 
@@ -317,9 +317,21 @@ def _chat(on_event, *, nonblocking=True, timeout=0.1, respect_stop=True, close_a
         if close_at_end:
             for con in bufs:
                 con.close()
-        selector.close()
+        if close_selector:
+            selector.close()
 
     return server
+
+
+def _always_writable(atender):
+    """``on_event`` of the master, but every connection always asks EVENT_READ | EVENT_WRITE (it spins)."""
+
+    def on_event(selector, bufs, con, listos):
+        atender(selector, bufs, con, listos)
+        for otra in bufs:
+            selector.modify(otra, selectors.EVENT_READ | selectors.EVENT_WRITE)
+
+    return on_event
 
 
 def _leave(selector, bufs, con, close=True):
@@ -374,9 +386,13 @@ chat_no_cierra = _chat(_broadcast_now(_sendall, close=False), nonblocking=False)
 chat_ignora_parar = _chat(atender_chat, respect_stop=False)
 chat_select_sin_timeout = _chat(atender_chat, timeout=None)
 chat_no_cierra_al_parar = _chat(atender_chat, close_at_end=False)
+chat_aceptadas_bloqueantes = _chat(atender_chat, nonblocking=False)  # the mistake cell 7 warns about
+chat_siempre_escribible = _chat(_always_writable(atender_chat))
+chat_no_cierra_selector = _chat(atender_chat, close_selector=False)
 for _name in ("chat_eco_a_todos", "chat_sendall_bloqueante", "chat_sendall_no_bloqueante", "chat_send_sin_mirar",
               "chat_reenvia_fragmentos", "chat_sin_reset", "chat_no_cierra", "chat_ignora_parar",
-              "chat_select_sin_timeout", "chat_no_cierra_al_parar"):
+              "chat_select_sin_timeout", "chat_no_cierra_al_parar", "chat_aceptadas_bloqueantes",
+              "chat_siempre_escribible", "chat_no_cierra_selector"):
     globals()[_name].__name__ = _name  # the test ids
 
 
@@ -663,6 +679,9 @@ WRONG = [
     ("9.2", chat_ignora_parar, ("siguió en marcha", "parar.is_set()")),
     ("9.2", chat_select_sin_timeout, ("siguió en marcha", "timeout a select()")),
     ("9.2", chat_no_cierra_al_parar, ("ResourceWarning", "tu servidor no cerró un socket")),
+    ("9.2", chat_aceptadas_bloqueantes, ("es bloqueante", "con.setblocking(False)")),
+    ("9.2", chat_siempre_escribible, ("da vueltas sin parar", "EVENT_WRITE solo")),
+    ("9.2", chat_no_cierra_selector, ("sin cerrar su selector", "selector.close()")),
     ("9.3", eco_sin_espera, ("no cerró la conexión", "readline() espera para siempre")),
     ("9.3", eco_espera_total, ("no para toda la conexión",)),
     ("9.3", eco_lee_fragmentos, ("cada fragmento", "readline()")),

@@ -18,11 +18,17 @@ sockets are born).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import functools
+import os
+import select
+import selectors
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -44,6 +50,14 @@ SMALL_BUFFER = 16 * 1024
 LINES, LINE_SIZE = 400, 1000
 #: The calls a selectors loop waits in when it has nothing to do.
 _SELECTOR_WAITS = {"select", "poll", "epoll", "kqueue", "control"}
+#: With nothing pending, the server is watched this long; more CPU than IDLE_CPU in it is a loop that
+#: spins (a select(timeout=0.1) loop uses well under a millisecond; one that spins, most of the window).
+IDLE_WINDOW, IDLE_CPU = 0.5, 0.05
+#: What a selector may be in the student's code: the module's classes, or the system's objects themselves.
+_SELECTOR_TYPES: tuple[type, ...] = tuple(
+    t for t in (selectors.BaseSelector, *(getattr(select, n, None) for n in ("epoll", "poll", "devpoll", "kqueue")))
+    if isinstance(t, type)
+)
 
 
 class _Room:
@@ -58,6 +72,8 @@ class _Room:
         self.address = self.listener.getsockname()
         self.parar = threading.Event()
         self.error: BaseException | None = None
+        #: The selectors found in the server's frames while it ran (held, so that only close() closes them).
+        self.selectors: list[Any] = []
         self._funcion = funcion
         self.thread = threading.Thread(target=self._run, name="comprobar-9.2-servidor", daemon=True)
         ctx.own(self)
@@ -94,12 +110,58 @@ class _Room:
         """Whether the server is idle in its selector (so it holds nothing back: what is missing was lost)."""
         return self.alive and self.call() in _SELECTOR_WAITS
 
+    def cpu_time(self) -> float | None:
+        """The CPU seconds the server's thread has used so far (None where the system cannot tell)."""
+        try:
+            return time.clock_gettime(time.pthread_getcpuclockid(self.thread.ident or 0))
+        except (AttributeError, OSError):
+            return None
+
+    def find_selectors(self) -> None:
+        """Keep the selectors the server's frames hold now (as locals, or as attributes of a local)."""
+        frame = sys._current_frames().get(self.thread.ident or -1)
+        while frame is not None:
+            for value in list(frame.f_locals.values()):
+                for candidate in (value, *_attributes(value)):
+                    if isinstance(candidate, _SELECTOR_TYPES) and all(candidate is not s for s in self.selectors):
+                        self.selectors.append(candidate)
+            frame = frame.f_back
+
+    def unclosed_selector(self) -> bool:
+        """Whether a selector found while the server ran is still open now that it has returned."""
+        for found in self.selectors:
+            if isinstance(found, selectors.BaseSelector):
+                with contextlib.suppress(Exception):
+                    if found.get_map() is not None:  # close() drops the map
+                        return True
+            elif not getattr(found, "closed", True):
+                return True
+        return False
+
     def stop(self) -> None:
         """The teardown: stop asking politely, then as the framework does with a worker that will not end."""
         self.parar.set()
         self.thread.join(0.5)
         if self.alive:
             _stop(self.thread)
+
+
+def _attributes(value: Any) -> list[Any]:
+    """The attributes of a student's object (``self.selector``...), or nothing for other values."""
+    try:
+        return list(vars(value).values()) if not isinstance(value, type) else []
+    except TypeError:  # no __dict__
+        return []
+
+
+def _blocking(fd: int | None) -> bool:
+    """Whether the open file ``fd`` (the server's end of a connection) is in blocking mode."""
+    if fd is None:
+        return False
+    try:
+        return not fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_NONBLOCK
+    except OSError:
+        return False
 
 
 class _Client:
@@ -242,9 +304,37 @@ class _Script:
             raise Fail(f"el cliente {client.name} recibió {len(extra)} bytes de más: {brief(extra)}")
         raise Fail(f"{said} y le tocaba {brief(want, 50)}")
 
+    def nonblocking(self) -> None:
+        """Fail if the server's end of a client's connection is blocking (Linux does not inherit it from the
+        listener): a send() there waits for the client, and the whole server with it."""
+        for client in self.clients:
+            if self.room.alive and _blocking(client.peer.fd):
+                raise Fail(
+                    f"la conexión del cliente {client.name} en tu servidor es bloqueante: el socket que devuelve "
+                    "accept() no hereda setblocking(False) del que escucha (en Linux). Llama tú a "
+                    "con.setblocking(False) tras cada accept(); si no, un send() a un cliente que lee poco deja "
+                    "parado a todo el servidor"
+                )
+
+    def idle(self) -> None:
+        """With nothing pending, the server must sleep in its selector: Fail if it spins (EVENT_WRITE asked
+        for a connection with nothing to send: a socket is nearly always writable)."""
+        before = self.room.cpu_time()
+        time.sleep(IDLE_WINDOW)  # the window the server is watched in: the thing under test
+        after = self.room.cpu_time()
+        self.room.check()
+        if before is not None and after is not None and after - before > IDLE_CPU and self.room.alive:
+            raise Fail(
+                f"con todo entregado y los clientes callados, tu servidor usó {seconds(after - before, 1)} de CPU "
+                f"en {seconds(IDLE_WINDOW, 1)}: da vueltas sin parar. Pide EVENT_WRITE solo para las conexiones "
+                "que tengan algo en su búfer de salida (un socket casi siempre se puede escribir, y select() "
+                "vuelve al instante) y quítalo (selector.modify) cuando se vacíe"
+            )
+
     def finish(self) -> None:
-        """Set ``parar``: the server must return, and every client see the end of its connection."""
+        """Set ``parar``: the server must return, close its selector, and every client see the end."""
         room = self.room
+        room.find_selectors()
         room.parar.set()
         room.thread.join(STOP_PATIENCE)
         if room.alive:
@@ -257,6 +347,9 @@ class _Script:
                 "que vuelva a mirarlo"
             )
         room.check()
+        if room.unclosed_selector():
+            raise Fail("tu servidor terminó sin cerrar su selector: al salir, selector.close() (o "
+                       "with selectors.DefaultSelector() as selector:), como cualquier otro recurso del sistema")
         for client in self.clients:
             if not client.eof.wait(PATIENCE) and not client.reset:
                 raise Fail(f"tu servidor terminó y la conexión del cliente {client.name} siguió abierta: al parar, "
@@ -309,9 +402,10 @@ def _(funcion, ctx):
 
 
 @chat.case(
-    "un cliente que no lee no frena a los demás, y recibe todo cuando vuelve a leer",
-    hint="no uses sendall() en el bucle: con un cliente que no lee, se queda esperando (o lanza BlockingIOError "
-    "en un socket no bloqueante). Guarda lo pendiente en un búfer de salida por conexión, pide EVENT_WRITE y, "
+    "un cliente que no lee no frena a los demás, y recibe todo cuando vuelve a leer; sin nada pendiente, no pide "
+    "EVENT_WRITE",
+    hint="pon cada conexión aceptada en modo no bloqueante y no uses sendall() en el bucle: con un cliente que no "
+    "lee, se queda esperando (o lanza BlockingIOError en un socket no bloqueante). Guarda lo pendiente en un búfer de salida por conexión, pide EVENT_WRITE y, "
     "cuando esté listo, envía con send() lo que quepa y quita del búfer solo lo que send() devolvió.",
     time_limit=20.0,
 )
@@ -326,8 +420,10 @@ def _(funcion, ctx):
     want = script.expected(b)
     wait_until(lambda: len(b.got()) >= len(want) or not room.alive, PATIENCE, interval=0.005)
     script.compare(b, b.got(), " mientras C no leía: tu servidor dejó de reenviar hasta que C leyera")
+    script.nonblocking()
     lazy.start_reading()
     script.delivered(" al volver C a leer")
+    script.idle()
     script.finish()
 
 
@@ -365,9 +461,9 @@ def _(funcion, ctx):
 
 
 @chat.case(
-    "al poner parar, termina enseguida y cierra todas las conexiones",
+    "al poner parar, termina enseguida y cierra todas las conexiones y el selector",
     hint="comprueba parar.is_set() en cada vuelta, con select(timeout=0.1); al salir, cierra cada socket de "
-    "cliente (y el selector).",
+    "cliente y el selector.",
     time_limit=15.0,
 )
 def _(funcion, ctx):
