@@ -10,7 +10,14 @@ from what was sent, in order; what it did receive is compared with that and, whe
 with what the usual mistakes would have sent (the line back to its sender, each piece
 forwarded as it came), so the message names the mistake that happened.
 
-Then ``parar`` is set: the function must return and every client must see the end (FIN).
+The server's end of each connection must be non-blocking (seen with ``fcntl`` on Linux, where an
+accepted socket does not inherit it), and with nothing pending the server must sleep in its
+selector: its thread's CPU time over an idle half second tells a loop that spins (EVENT_WRITE
+asked for every connection) from one that waits.
+
+Then ``parar`` is set: the function must return, its selector be closed (the selectors its frames
+held just before are kept alive and looked at, so a garbage collection cannot hide one left open)
+and every client must see the end (FIN).
 Sockets the server left open are caught by the ``ResourceWarning`` watch of :mod:`.._leaks`,
 around the student's function in its own thread (where the server accepts, so where its
 sockets are born).
@@ -405,7 +412,8 @@ def _(funcion, ctx):
     "un cliente que no lee no frena a los demás, y recibe todo cuando vuelve a leer; sin nada pendiente, no pide "
     "EVENT_WRITE",
     hint="pon cada conexión aceptada en modo no bloqueante y no uses sendall() en el bucle: con un cliente que no "
-    "lee, se queda esperando (o lanza BlockingIOError en un socket no bloqueante). Guarda lo pendiente en un búfer de salida por conexión, pide EVENT_WRITE y, "
+    "lee, se queda esperando (o lanza BlockingIOError en un socket no bloqueante). Guarda lo pendiente en un "
+    "búfer de salida por conexión, pide EVENT_WRITE mientras quede algo y, "
     "cuando esté listo, envía con send() lo que quepa y quita del búfer solo lo que send() devolvió.",
     time_limit=20.0,
 )
