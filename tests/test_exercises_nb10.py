@@ -506,6 +506,14 @@ def test_10_3_a_little_endian_length_is_suspected_at_maximo_too():
     assert "¿comparas n >= maximo?" in exacto.message and "¿O la lees con '<I'" in exacto.message, repr(result)
 
 
+def test_10_3_a_little_endian_length_is_suspected_when_64_mib_is_let_through():
+    """04 00 00 00 is 64 MiB in '!I' but 4 in '<I': the answer compares fine, its byte order is wrong."""
+    result = caught("10.3", recibir_little_endian)
+    grande = next(c for c in result.cases if "64 MiB" in c.name)
+    assert grande.status == "fallo" and "lees la longitud al revés" in grande.message, repr(result)
+    assert "y 4 en little-endian" in grande.message, grande.message
+
+
 def test_10_3_a_peer_announcing_4_gib_is_refused_by_the_master_at_once():
     result = run("10.3", recibir_mensaje, HARD_LIMIT)
     assert result, repr(result)

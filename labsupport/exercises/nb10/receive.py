@@ -188,7 +188,18 @@ def _refused(funcion: Callable[..., Any], ctx: Context, announced: int, body: by
     body_read = (f" tras leer {count(read - HEADER.size, 'byte')} del cuerpo"
                  if read is not None and read > HEADER.size else "")
     raise Fail(f"{told} y tu función {did}{body_read}: en cuanto leas la cabecera, si n > maximo lanza ValueError, "
-               "sin leer ni reservar el cuerpo") from None
+               f"sin leer ni reservar el cuerpo.{_order_guess(announced, maximo)}") from None
+
+
+def _order_guess(announced: int, maximo: int) -> str:
+    """When the announced length read in little endian fits under ``maximo``, the likelier mistake is the
+    byte order, not the comparison: a '<I' answer compares a small number and lets it through."""
+    wrong = struct.unpack("<I", HEADER.pack(announced))[0]
+    if wrong > maximo:
+        return ""
+    header = brief(HEADER.pack(announced))
+    return (f" O quizá la comparación está bien y lees la longitud al revés: la cabecera {header} "
+            f"es {announced} en big-endian ('!I') y {wrong} en little-endian ('<I'): ¿la lees con '<I' o 'I'?")
 
 
 @recibir.case(
