@@ -482,6 +482,10 @@ async def _readline_three_seconds(lector, espera):
     return await asyncio.wait_for(lector.readline(), 3.0)
 
 
+async def _readline_one_second(lector, espera):
+    return await asyncio.wait_for(lector.readline(), 1.0)
+
+
 async def eco_espera_total(lector, escritor, espera):
     async def bucle():
         while linea := await lector.readline():
@@ -503,8 +507,9 @@ eco_sin_drain = _eco(_readline_waiting, drain=False)
 eco_sin_cerrar = _eco(_readline_waiting, close=False)
 eco_timeout_sin_capturar = _eco(_readline_waiting, catch=False)
 eco_espera_fija = _eco(_readline_three_seconds)
+eco_espera_fija_corta = _eco(_readline_one_second)  # under SHORT + SLACK: only a long pause catches it
 for _name in ("eco_sin_espera", "eco_lee_fragmentos", "eco_sin_drain", "eco_sin_cerrar", "eco_timeout_sin_capturar",
-              "eco_espera_fija"):
+              "eco_espera_fija", "eco_espera_fija_corta"):
     globals()[_name].__name__ = _name  # the test ids
 
 
@@ -635,6 +640,10 @@ async def pedir_plazo_fijo(direccion, lineas, plazo):
     return await asyncio.wait_for(conversar(direccion, lineas), 0.2)  # the mistake: not the plazo given
 
 
+async def pedir_plazo_fijo_un_segundo(direccion, lineas, plazo):
+    return await asyncio.wait_for(conversar(direccion, lineas), 1.0)  # under SHORT + SLACK: the slow server tells
+
+
 def pedir_sin_async(direccion, lineas, plazo):  # blocking sockets: right, but not a coroutine
     with socket.create_connection(direccion, timeout=plazo) as sock, sock.makefile("rb") as entrada:
         respuestas = []
@@ -689,6 +698,7 @@ WRONG = [
     ("9.3", eco_sin_cerrar, ("sin cerrar la conexión", "escritor.close()")),
     ("9.3", eco_timeout_sin_capturar, ("TimeoutError", "captura")),
     ("9.3", eco_espera_fija, ("mucho más que espera=0.3 s", "la espera que te pasan")),
+    ("9.3", eco_espera_fija_corta, ("de silencio, con espera=5 s", "no una fija")),
     ("9.4", pedir_sin_plazo, ("seguía esperando", "readline()", "plazo")),
     ("9.4", pedir_plazo_por_lectura, ("para toda la conversación", "goteaba")),
     ("9.4", pedir_sin_cerrar, ("la conexión quedó abierta",)),
@@ -696,6 +706,7 @@ WRONG = [
     ("9.4", pedir_traga_timeout, ("sin lanzar nada", "no lo captures")),
     ("9.4", pedir_con_read, ("un read() trae", "readline()")),
     ("9.4", pedir_plazo_fijo, ("el plazo que te pasan",)),
+    ("9.4", pedir_plazo_fijo_un_segundo, ("respondía a tiempo", "el plazo que te pasan")),
     ("9.4", pedir_sin_async, ("corrutina", "async def")),
 ]
 
@@ -716,10 +727,22 @@ def test_a_stuck_answer_is_told_where_it_waits(exercise_id, function):
 
 
 @pytest.mark.parametrize(("exercise_id", "function", "reading_cases"), [
-    ("9.3", eco_lee_fragmentos, (0, 1, 2, 3)),
+    ("9.3", eco_lee_fragmentos, (0, 1, 2, 3, 4)),
     ("9.4", pedir_con_read, (0, 3)),
 ])
 def test_every_case_that_reads_defeats_one_read_per_message(exercise_id, function, reading_cases):
     """An answer that takes one read() for one line fails in every case whose answer it reads."""
     result = run(exercise_id, function, LIMIT)
     assert all(result.cases[i].status != "ok" for i in reading_cases), repr(result)
+
+
+def test_a_read_for_each_answer_is_told_as_such_where_the_deadline_runs_out():
+    """9.4's dripping case: answers cut by read() are named, not blamed on a caught TimeoutError (none was)."""
+    case = run("9.4", pedir_con_read, LIMIT).cases[1]
+    assert case.status != "ok" and "readline()" in case.message and "no lo captures" not in case.message, case.message
+
+
+def test_a_flood_echoed_by_fragments_shows_where_it_differs():
+    """9.3's flood case: a read() per answer is named (not two identical prefixes shown)."""
+    case = run("9.3", eco_lee_fragmentos, LIMIT).cases[4]
+    assert case.status != "ok" and ("cada fragmento" in case.message or "desde el byte" in case.message), case.message

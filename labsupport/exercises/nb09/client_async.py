@@ -5,9 +5,11 @@ pieces (each sent once the student's socket, found by :class:`~.._pacing.PeerRea
 the previous one: asyncio's transport reads eagerly, and the coroutine it wakes runs before the
 next piece is read, so a ``read()`` gets one piece), dripping one byte every 0,02 s (a timeout on
 each read never runs out, only a deadline for the whole does), slowly but well within the
-deadline (cut in pieces too), or never. The student's coroutine runs in a loop of the checker's
-(:func:`._aio.run_silently`); one that waits past :data:`OUTER` is found waiting (its line is
-named) and cancelled. Whether the connection was closed is seen from the server's end (EOF).
+deadline (cut in pieces too: its answers take 1,6 s in all, so a hard-coded deadline up to that is
+caught there, and one over SHORT + SLACK by the mute server's case), or never. The student's
+coroutine runs in a loop of the checker's (:func:`._aio.run_silently`); one that waits past
+:data:`OUTER` is found waiting (its line is named) and cancelled. Whether the connection was
+closed is seen from the server's end (EOF).
 """
 
 from __future__ import annotations
@@ -29,13 +31,13 @@ from ._aio import TIMEOUTS, expect_coroutine, run_silently, settle, wait_event, 
 
 PREFIX = b"Echo: "
 #: A deadline that must fire, and how late past it a right answer's TimeoutError may come: a hard-coded
-#: deadline of 1,5 s or more is caught by its duration.
-SHORT, SLACK = 0.3, 1.2
+#: deadline over 1,3 s is caught by its duration (one up to 1,6 s, by the slow server's case).
+SHORT, SLACK = 0.3, 1.0
 #: The dripping server: one byte every DRIP seconds. A line's answer takes at most 0,26 s, far less
 #: than the deadline (a timeout on each read never runs out); all of :data:`DRIPPED` take 1,8 s, far more.
 DRIP = 0.02
-#: The slow server answers each line after SLOW seconds (well within a generous deadline).
-SLOW = 0.1
+#: The slow server answers each line after SLOW seconds: 1,6 s for the four, well within a generous deadline.
+SLOW = 0.4
 #: A coroutine still running after this long is found waiting and cancelled (seconds).
 OUTER = 4.0
 LINES = [b"hola\n", "año\n".encode(), b"tres\n", b"cuatro\n"]
@@ -191,8 +193,16 @@ def _expect_timeout(outcome: _Outcome, plazo: float, server: str, lineas: list[b
         if outcome.result == [PREFIX + line for line in lineas]:  # all of them: nothing cut it short
             raise Fail(f"{server} y tu función {returned}, con plazo={plazo:g} s: el plazo es para toda la "
                        "conversación (un timeout en cada lectura no lo limita: el goteo nunca lo agota)")
-        raise Fail(f"{server} y tu función {returned} sin lanzar nada: deja que el TimeoutError llegue a quien "
-                   "llama (no lo captures)")
+        answers = outcome.result if isinstance(outcome.result, list) else []
+        if any(isinstance(a, (bytes, bytearray)) and a and (PREFIX + b).startswith(a) and a != PREFIX + b
+               for a, b in zip(answers, lineas, strict=False)):
+            raise Fail(f"{server} y tu función {returned}: respuestas cortadas, cada una lo que trajo un read(). "
+                       "Un read() trae lo que haya llegado, un fragmento; readline() espera hasta el '\\n'")
+        if outcome.took >= plazo * 0.8:  # it ran out, and the TimeoutError was caught
+            raise Fail(f"{server} y tu función {returned} sin lanzar nada: deja que el TimeoutError llegue a quien "
+                       "llama (no lo captures)")
+        raise Fail(f"{server} y tu función {returned}, antes del plazo ({plazo:g} s) y sin todas las respuestas: "
+                   "espera cada respuesta entera, y deja que el plazo lance TimeoutError")
     if not isinstance(outcome.error, TIMEOUTS):
         raise outcome.error
     if outcome.took > plazo + SLACK:
@@ -243,7 +253,8 @@ def _(funcion, ctx):
 
 
 @cliente.case(
-    "un servidor lento pero a tiempo (y en fragmentos): con un plazo generoso, devuelve todas las respuestas",
+    "un servidor lento pero a tiempo (1,6 s en total, en fragmentos): con un plazo generoso, devuelve todas las "
+    "respuestas",
     hint="usa el plazo que te pasan (el argumento plazo), no uno fijo.",
     time_limit=10.0,
 )

@@ -9,7 +9,9 @@ callbacks in order), so every ``read()`` of the student's gets one piece.
 
 Idle timeouts are real time: the one that must fire is short (0,3 s), the one that must not is
 generous (5 s); the case that tells "per line" from "for the whole connection" speaks every
-0,2 s against a timeout of 1,5 s, seven times over. Backpressure is observed on the writer the
+0,2 s against a timeout of 1,5 s, seven times over. A hard-coded timeout is caught either way:
+one longer than SHORT + SLACK (1,3 s) by the short case's duration, one up to PAUSE (1,5 s) by a
+client that pauses that long with a generous espera. Backpressure is observed on the writer the
 handler was given: how many bytes it wrote without awaiting ``drain()``.
 """
 
@@ -33,8 +35,10 @@ from ._ends import ServerEnd
 
 PREFIX = b"Echo: "
 #: An idle timeout that must fire, and the slack a right answer's close may take past it: a
-#: hard-coded timeout of 1,5 s or more is caught by its duration.
-SHORT, SLACK = 0.3, 1.2
+#: hard-coded timeout over 1,3 s is caught by its duration.
+SHORT, SLACK = 0.3, 1.0
+#: The pause (seconds) between two lines against a generous espera: a hard-coded timeout up to it is caught.
+PAUSE = 1.5
 #: The talkative client: a line every GAP seconds, LINES times, against an idle timeout of TALK.
 GAP, LINES, TALK = 0.2, 10, 1.5
 #: The write buffer's high-water mark (asyncio's default): more than this written without drain() is no
@@ -175,6 +179,14 @@ def _echoes(lines: list[bytes]) -> bytes:
     return b"".join(PREFIX + line for line in lines)
 
 
+def _answered_fragments(got: bytes, data: bytes) -> bool:
+    """Whether ``got`` is an echo of each fragment read (``Echo: `` before pieces that are not one line each)."""
+    if not got.startswith(PREFIX):
+        return False
+    parts = got.split(PREFIX)[1:]
+    return data.startswith(b"".join(parts)) and any(part.count(b"\n") != 1 for part in parts[:-1])
+
+
 def _compare(got: bytes, pieces: list[bytes], what: str = "el cliente") -> None:
     """The client's echoes, against what it sent (``pieces``, in the order sent)."""
     data = b"".join(pieces)
@@ -182,14 +194,17 @@ def _compare(got: bytes, pieces: list[bytes], what: str = "el cliente") -> None:
     want = _echoes(lines)
     if got == want:
         return
-    if got == _echoes(pieces) or (got and _echoes(pieces).startswith(got) and not want.startswith(got)):
+    if (got == _echoes(pieces) or (got and _echoes(pieces).startswith(got) and not want.startswith(got))
+            or _answered_fragments(got, data)):
         raise Fail(
             f"{what} recibió {brief(got, 50)}: respondiste a cada fragmento que llegó, no a cada línea. Un read() "
             "trae lo que haya llegado; readline() espera hasta el '\\n'"
         )
     if len(got) < len(want) and want.startswith(got):
         raise Fail(f"{what} esperaba {len(lines)} respuestas ({len(want)} bytes) y recibió solo {len(got)} bytes")
-    raise Fail(f"{what} recibió {brief(got, 50)} y esperaba {brief(want, 50)}")
+    at = next((i for i, (a, b) in enumerate(zip(got, want, strict=False)) if a != b), min(len(got), len(want)))
+    raise Fail(f"{what} recibió {len(got)} bytes y esperaba {len(want)}; desde el byte {at}, recibió "
+               f"{brief(got[at:], 40)} donde tocaba {brief(want[at:], 40)}")
 
 
 def _closed_by_student(client: _Client, after: str) -> None:
@@ -257,6 +272,31 @@ def _(funcion, ctx):
     if took > SHORT + SLACK:
         raise Fail(f"cerró tras {seconds(took, 1)} de silencio, mucho más que espera={SHORT:g} s: usa la espera que "
                    "te pasan")
+
+
+@eco.case(
+    "con una espera generosa, no corta a un cliente que se calla un rato (1,5 s) entre dos líneas",
+    hint="usa la espera que te pasan (el argumento espera), no una fija.",
+    time_limit=12.0,
+)
+def _(funcion, ctx):
+    client = _first_answers(funcion, ctx, PATIENCE, [b"antes\n"])
+    quiet = time.monotonic()
+    client.read(1 << 40, PAUSE)  # the client's pause: the thing under test (a close ends it early)
+    if client.eof_at is not None:
+        client.check()
+        raise Fail(f"tu función cerró la conexión tras {seconds(client.eof_at - quiet, 1)} de silencio, con "
+                   f"espera={PATIENCE:g} s: usa la espera que te pasan, no una fija")
+    try:
+        client.send(b"despu", "és\n".encode())
+    except OSError:  # the server closed meanwhile: what came back tells
+        pass
+    got = client.read(len(_echoes([b"antes\n", "después\n".encode()])))
+    client.check()
+    _compare(got, [b"antes\n", b"despu", "és\n".encode()])
+    client.sock.shutdown(socket.SHUT_WR)
+    client.closed_within(PATIENCE)
+    client.check()
 
 
 @eco.case(
