@@ -6,8 +6,9 @@ the first time it is used (matplotlib and ipywidgets only by the modules that dr
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
+
+from ._lazy import load
 
 __version__ = "0.1.0"
 
@@ -53,14 +54,7 @@ __all__ = sorted([*_EXPORTS, *_SUBMODULES])
 
 
 def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
-    elif name in _SUBMODULES:
-        value = importlib.import_module(f".{name}", __name__)
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value
-    return value
+    return load(__name__, _EXPORTS, name, _SUBMODULES)
 
 
 def __dir__() -> list[str]:

@@ -13,10 +13,11 @@ anatomy figure needs, nor for the tap that the chunk figures read.
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
 from typing import TYPE_CHECKING, Any
+
+from .._lazy import load
 
 if TYPE_CHECKING:  # the types, for mypy and editors; at run time __getattr__ imports on first use
     from .anatomy import Anatomy, Part, anatomy, split_response
@@ -82,11 +83,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
-    globals()[name] = value
-    return value
+    return load(__name__, _EXPORTS, name)
 
 
 class _Package(types.ModuleType):
