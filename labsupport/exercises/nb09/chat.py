@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import fcntl
 import functools
 import os
 import select
@@ -166,8 +165,9 @@ def _blocking(fd: int | None) -> bool:
     if fd is None:
         return False
     try:
+        import fcntl  # Unix only: elsewhere the server's end is not found (fd None) and this is not asked
         return not fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_NONBLOCK
-    except OSError:
+    except (ImportError, OSError):
         return False
 
 
