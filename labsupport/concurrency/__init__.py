@@ -10,8 +10,9 @@ Nothing is imported until it is used (``psutil`` only by the measure), as in ``l
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from .._lazy import load
 
 if TYPE_CHECKING:
     from .aio import AsyncServer, Connections, echo, serve, settle
@@ -54,11 +55,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
-    globals()[name] = value
-    return value
+    return load(__name__, _EXPORTS, name)
 
 
 def __dir__() -> list[str]:
