@@ -192,7 +192,8 @@ def _expect_timeout(outcome: _Outcome, plazo: float, server: str, lineas: list[b
         returned = f"devolvió {brief(outcome.result)} tras {seconds(outcome.took, 1)}"
         if outcome.result == [PREFIX + line for line in lineas]:  # all of them: nothing cut it short
             raise Fail(f"{server} y tu función {returned}, con plazo={plazo:g} s: el plazo es para toda la "
-                       "conversación (un timeout en cada lectura no lo limita: el goteo nunca lo agota)")
+                       "conversación (un timeout en cada lectura no lo limita: el goteo nunca lo agota). "
+                       "¿Usas el plazo que te pasan, y no uno fijo?")
         answers = outcome.result if isinstance(outcome.result, list) else []
         if any(isinstance(a, (bytes, bytearray)) and a and (PREFIX + b).startswith(a) and a != PREFIX + b
                for a, b in zip(answers, lineas, strict=False)):
