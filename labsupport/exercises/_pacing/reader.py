@@ -24,7 +24,7 @@ import socket
 import stat
 import struct
 import sys
-from typing import Protocol
+from typing import Any, Protocol
 
 try:  # POSIX only
     import fcntl
@@ -114,9 +114,13 @@ class SocketReader:
 class PeerReader:
     """The socket at the other end of ``conn``, when that end is a socket of this process (the student's).
 
-    It is found by its address among the process's descriptors (Linux: ``/proc/self/fd``). It
-    keeps the descriptor's number and inode, never a duplicate of it between looks: a duplicate
-    held open would keep the student's ``close()`` from sending FIN.
+    It is found by both of its addresses among the process's descriptors (Linux: ``/proc/self/fd``):
+    its own must be ``conn``'s peer and its peer must be ``conn``, since Linux reuses an ephemeral port
+    towards other destinations, and a socket left open by earlier code with the same local address
+    would otherwise be watched instead (its reads never come, and the pacing waits for ever: a right
+    answer to 9.4 hung that way in a CI run). It keeps the descriptor's number and inode, never a
+    duplicate of it between looks: a duplicate held open would keep the student's ``close()`` from
+    sending FIN.
     """
 
     def __init__(self, conn: socket.socket) -> None:
@@ -125,7 +129,7 @@ class PeerReader:
         if not sys.platform.startswith("linux"):
             return
         try:
-            wanted = conn.getpeername()
+            wanted, back = conn.getpeername(), conn.getsockname()
             names = os.listdir("/proc/self/fd")
         except OSError:
             return
@@ -138,7 +142,7 @@ class PeerReader:
                 if not stat.S_ISSOCK(info.st_mode):
                     continue
                 with socket.socket(fileno=os.dup(fd)) as probe:
-                    if probe.type == socket.SOCK_STREAM and probe.getsockname() == wanted:
+                    if probe.type == socket.SOCK_STREAM and probe.getsockname() == wanted and _peer(probe) == back:
                         self.fd, self.inode = fd, info.st_ino
                         return
             except OSError:
@@ -155,3 +159,11 @@ class PeerReader:
         except OSError:
             return CLOSED
         return CLOSED if seen is None else seen
+
+
+def _peer(sock: socket.socket) -> Any:
+    """``sock``'s peer address, or None for a socket that has none (a listener, one not connected)."""
+    try:
+        return sock.getpeername()
+    except OSError:
+        return None
