@@ -644,10 +644,6 @@ async def pedir_plazo_fijo_un_segundo(direccion, lineas, plazo):
     return await asyncio.wait_for(conversar(direccion, lineas), 1.0)  # under SHORT + SLACK: the slow server tells
 
 
-async def pedir_plazo_fijo_largo(direccion, lineas, plazo):
-    return await asyncio.wait_for(conversar(direccion, lineas), 2.5)  # over the drip's deadline: the drip tells
-
-
 def pedir_sin_async(direccion, lineas, plazo):  # blocking sockets: right, but not a coroutine
     with socket.create_connection(direccion, timeout=plazo) as sock, sock.makefile("rb") as entrada:
         respuestas = []
@@ -711,7 +707,6 @@ WRONG = [
     ("9.4", pedir_con_read, ("un read() trae", "readline()")),
     ("9.4", pedir_plazo_fijo, ("el plazo que te pasan",)),
     ("9.4", pedir_plazo_fijo_un_segundo, ("respondía a tiempo", "el plazo que te pasan")),
-    ("9.4", pedir_plazo_fijo_largo, ("para toda la conversación", "el plazo que te pasan")),
     ("9.4", pedir_sin_async, ("corrutina", "async def")),
 ]
 
