@@ -126,7 +126,7 @@ def test_filter_by_address_with_and_without_port(family):
         ({"puerto": 0}, "entre 1 y 65535"),
         ({"puerto": "80"}, "entre 1 y 65535"),
         ({"puerto": True}, "entre 1 y 65535"),
-        ({"direccion": "ejemplo.com"}, "no es una dirección IP"),
+        ({"direccion": "mi-servidor"}, "no es una dirección IP"),  # a name: refused, never looked up
         ({"direccion": "127.0.0.1:99999"}, "entre 1 y 65535"),
         ({"direccion": 127}, "debe ser un texto"),
         ({"sockets": ["127.0.0.1"]}, "espera una lista de sockets"),
