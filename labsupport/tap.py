@@ -283,19 +283,22 @@ class Tap(StreamServer):
             self._cond.notify_all()
         return event
 
-    def _read_states(self, link: _Link, why: TapEvent | str) -> SideStates | None:
+    def _read_states(self, link: _Link, why: TapEvent | str, *, settle: float = 1.0) -> SideStates | None:
         """The states of ``link``'s sockets now (None unless the tap records states).
 
         Data and a reset are read as they arrive, before the tap passes them on (data changes
         no state, and nothing they cause can have happened yet); a FIN right after the tap
         passed it on, since its own shutdown is what changes its socket. The mark settles for
         at most a second: on loopback the ACK comes back in microseconds, and a state held
-        longer (a FIN behind data the peer does not read) is recorded as held.
+        longer (a FIN behind data the peer does not read) is recorded as held. Data and a reset
+        are read once, without settling: they change no state, and a settling wait there would
+        hold the forwarding path (and the other direction, behind ``path_lock``) for up to a
+        second while one socket is held in FIN_WAIT_1 or LAST_ACK.
         """
         if link.path is None:
             return None
         with link.path_lock:
-            step = link.path.mark(why if isinstance(why, str) else why.label, settle=1.0)
+            step = link.path.mark(why if isinstance(why, str) else why.label, settle=settle)
         return SideStates(step.states.get("client"), step.states.get("server"))
 
     def _note_states(self, link: _Link, event: TapEvent) -> None:
@@ -415,7 +418,7 @@ class Tap(StreamServer):
                     self._note_states(link, fin)
                     return
                 # data changes no state: read before passing it on, when nothing it causes can have happened
-                self._record(link, EventKind.DATA, way, data, states=self._read_states(link, "datos"))
+                self._record(link, EventKind.DATA, way, data, states=self._read_states(link, "datos", settle=0.0))
                 try:
                     dst.sendall(data)
                 except TimeoutError:
@@ -433,7 +436,7 @@ class Tap(StreamServer):
             return
         if link.end(EventKind.RESET):
             who = "el cliente" if way is TO_SERVER else "el servidor"
-            states = self._read_states(link, "RST")
+            states = self._read_states(link, "RST", settle=0.0)
             self._record(link, EventKind.RESET, way, detail=f"{who}: {type(exc).__name__}", states=states)
 
     def _close_clients(self) -> None:
