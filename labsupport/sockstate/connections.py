@@ -244,7 +244,6 @@ def _unmapped(host: str) -> str:
 
 
 def _course_endpoints() -> set[Endpoint]:
-    from .._errors import LabError
     from .._server import running_servers
 
     endpoints = set()

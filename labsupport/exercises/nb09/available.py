@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import select
 import socket
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 from ..._closing import arm_reset
 from ..._polling import wait_until
 from ..._wording import count, seconds
+from ...sockstate.tcpinfo import tcp_state
 from .. import Context, Fail, brief, exercise, expect_type
 from .._outcome import call, expect_connection_error
 from .._pacing import PATIENCE, delivered
@@ -34,8 +34,6 @@ BIG, ENOUGH = 1_500_000, 256 * 1024
 MAX_CALLS = 20
 #: Where the kernel cannot count delivered bytes, the pause that stands in for "it has all arrived".
 PAUSE = 0.2
-#: Linux's TCP state after the peer's FIN arrived.
-CLOSE_WAIT = 8
 
 
 def _pair(ctx: Context, rcvbuf: int | None = None) -> tuple[socket.socket, socket.socket]:
@@ -151,16 +149,6 @@ def _(funcion, ctx):
     _check_mode(sock)
 
 
-def _tcp_state(sock: socket.socket) -> int | None:
-    """The TCP state of ``sock`` (Linux's ``tcpi_state``: 8 is CLOSE_WAIT, FIN received), None if unknown."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0]
-    except OSError:
-        return None
-
-
 def _arrived(sock: socket.socket, total: int, fin: bool = False) -> None:
     """Wait until ``total`` bytes (and, with ``fin``, the FIN) have reached ``sock``: the kernel says so."""
     if delivered(sock) is None:
@@ -168,7 +156,7 @@ def _arrived(sock: socket.socket, total: int, fin: bool = False) -> None:
         return
 
     def there() -> bool:
-        return (delivered(sock) or 0) >= total and (not fin or _tcp_state(sock) in (CLOSE_WAIT, None))
+        return (delivered(sock) or 0) >= total and (not fin or tcp_state(sock) in ("CLOSE_WAIT", None))
 
     if not wait_until(there, PATIENCE):
         raise RuntimeError(f"los {total} bytes enviados no llegaron al socket en {PATIENCE:g} s")

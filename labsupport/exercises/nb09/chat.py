@@ -45,8 +45,7 @@ from .. import Context, Fail, brief, exercise
 from .._diagnose import short_name, snapshot
 from .._framework import _stop
 from .._leaks import watch_unclosed
-from .._pacing import CLOSED, PATIENCE, send_paced
-from ._ends import ServerEnd
+from .._pacing import CLOSED, PATIENCE, PeerReader, send_paced
 
 #: After ``parar`` the server has this long to return: it must not run out for a right answer.
 STOP_PATIENCE = 5.0
@@ -182,7 +181,7 @@ class _Client:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.sock.settimeout(PATIENCE)
         self.sock.connect(room.address)
-        self.peer = ServerEnd(self.sock)  # the server's end, once the student's server has accepted
+        self.peer = PeerReader(self.sock)  # the server's end, once the student's server has accepted
         self._received = bytearray()
         self._lock = threading.Lock()
         self.eof = threading.Event()
@@ -242,7 +241,7 @@ class _Script:
 
     def _accepted(self, client: _Client) -> bool:
         if client.peer.fd is None:
-            client.peer = ServerEnd(client.sock)
+            client.peer = PeerReader(client.sock)
         return client.peer.fd is not None or not self.room.alive or sys.platform != "linux"
 
     def say(self, client: _Client, *pieces: bytes) -> None:

@@ -3,7 +3,7 @@
 The checker runs ``asyncio.start_server`` with the student's handler in an event loop of its
 own (:class:`._aio.LoopThread`), and talks to it with plain blocking sockets from the case's
 thread. Pieces are paced on the server's socket (found in this process by
-:class:`._ends.ServerEnd`): the transport reads each piece before the next is sent, and the
+:class:`.._pacing.PeerReader`): the transport reads each piece before the next is sent, and the
 student's coroutine, woken by it, runs before the next piece is fed (asyncio runs its ready
 callbacks in order), so every ``read()`` of the student's gets one piece.
 
@@ -29,9 +29,8 @@ from typing import Any
 from ..._polling import wait_until
 from ..._wording import seconds
 from .. import Context, Fail, brief, exercise
-from .._pacing import PATIENCE, send_paced
+from .._pacing import PATIENCE, PeerReader, send_paced
 from ._aio import LoopThread, expect_coroutine
-from ._ends import ServerEnd
 
 PREFIX = b"Echo: "
 #: An idle timeout that must fire, and the slack a right answer's close may take past it: a
@@ -123,7 +122,7 @@ class _Client:
     def __init__(self, server: _EchoServer, ctx: Context) -> None:
         self.server = server
         self.sock = ctx.own(socket.create_connection(server.address, timeout=PATIENCE))
-        self.end = ServerEnd(self.sock)
+        self.end = PeerReader(self.sock)
         wait_until(lambda: self._found(), PATIENCE, interval=0.005)
         self.received = bytearray()
         self.eof_at: float | None = None
@@ -132,7 +131,7 @@ class _Client:
         """Whether the server's end of this connection was found (or will never be: the handler ended,
         or the system cannot be asked): until then the pieces could not be paced on it."""
         if self.end.fd is None:
-            self.end = ServerEnd(self.sock)
+            self.end = PeerReader(self.sock)
         handled = self.handled
         return self.end.fd is not None or (handled is not None and handled.done.is_set()) or sys.platform != "linux"
 
