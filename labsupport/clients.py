@@ -22,8 +22,8 @@ import time
 from collections.abc import Iterator
 
 from ._address import format_address
+from .echo import PREFIX
 
-PREFIX = b"Echo: "
 #: Larger than what the socket buffers of both sides hold together (about 3 MiB measured on
 #: Linux loopback with the client's buffers at 64 KiB): so the server has to wait for the client.
 SIZE = 6 * 1024 * 1024

@@ -30,6 +30,7 @@ import psutil
 
 from ._errors import LabError
 from ._polling import wait_until
+from .echo import PREFIX
 
 #: Whether psutil's virtual memory (``vms``) counts the address space a process reserved, touched
 #: or not, as a thread's stack. On Linux and macOS it does (``top``'s VIRT). On Windows psutil's
@@ -37,7 +38,6 @@ from ._polling import wait_until
 #: (promised) to the process, and a thread's stack is reserved, with little of it committed; so
 #: there the virtual memory per thread cannot show the stack.
 VIRTUAL_COUNTS_RESERVED = not sys.platform.startswith("win")
-PREFIX = b"Echo: "
 #: A wait that must not run out (an echo, a thread that ends): generous.
 PATIENCE = 5.0
 MIB = 1024 * 1024

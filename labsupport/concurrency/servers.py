@@ -23,11 +23,10 @@ from typing import Any
 
 from .._address import format_address
 from .._server import BackgroundServer
-from ..echo import EchoServer
+from ..echo import PREFIX, EchoServer
 from ..events import EventKind
 from .aio import Connections, echo
 
-PREFIX = b"Echo: "
 #: With this much pending for a client, the server stops reading it (backpressure).
 LIMIT = 64 * 1024
 #: A client silent for longer is closed: a server must not hold idle connections for ever.

@@ -20,11 +20,11 @@ import time
 from typing import Any
 
 from .._address import format_address
+from ..echo import PREFIX as ECHO_PREFIX
 from ._common import LabWidget, error_html, esc, explain, ipywidgets, pre
 from ._target import loopback_address
 
 MAX_LINES = 500
-ECHO_PREFIX = b"Echo: "
 
 
 class Chat(LabWidget):

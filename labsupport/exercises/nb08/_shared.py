@@ -14,7 +14,6 @@ from .. import Context
 from .._checks import MAX_RESPONSE
 from .._pacing import PATIENCE
 
-PREFIX = b"Echo: "
 #: Socket buffers of the slow cases (the system may double them): small, so they fill at once.
 BUFFER = 64 * 1024
 #: The timeout of the sockets handed to the student: it must not fire (the case's own time

@@ -10,11 +10,11 @@ from typing import Any
 
 from ..._polling import wait_until
 from ..._wording import count, seconds
+from ...echo import PREFIX
 from .. import Context, Fail, brief, exercise
 from .._pacing import PATIENCE, send_paced, student_finished
 from ._shared import (
     BIG,
-    PREFIX,
     QUIET,
     SHORT_TIMEOUT,
     SILENCE_CAP,

@@ -24,12 +24,12 @@ from collections.abc import Callable
 from typing import Any
 
 from ..._wording import seconds
+from ...echo import PREFIX
 from .. import Context, Fail, brief, exercise, expect_type
 from .._audit import on_audit_event
 from .._pacing import PATIENCE, PeerReader, send_paced
 from ._aio import TIMEOUTS, expect_coroutine, run_silently, settle, wait_event, where_waiting
 
-PREFIX = b"Echo: "
 #: A deadline that must fire, and how late past it a right answer's TimeoutError may come: a hard-coded
 #: deadline over 1,3 s is caught by its duration (one up to 1,6 s, by the slow server's case).
 SHORT, SLACK = 0.3, 1.0

@@ -28,11 +28,11 @@ from typing import Any
 
 from ..._polling import wait_until
 from ..._wording import seconds
+from ...echo import PREFIX
 from .. import Context, Fail, brief, exercise
 from .._pacing import PATIENCE, PeerReader, send_paced
 from ._aio import LoopThread, expect_coroutine
 
-PREFIX = b"Echo: "
 #: An idle timeout that must fire, and the slack a right answer's close may take past it: a
 #: hard-coded timeout over 1,3 s is caught by its duration.
 SHORT, SLACK = 0.3, 1.0
