@@ -182,6 +182,13 @@ def per_thread(costs: Sequence[Cost]) -> tuple[float, float]:
     return grows_with_clients(costs) / grew, (costs[-1].virtual_mib - costs[0].virtual_mib) / grew
 
 
-def latency_steady(costs: Sequence[Cost], factor: float = 2.0) -> bool:
-    """Whether the echo with the most clients is less than ``factor`` times as slow as with the fewest."""
-    return costs[-1].min_ms < factor * costs[0].min_ms
+#: Scheduler noise on a fastest-of-N loopback echo: a few tenths of a millisecond on a loaded machine,
+#: as much as the echo itself takes, so "twice as slow" alone is not a change a reader could trust.
+NOISE_MS = 0.25
+
+
+def latency_steady(costs: Sequence[Cost], factor: float = 2.0, noise_ms: float = NOISE_MS) -> bool:
+    """Whether the echo with the most clients is less than ``factor`` times as slow as with the fewest,
+    give or take ``noise_ms`` (an idle CI run saw 500 clients' fastest echo over twice the 10 clients' one,
+    both well under a millisecond)."""
+    return costs[-1].min_ms < factor * costs[0].min_ms + noise_ms

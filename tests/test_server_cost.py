@@ -87,3 +87,15 @@ def test_counts_must_be_positive(no_leaks):
         for bad in ((), (0, 10)):
             with pytest.raises(ValueError, match="mayores que 0"):
                 server_cost.measure(server, counts=bad)
+
+
+def test_latency_steady_allows_scheduler_noise_but_not_a_real_rise():
+    from labsupport.server_cost import Cost, latency_steady
+
+    def costs(first: float, last: float) -> list:
+        return [Cost(clients=n, threads=1, memory_mib=0.0, min_ms=ms, virtual_mib=0.0)
+                for n, ms in ((10, first), (500, last))]
+
+    assert latency_steady(costs(0.05, 0.2))  # over twice, within a quarter of a millisecond: noise
+    assert not latency_steady(costs(0.05, 0.4))  # over twice and beyond the noise
+    assert not latency_steady(costs(1.0, 2.5))
