@@ -29,12 +29,14 @@ _EXPORTS = {
     "TlsHttpServer": ".tls",
     "TlsEchoServer": ".tls",
     "Tap": ".tap",
+    "UdpRelay": ".relay.udp",
     # the course's own verbs
     "ficha": ".sockstate",
     "conexiones": ".sockstate",
     "StatePath": ".sockstate.path",
     "reuseaddr_matrix": ".reuseaddr",
     "comprobar": ".exercises",
+    "progreso": ".progress",
     # errors for misuse of labsupport
     "LabError": "._errors",
     "ServerStoppedError": "._errors",

@@ -27,6 +27,7 @@ _EXPORTS = {
     "ToxicError": ".toxics",
     "TOXICS": ".toxics",
     "DIRECTIONS": ".toxics",
+    "UdpRelay": ".udp",
 }
 
 __all__ = sorted(_EXPORTS)
