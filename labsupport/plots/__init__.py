@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # the types, for mypy and editors; at run time __getattr__ im
     from .keepalive import keep_alive
     from .latency import latency, percentile
     from .many_clients import many_clients
+    from .progress import progress
     from .sequence import sequence
     from .server_cost import server_cost
     from .steps import client_steps
@@ -53,6 +54,7 @@ _EXPORTS = {
     "latency": ".latency",
     "many_clients": ".many_clients",
     "percentile": ".latency",
+    "progress": ".progress",
     "sequence": ".sequence",
     "server_cost": ".server_cost",
     "tcp_states": ".tcp_states",
@@ -75,6 +77,7 @@ __all__ = [
     "measure_concat",
     "message_bytes",
     "percentile",
+    "progress",
     "sequence",
     "server_cost",
     "split_response",
