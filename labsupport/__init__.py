@@ -29,6 +29,7 @@ _EXPORTS = {
     "TlsHttpServer": ".tls",
     "TlsEchoServer": ".tls",
     "Tap": ".tap",
+    "Relay": ".relay",
     "UdpRelay": ".relay.udp",
     # the course's own verbs
     "ficha": ".sockstate",
@@ -50,6 +51,7 @@ _SUBMODULES = (
     "framing",
     "concurrency",
     "programs",
+    "relay",
 )
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES])
