@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # the types, for mypy and editors; at run time __getattr__ im
     from .server_cost import server_cost
     from .steps import client_steps
     from .tcp_states import tcp_states
+    from .udp import goodput, ping_rtts
 
 #: public name -> the module of this package that defines it
 _EXPORTS = {
@@ -58,6 +59,8 @@ _EXPORTS = {
     "sequence": ".sequence",
     "server_cost": ".server_cost",
     "tcp_states": ".tcp_states",
+    "goodput": ".udp",
+    "ping_rtts": ".udp",
 }
 
 __all__ = [
@@ -71,12 +74,14 @@ __all__ = [
     "chunk_sizes",
     "client_steps",
     "concat_cost",
+    "goodput",
     "keep_alive",
     "latency",
     "many_clients",
     "measure_concat",
     "message_bytes",
     "percentile",
+    "ping_rtts",
     "progress",
     "sequence",
     "server_cost",
