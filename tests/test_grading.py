@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import csv
 import io
+import json
 import shutil
 from pathlib import Path
 
@@ -67,12 +68,17 @@ def graded(tmp_path_factory):
     (submissions / "hugo").mkdir()
     (submissions / "hugo" / "01_prueba.ipynb").write_text("{ esto no es un cuaderno", encoding="utf-8")
     output = tmp / "salida"
+    roster = tmp / "alumnos.csv"  # hugo is left out of it, zoe has no folder
+    roster.write_text("carpeta,nombre,apellidos,id\n" + "".join(
+        f"{s},{s.title()},Apellido,{100 + i}\n" for i, s in enumerate(["ana", "bruno", "carla", "diego", "elena",
+                                                                       "fede", "gema", "zoe"])), encoding="utf-8")
     buffer = io.StringIO()
     try:
         with contextlib.redirect_stdout(buffer):
             code = cli.main([
                 "corregir", str(submissions), "--salida", str(output), "--maestra", str(FIXTURES / "maestra"),
-                "--limite-celda", "3", "--trabajos", "2",
+                "--limite-celda", "3", "--trabajos", "2", "--formato", "nbgrader,por-alumno", "--formato", "canvas",
+                "gradescope", "--lista", str(roster),
             ])
     finally:
         mp.undo()
@@ -111,6 +117,26 @@ def test_summary_in_spanish_and_executed_notebooks_kept(graded):
     # the submissions themselves are left as they were (runs happen in a temporary copy)
     original = nbformat.read(submissions / "elena" / "01_prueba.ipynb", as_version=4)
     assert all(not c.get("outputs") for c in original.cells if c.cell_type == "code")
+
+
+def test_every_export_is_written_and_they_agree(graded):
+    """One grading, several formats at once: each gives every student the same points."""
+    output, printed, _ = graded
+    with open(output / "notas_por_alumno.csv", encoding="utf-8-sig", newline="") as fh:
+        wide = {r["alumno"]: r["total"] for r in csv.DictReader(fh)}
+    with open(output / "nbgrader.csv", encoding="utf-8", newline="") as fh:
+        nbgrader = {r["student_id"]: r["score"] for r in csv.DictReader(fh)}
+    with open(output / "canvas.csv", encoding="utf-8", newline="") as fh:
+        canvas = {r["Student"]: r["01_prueba"] for r in csv.DictReader(fh) if r["Student"] != "Points Possible"}
+    scores = {"ana": 8, "bruno": 2, "carla": 5, "diego": 3, "elena": 5, "fede": 5, "gema": 0, "hugo": 0, "zoe": 0}
+    assert {s: float(v) for s, v in wide.items()} == scores
+    assert {s: float(v) for s, v in nbgrader.items()} == scores
+    assert float(canvas["Apellido, Ana"]) == 8 and float(canvas["hugo"]) == 0  # hugo: not in the roster, kept
+    results = json.loads((output / "gradescope" / "carla" / "results.json").read_text(encoding="utf-8"))
+    assert results["score"] == 5.0 and [t["number"] for t in results["tests"]] == ["1.1", "1.2", "1.3"]
+    assert "«hugo» no está en la lista de alumnos" in printed
+    assert "| ana | 8 | 8 |" in printed and "Total (de 8)" in printed
+    assert "canvas: " in printed and "gradescope: " in printed
 
 
 def test_missing_folder_is_a_spanish_error(tmp_path, capsys):

@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,11 +36,13 @@ def isolation_available() -> bool:
     return probe.returncode == 0
 
 
-def kernel_manager(isolate: bool, folder: Path) -> AsyncKernelManager:
+def kernel_manager(isolate: bool, folder: Path, exec_lines: Sequence[str] = ()) -> AsyncKernelManager:
     """A kernel manager for this very Python (not whatever "python3" kernel the user installed).
 
     On POSIX the kernel talks to the grader over Unix sockets placed in ``folder``: no TCP
     port at all. The path is absolute because the kernel runs in another working directory.
+    ``exec_lines`` run in the kernel before the notebook's first cell (IPython's
+    ``IPKernelApp.exec_lines``): how the hidden cases are hooked in (:mod:`.hidden`).
     """
     from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
@@ -48,6 +51,7 @@ def kernel_manager(isolate: bool, folder: Path) -> AsyncKernelManager:
         argv = [*UNSHARE, sys.executable, "-m", "labsupport.grading", ISOLATED_FLAG, "-f", "{connection_file}"]
     else:
         argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    argv += [f"--IPKernelApp.exec_lines={line}" for line in exec_lines]
 
     class ThisPythonSpecs(KernelSpecManager):
         def get_kernel_spec(self, kernel_name: str) -> KernelSpec:

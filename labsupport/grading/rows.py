@@ -25,14 +25,35 @@ class Row:
     total: int | None
     status: str
     detail: str = ""
+    #: Hidden cases of this exercise (``--casos-ocultos``): how many passed and how many there
+    #: are; None when the exercise has none. Counts only: their content never leaves the grader.
+    hidden_passed: int | None = None
+    hidden_total: int | None = None
 
 
-def rows_for(student: str, notebook: str, run: NotebookRun, expected: dict[str, int] | None) -> list[Row]:
+def rows_for(
+    student: str, notebook: str, run: NotebookRun, expected: dict[str, int] | None,
+    hidden_counts: dict[str, int] | None = None,
+) -> list[Row]:
     """The rows of one notebook: one per expected exercise, plus any extra one the notebook checked.
 
     ``expected`` are the exercises of the master notebook (None: use the ones the submission
-    calls, when there is no master to compare with).
+    calls, when there is no master to compare with). ``hidden_counts``: how many hidden cases
+    each exercise has; an exercise with hidden cases whose check never ran passed none of them.
     """
+    rows = _rows(student, notebook, run, expected)
+    for row in rows:
+        total = (hidden_counts or {}).get(row.exercise)
+        if total:
+            record = run.hidden.get(row.exercise)
+            row.hidden_passed, row.hidden_total = (record["superados"] or 0) if record else 0, total
+            if run.hidden_failed:
+                row.detail = "; ".join(p for p in (row.detail, "los casos ocultos no se pudieron ejecutar "
+                                                   f"(error del corrector: {run.hidden_failed})") if p)
+    return rows
+
+
+def _rows(student: str, notebook: str, run: NotebookRun, expected: dict[str, int] | None) -> list[Row]:
     if run.unreadable or run.nb is None:
         ids = sorted(expected or {}, key=sort_key) or [""]
         return [Row(student, notebook, i, 0, None, Status.ERROR, run.unreadable or "") for i in ids]

@@ -52,6 +52,8 @@ class NotebookRun:
     stop_status: str | None = None
     stop_detail: str = ""
     unreadable: str | None = None  # why the file could not be read as a notebook
+    hidden: dict[str, Record] = dataclasses.field(default_factory=dict)  # hidden-case counts by exercise
+    hidden_failed: str = ""  # why the hidden cases could not be loaded in the kernel ("" if they were)
 
     def cell_errors(self) -> list[CellProblem]:
         return sorted(self.problems.values(), key=lambda p: p.index)
@@ -169,14 +171,33 @@ async def _run_cells(
             result.problems[index] = CellProblem(index, Status.ERROR, error)
 
 
+def unreadable_reason(path: Path, exc: Exception) -> str:
+    """Why ``path`` is not a notebook, in Spanish, naming the file (an empty file, not JSON, not a notebook)."""
+    try:
+        empty = path.stat().st_size == 0
+    except OSError:
+        empty = False
+    if empty:
+        return f"{path.name} está vacío (0 bytes): no es un cuaderno"
+    name = type(exc).__name__
+    if name == "NotJSONError":
+        return f"{path.name} no se puede leer como cuaderno: no es JSON (¿se guardó a medias o es otro fichero?)"
+    return f"{path.name} no se puede leer como cuaderno ({name}: {str(exc)[:120]})"
+
+
 async def run_notebook(
     path: Path,
     *,
     cell_limit: float = 30,
     notebook_limit: float = 600,
     isolate: bool = False,
+    hidden_cases: Path | None = None,
 ) -> NotebookRun:
-    """Run ``path`` in a fresh kernel, in a temporary copy of its folder; never raises for the notebook's sake."""
+    """Run ``path`` in a fresh kernel, in a temporary copy of its folder; never raises for the notebook's sake.
+
+    ``hidden_cases``: the instructor's hidden-cases file (:mod:`.hidden`); the kernel loads a
+    copy of it (deleted once read) before the first cell, and the counts end in ``hidden``.
+    """
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
@@ -185,7 +206,7 @@ async def run_notebook(
     try:
         result.nb = nb = nbformat.read(path, as_version=4)
     except Exception as exc:  # not JSON, not a notebook, unreadable: graded as such
-        result.unreadable = f"no se puede leer como cuaderno ({type(exc).__name__}: {str(exc)[:120]})"
+        result.unreadable = unreadable_reason(path, exc)
         return result
 
     with tempfile.TemporaryDirectory(prefix="labsupport-corregir-") as tmp:
@@ -195,10 +216,19 @@ async def run_notebook(
         results_file.touch()
         env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1")
         env[RESULTS_ENV] = str(results_file)
+        exec_lines: list[str] = []
+        hidden_results = Path(tmp) / "ocultos.jsonl"
+        if hidden_cases is not None:
+            from . import hidden
+
+            copy = Path(tmp) / "ocultos.py"
+            shutil.copyfile(hidden_cases, copy)
+            env[hidden.FILE_ENV], env[hidden.RESULTS_ENV] = str(copy), str(hidden_results)
+            exec_lines.append(hidden.KERNEL_LINE)
         progress = _Progress(0, float(cell_limit))
         client = NotebookClient(
             nb,
-            km=kernel_manager(isolate, Path(tmp)),
+            km=kernel_manager(isolate, Path(tmp), exec_lines),
             timeout_func=lambda cell: progress.cell_limit,
             allow_errors=True,
             record_timing=False,
@@ -221,4 +251,8 @@ async def run_notebook(
             atexit.unregister(client._cleanup_kernel)  # nbclient leaves it registered if the start failed
             kernel_stderr.close()
         result.reports = _read_reports(results_file)
+        if hidden_cases is not None:
+            from . import hidden
+
+            result.hidden, result.hidden_failed = hidden.read_results(hidden_results)
     return result

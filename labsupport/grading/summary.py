@@ -9,10 +9,12 @@ know when the submissions ran with the machine's network.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Sequence
 from pathlib import Path
 
 from .._results import Status
 from .._wording import count, seconds
+from .gradebook import Gradebook, number
 from .rows import Row
 
 FILE_NAME = "resumen.md"
@@ -22,9 +24,9 @@ _ANSWERS = (Status.OK, Status.FAIL, Status.PENDING)  # what the student's answer
 
 def format_summary(
     rows: list[Row], folder: Path, cell_limit: float, notebook_limit: float, isolated: bool,
-    ignored: dict[str, list[str]] | None = None,
+    ignored: dict[str, list[str]] | None = None, book: Gradebook | None = None, warnings: Sequence[str] = (),
 ) -> str:
-    """A Spanish Markdown summary: one table line per student, then every exercise."""
+    """A Spanish Markdown summary: warnings, one table line per student, points, then every exercise."""
     students: dict[str, list[Row]] = {}
     for row in rows:
         students.setdefault(row.student, []).append(row)
@@ -52,6 +54,11 @@ def format_summary(
     ]
     for student, srows in students.items():
         lines.append(_student_line(student, srows))
+    if warnings:
+        lines[lines.index("## Por alumno"):lines.index("## Por alumno")] = [
+            "## Avisos", "", *(f"- ⚠ {w}" for w in warnings), ""]
+    if book is not None and book.notebooks:
+        lines += ["", *_points_table(book)]
     lines += ["", "## Detalle", ""]
     for student, srows in students.items():
         lines.append(f"### {student}")
@@ -71,9 +78,27 @@ def _student_line(student: str, rows: list[Row]) -> str:
     return f"| {student} | {right} de {len(done)} | {passed} de {total} | {', '.join(issues) or '—'} |"
 
 
+def _points_table(book: Gradebook) -> list[str]:
+    """Points per notebook and in total (:mod:`.gradebook`: one point per case unless --puntos says otherwise)."""
+    names = [Path(n).stem for n in book.notebooks]
+    lines = [
+        "## Puntos", "",
+        "| Alumno | " + " | ".join(f"{n} (de {number(book.notebook_max(nb))})" for n, nb in zip(names, book.notebooks,
+                                                                                          strict=True))
+        + f" | Total (de {number(book.course_max())}) |",
+        "|---" * (len(names) + 2) + "|",
+    ]
+    for student in book.students:
+        cells = [number(book.notebook(student, nb).points) for nb in book.notebooks]
+        lines.append(f"| {student} | " + " | ".join(cells) + f" | {number(book.total(student).points)} |")
+    return lines
+
+
 def _detail_line(row: Row) -> str:
     mark = _MARK.get(row.status, "⚠")
     cases = f" ({row.passed}/{row.total} casos)" if row.total else ""
+    if row.hidden_total:
+        cases += f" (ocultos: {row.hidden_passed or 0}/{row.hidden_total})"
     what = f"{row.notebook} · ejercicio {row.exercise}" if row.exercise else (row.notebook or "entrega")
     detail = f": {row.detail}" if row.detail else ""
     return f"- {mark} {what}: {row.status}{cases}{detail}"
