@@ -1,0 +1,110 @@
+"""What notebook 11's checkers share: the relay of a case, the checker's sockets, the sequence number.
+
+A student's UDP socket with no timeout blocks in ``recvfrom`` for ever when nothing comes, and stopping
+the case's relay does not wake it (nobody closes the student's socket). :class:`StudentSockets` does:
+at the teardown of a case that ran out of time, it shuts down the UDP sockets in the frames of the
+thread that called the student's function; on Linux that wakes a blocked ``recvfrom`` (it returns
+``b''``), and the framework's injected stop then ends the loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import struct
+import sys
+import threading
+from typing import Any
+
+from ..._wording import decimal
+from ...relay.udp import UdpEvent, UdpRelay
+from .. import Context
+from .._checks import PATIENT
+
+#: The sequence number of 11.2 and 11.3, and the CRC-32 trailer of 11.4: 4 bytes, unsigned, network order.
+SEQ = struct.Struct("!I")
+#: The largest data a message of 11.2 and 11.4 carries, as the statements say.
+MAX_DATA = 9000
+#: A receiving socket's buffer: room for every datagram of a case even if the student reads late.
+RCVBUF = 1 << 20
+
+
+#: The checker's marker: sent into the relay after the student's function returned (see :meth:`Relay.settle`).
+MARKER = b"(marca del corrector)"
+
+
+class Relay(UdpRelay):
+    """The case's relay, which can say when it has decided every datagram the student sent.
+
+    The relay reads its one listening socket in order, so once it has decided the checker's marker,
+    sent after the student's function returned, it has decided every datagram of the student's too.
+    The marker, like any datagram, is passed to the server: the checker's servers ignore it.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._marked = threading.Event()
+        super().__init__(*args, **kwargs)
+
+    def _record(self, event: UdpEvent) -> None:
+        super()._record(event)
+        if event.data == MARKER:
+            self._marked.set()
+
+    def settle(self) -> list[UdpEvent]:
+        """Every decision about the student's datagrams (the marker's left out), once all are made."""
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as marker:
+            marker.sendto(MARKER, self.address)
+        if not self._marked.wait(PATIENT):
+            raise RuntimeError("la marca del corrector no llegó a su propio relé UDP")
+        return [e for e in self.events if e.data != MARKER]
+
+
+def relay(
+    ctx: Context, target: Any, seed: int, *, ida: dict[str, float] | None = None, vuelta: dict[str, float] | None = None
+) -> Relay:
+    """The case's relay towards ``target`` (stopped after the case), with its conditions per direction."""
+    made = ctx.own(Relay(target, seed=seed))
+    for direction, conditions in (("ida", ida), ("vuelta", vuelta)):
+        if conditions:
+            made.set(direction=direction, **conditions)
+    return made
+
+
+def receiving_socket(ctx: Context) -> socket.socket:
+    """A UDP socket bound to loopback for the student to read from (11.2, 11.4), closed after the case."""
+    sock = ctx.own(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def sender(ctx: Context) -> socket.socket:
+    """The checker's own UDP socket, to send a case's datagrams into the relay."""
+    return ctx.own(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+
+
+def percent(probability: float) -> str:
+    """0.3 → "30 %"."""
+    return f"{decimal(probability * 100, 0)} %"
+
+
+class StudentSockets:
+    """Owned by a case (``ctx.own(StudentSockets(threading.get_ident()))``): on stop, shut down the open
+    UDP sockets in the frames of thread ``ident`` (the student's, if their function still runs)."""
+
+    def __init__(self, ident: int) -> None:
+        self.ident = ident
+
+    def stop(self) -> None:
+        frame = sys._current_frames().get(self.ident)
+        seen: list[socket.socket] = []
+        while frame is not None:
+            for value in list(frame.f_locals.values()):
+                if isinstance(value, socket.socket) and value.type == socket.SOCK_DGRAM and value.fileno() != -1:
+                    if not any(value is s for s in seen):
+                        seen.append(value)
+            frame = frame.f_back
+        for sock in seen:
+            with contextlib.suppress(OSError):  # ENOTCONN on an unconnected socket: it wakes all the same
+                sock.shutdown(socket.SHUT_RDWR)
