@@ -274,13 +274,18 @@ def record(result: Any) -> None:
 
 
 # -- showing (lab.progreso) --------------------------------------------------------------------
-def course_exercises() -> list[tuple[str, str]]:
-    """(id, title) of every exercise of the course, in order (from the exercise registry)."""
+def course_exercises() -> tuple[list[tuple[str, str]], str]:
+    """(id, title) of every exercise of the course, in order (from the exercise registry), and a
+    problem: a notebook's exercises that do not load are left out and named, never a crash."""
     from . import exercises
 
-    ids = exercises.known_ids()
-    registry = exercises._REGISTRY
-    return [(i, registry[i].title) for i in ids]
+    problem = ""
+    try:
+        ids = exercises.known_ids()
+    except Exception as exc:  # a broken course module: show the others
+        ids = sorted(exercises._REGISTRY, key=lambda i: [int(p) if p.isdigit() else -1 for p in i.split(".")])
+        problem = f"Faltan ejercicios en la lista: no se pudieron cargar ({type(exc).__name__}: {exc})."
+    return [(i, exercises._REGISTRY[i].title) for i in ids], problem
 
 
 def _notebook(exercise_id: str) -> str:
@@ -373,7 +378,10 @@ def progress_map() -> ProgressMap:
             if str(mine.get("fecha", "")) > str(entries.get(exercise_id, {}).get("fecha", "")):
                 entries[exercise_id] = mine
     rows = []
-    for exercise_id, title in course_exercises():
+    known, problem = course_exercises()
+    if problem:
+        notices.append(problem)
+    for exercise_id, title in known:
         entry = entries.get(exercise_id)
         if entry is None:
             rows.append((exercise_id, title, NEVER, ""))
