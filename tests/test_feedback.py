@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-import textwrap
+import inspect
 
 import nbformat
 import pytest
@@ -115,22 +115,12 @@ def test_a_folder_name_never_writes_outside_the_feedback_folder(tmp_path):
     assert html_path.parent == tmp_path / "retroalimentacion"
 
 
-NOTEBOOK = textwrap.dedent(
-    '''
-    import labsupport as lab
-
-    def recibir_exacto(sock, n):
-        datos = b""
-        while len(datos) < n:
-            parte = sock.recv(n - len(datos))
-            if not parte:
-                raise EOFError
-            datos += parte
-        return datos
-
-    lab.comprobar("8.2", recibir_exacto)
-    '''
-)
+#: A notebook that checks the same wrong answer in a kernel of its own, under the exercise's function name.
+NOTEBOOK = "\n".join([
+    "import labsupport as lab",
+    inspect.getsource(recibir_de_mas).replace("recibir_de_mas", "recibir_exacto"),
+    'lab.comprobar("8.2", recibir_exacto)',
+])
 
 
 def test_a_real_grading_hands_back_what_the_notebook_showed(tmp_path, monkeypatch):

@@ -35,14 +35,6 @@ def folder(tmp_path, monkeypatch):
     return tmp_path
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    before = set(plt.get_fignums())
-    yield
-    for num in set(plt.get_fignums()) - before:
-        plt.close(num)
-
-
 def result(exercise_id: str, status: str, passed: int = 0, total: int = 4):
     """What lab.comprobar returns, as far as the progress file reads it."""
     return types.SimpleNamespace(exercise_id=exercise_id, status=status, passed=passed, total=total)
@@ -204,8 +196,11 @@ def test_the_map_has_a_square_per_exercise_coloured_by_its_last_result(folder):
     progress.record(result("1.1", "ok", 4, 4))
     progress.record(result("3.4", "fallo", 2, 6))
     progress.record(result("10.5", "pendiente", 0, 8))
+    before = set(plt.get_fignums())
     lab.progreso()
-    ax = plt.gcf().axes[0]
+    (new,) = set(plt.get_fignums()) - before  # one figure, drawn by lab.progreso()
+    ax = plt.figure(new).axes[0]
+    plt.close(new)
     squares = {p.get_gid(): to_hex(p.get_facecolor()) for p in ax.patches if isinstance(p, Rectangle)}
     assert list(squares) == known_ids()
     assert squares["1.1"] == STATUS_COLORS["ok"] and squares["3.4"] == STATUS_COLORS["fallo"]
