@@ -36,6 +36,7 @@ import os
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from .._errors import LabError
 from .._results import Record, dump_record, make_record, parse_record
@@ -118,8 +119,9 @@ def install_from_env() -> None:
         Path(source).unlink(missing_ok=True)
     visible_run = Exercise.run
 
-    def run_with_hidden(self: Exercise, function: Callable):  # returns the framework's Result
-        result = visible_run(self, function)
+    def run_with_hidden(self: Exercise, function: Callable, *args: Any, **kwargs: Any) -> Any:
+        """The visible cases as always (with the student's seed, if any), then the hidden ones with the defaults."""
+        result = visible_run(self, function, *args, **kwargs)
         hidden = _HIDDEN.get(self.id)
         if hidden is not None and self is not hidden:
             outcome = visible_run(hidden, function)
