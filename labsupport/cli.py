@@ -32,6 +32,7 @@ SUBCOMMANDS = {
     "servir": ("labsupport.classroom", "arranca los servidores del curso para una clase"),
     "alumno": ("labsupport.editions", "escribe la edición del alumno (sin soluciones)"),
     "corregir": ("labsupport.grading.cli", "corrige una carpeta de entregas y escribe un CSV"),
+    "gradescope": ("labsupport.grading.gradescope", "escribe el autocorrector para Gradescope"),
     "diagnostico": ("labsupport.diagnosis", "comprueba este equipo y dice cómo arreglar cada problema"),
     "abrir": ("labsupport.labapp", "abre JupyterLab en español con el curso"),
     "preparar-lab": ("labsupport.labapp", "configura JupyterLab del entorno (idioma, avisos)"),

@@ -4,8 +4,8 @@ Each format is checked against what its importer accepts, from the importer's ow
 specification (cited in each exporter's docstring): nbgrader's ``CsvExportPlugin`` (and, if
 nbgrader is installed, nbgrader's own code writes the same header and rows), Canvas's
 ``GradebookImporter`` (its header, «Points Possible» and column rules, re-stated below),
-Gradescope's autograder ``results.json`` specification. No kernel runs here: the rows are
-built by hand, so these tests take no time.
+Gradescope's autograder ``results.json`` specification. The rows are built by hand, so most
+tests take no time; the Gradescope bundle is run as Gradescope runs it (one real kernel).
 """
 
 from __future__ import annotations
@@ -13,11 +13,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
 
+import nbformat
 import pytest
 
-from labsupport.grading import gradebook
+from labsupport.grading import gradebook, gradescope, hidden
 from labsupport.grading.exports import canvas_csv, grades_csv, gradescope_json, nbgrader_csv, wide_csv
 from labsupport.grading.roster import RosterError, read_roster
 from labsupport.grading.rows import Row
@@ -315,3 +322,48 @@ def test_notas_csv_carries_hidden_counts_and_points(book, tmp_path):
 def test_number_formats_scores_without_noise():
     assert [gradebook.number(x) for x in (3.0, 2.5, 1 / 3 * 10, 0.0)] == ["3", "2.5", "3.33", "0"]
 
+
+
+# --- the Gradescope bundle, run as Gradescope runs it ----------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _autograder(tmp_path: Path, submission: Path | None, python: str) -> dict:
+    """Unzip the bundle as /autograder/source, put the submission in place, run run_autograder."""
+    archive = gradescope.write_bundle(tmp_path / "autocorrector", FIXTURES / "maestra", cell_limit=3)
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(archive) as zf:
+        assert {"setup.sh", "run_autograder", "requirements.txt"} <= set(zf.namelist())  # at the zip's root
+        zf.extractall(root / "source")
+    (root / "submission").mkdir()
+    if submission is not None:
+        shutil.copytree(submission, root / "submission", dirs_exist_ok=True)
+    run_autograder = tmp_path / "autocorrector" / "run_autograder"
+    assert os.access(run_autograder, os.X_OK)
+    env = dict(os.environ, AUTOGRADER_ROOT=str(root), LABSUPPORT_PYTHON=python, PYTHONPATH=str(FIXTURES))
+    subprocess.run([str(run_autograder)], env=env, cwd=root, capture_output=True, timeout=120, check=False)
+    return json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+
+
+def test_gradescope_bundle_grades_a_submission_into_results_json(tmp_path):
+    results = _autograder(tmp_path, FIXTURES / "entregas" / "bruno", sys.executable)
+    gradescope_accepts(results)
+    assert results["score"] == 2.0  # bruno: 1.1 wrong, 1.2 pending, 1.3 right (2 cases)
+    assert [(t["number"], t["score"], t["max_score"]) for t in results["tests"]] == [
+        ("1.1", 0.0, 3.0), ("1.2", 0.0, 3.0), ("1.3", 2.0, 2.0)]
+    # the masters travel as their lab.comprobar calls only: no solution leaves the machine
+    master = nbformat.read(tmp_path / "autocorrector" / "maestra" / "01_prueba.ipynb", as_version=4)
+    assert [c.source for c in master.cells] == [f"lab.comprobar('1.{i}', funcion)" for i in (1, 2, 3)]
+
+
+def test_gradescope_bundle_still_writes_results_when_grading_cannot_run(tmp_path):
+    results = _autograder(tmp_path, None, str(tmp_path / "no-hay-python"))
+    gradescope_accepts(results)
+    assert results["score"] == 0 and "fallo del corrector, no de tu entrega" in results["output"]
+
+
+def test_gradescope_bundle_refuses_a_hidden_cases_file_that_would_not_load(tmp_path):
+    (tmp_path / "ocultos.py").write_text("def (:\n", encoding="utf-8")
+    with pytest.raises(hidden.HiddenCasesError, match="línea 1"):
+        gradescope.write_bundle(tmp_path / "ag", FIXTURES / "maestra", hidden_cases=tmp_path / "ocultos.py")
