@@ -79,9 +79,10 @@ class DamagedFile(ValueError):
 def _installed_dirs() -> list[Path]:
     """Folders that are never a student's: the installed packages and this package itself."""
     dirs = [Path(__file__).resolve().parent]
+    paths = sysconfig.get_paths()
     for key in ("purelib", "platlib", "stdlib"):
         with contextlib.suppress(KeyError, OSError):
-            dirs.append(Path(sysconfig.get_paths()[key]).resolve())
+            dirs.append(Path(paths[key]).resolve())
     return dirs
 
 
