@@ -8,6 +8,6 @@ what is expected is computed from what the relay did (its events), never assumed
 
 from __future__ import annotations
 
-from . import ping
+from . import checksum, order, ping, stop_and_wait
 
-__all__ = ["ping"]
+__all__ = ["checksum", "order", "ping", "stop_and_wait"]

@@ -85,7 +85,7 @@ def _sent(events: list[UdpEvent], n: int) -> None:
     if len(got) > n:
         pings = count(n, "ping", "pings")
         raise Fail(f"para {pings} enviaste {count(len(got), 'datagrama')} (números {brief(got)}): envía cada ping"
-                   "  una sola vez; si su respuesta no llega a tiempo, ese ping es None")
+                   " una sola vez; si su respuesta no llega a tiempo, ese ping es None")
     if got != list(range(1, n + 1)):
         if got == list(range(n)):
             raise Fail(f"tus pings llevan los números {brief(got)}: se numeran desde 1 (1, 2, …, {n})")
