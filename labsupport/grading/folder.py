@@ -172,6 +172,18 @@ def _write_exports(book: Gradebook, output: Path, extras: Extras, warnings: list
     return written
 
 
+def _write_feedback(rows: list[Row], output: Path, warnings: list[str]) -> dict[str, Path]:
+    """Each student's feedback to hand back (:mod:`.feedback`); the grades are already written if it fails."""
+    from . import feedback
+
+    try:
+        feedback.write_all(rows, output)
+    except Exception as exc:  # a bug there must not cost the grades: say so, keep going
+        warnings.append(f"No se pudo escribir la retroalimentación ({type(exc).__name__}: {exc}); las notas sí.")
+        return {}
+    return {"retroalimentacion": output / feedback.FOLDER}
+
+
 def grade_folder(
     folder: Path,
     output: Path,
@@ -222,6 +234,7 @@ def grade_folder(
     csv_path = grades_csv.write(rows, output, book)
     warnings += book.warnings
     exports = _write_exports(book, output, extras, warnings)
+    exports.update(_write_feedback(rows, output, warnings))
     summary = _summary.format_summary(rows, folder, cell_limit, notebook_limit, isolate, ignored, book, warnings)
     summary_path = output / _summary.FILE_NAME
     summary_path.write_text(summary, encoding="utf-8")

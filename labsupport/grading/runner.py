@@ -214,7 +214,8 @@ async def run_notebook(
         shutil.copytree(path.parent, work, ignore=_not_copied)
         results_file = Path(tmp) / "resultados.jsonl"
         results_file.touch()
-        env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1")
+        # the progress map (lab.progreso) is the student's own: a grading run neither reads nor writes it
+        env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1", LABSUPPORT_PROGRESO="no")
         env[RESULTS_ENV] = str(results_file)
         exec_lines: list[str] = []
         hidden_results = Path(tmp) / "ocultos.jsonl"
