@@ -88,6 +88,10 @@ class _CountingSocket(socket.socket):
     hurry_from = float("inf")
     skipped = 0.0  #: seconds of silence lived in virtual time (not waited)
     timeouts = 0  #: reads that ran out of time (TimeoutError), in all
+    #: ``(when, read_again, skipped, timeouts)`` at the instant ``hurry`` began, taken by the
+    #: student's own thread before its next read: what happened in the silence is counted from
+    #: here (a checker's thread that sampled them later could miss a hurried timeout).
+    silence_marks: tuple[float, int, float, int] | None = None
 
     def settimeout(self, value: float | None) -> None:
         self.own_timeout = True
@@ -126,7 +130,8 @@ class _CountingSocket(socket.socket):
                 super().settimeout(timeout)
             self.reading = False
         self.received += result if isinstance(result, int) else len(result)
-        if self.received >= self.hurry_from:
+        if self.received >= self.hurry_from and not self.hurry:
+            self.silence_marks = (time.monotonic(), self.read_again, self.skipped, self.timeouts)
             self.hurry = True
         return result
 

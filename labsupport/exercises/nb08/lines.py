@@ -123,7 +123,9 @@ def _serve_lines(
                 conn.hurry_from = conn.received + sum(map(len, first))
             send_paced(client, first, conn, finished, wait_last=True)
             if rest:
-                quiet, read_again, skipped, timeouts = time.monotonic(), conn.read_again, conn.skipped, conn.timeouts
+                wait_until(lambda: conn.silence_marks is not None or finished(), PATIENCE, interval=0.005)
+                quiet, read_again, skipped, timeouts = conn.silence_marks or (
+                    time.monotonic(), conn.read_again, conn.skipped, conn.timeouts)
                 try:
                     wait_until(lambda: _silence_over(conn, finished, quiet, read_again), SILENCE_CAP, interval=0.005)
                 finally:
