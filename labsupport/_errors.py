@@ -33,3 +33,7 @@ class UnknownExerciseError(LabError, KeyError):
 
 class NotCallableError(LabError, TypeError):
     """`lab.comprobar` was given something that is not a function."""
+
+
+class BadSeedError(LabError, ValueError):
+    """`lab.comprobar` was given a ``semilla`` that is not a whole number ≥ 0."""

@@ -20,7 +20,8 @@ import pytest
 from mutation_kit import assert_caught, assert_passes, run
 
 from labsupport.exercises import _REGISTRY
-from labsupport.exercises._chaos import chaos_cuts, consumed, cut, ends
+from labsupport.exercises._chaos import consumed
+from labsupport.exercises._cuts import chaos_cuts, cut, ends
 from labsupport.exercises.nb10.exact import _explain_fill
 
 #: A hard bound on one lab.comprobar: far above the sum of what its cases wait.

@@ -16,7 +16,7 @@ import os
 import pkgutil
 from collections.abc import Callable
 
-from .._errors import NotCallableError, UnknownExerciseError
+from .._errors import BadSeedError, NotCallableError, UnknownExerciseError
 from .._results import RESULTS_ENV, dump_record
 from ._framework import INTERNAL, Context, Exercise, Fail, Result, brief, expect_type
 
@@ -53,9 +53,18 @@ def known_ids() -> list[str]:
     return sorted(_REGISTRY, key=lambda i: tuple(int(p) for p in i.split(".")))
 
 
-def comprobar(exercise_id: str, funcion: Callable) -> Result:
-    """Run exercise ``exercise_id``'s cases on ``funcion``; return the report (truthy if all pass)."""
+def comprobar(exercise_id: str, funcion: Callable, semilla: int = 0) -> Result:
+    """Run exercise ``exercise_id``'s cases on ``funcion``; return the report (truthy if all pass).
+
+    ``semilla``: the seed of the cases' random data and cuts (0 by default: the same on every run).
+    A failed case that used them names its seed; passing it again replays that very run.
+    """
     exercise_id = str(exercise_id).strip()
+    if isinstance(semilla, bool) or not isinstance(semilla, int) or semilla < 0:
+        raise BadSeedError(
+            f"semilla debe ser un número entero mayor o igual que 0 y recibió {semilla!r}. "
+            f"Por ejemplo: lab.comprobar({exercise_id!r}, mi_funcion, semilla=1)."
+        )
     if exercise_id not in _REGISTRY:
         _load_notebook_module(exercise_id)
     if exercise_id not in _REGISTRY:
@@ -71,7 +80,7 @@ def comprobar(exercise_id: str, funcion: Callable) -> Result:
             f"{type(funcion).__name__} ({funcion!r:.40}). Pasa el nombre de la función sin "
             f"paréntesis: lab.comprobar({exercise_id!r}, {ex.function_name})."
         )
-    result = _REGISTRY[exercise_id].run(funcion)
+    result = _REGISTRY[exercise_id].run(funcion, semilla)
     if result.pending_function and result.pending_function != result.function_name:
         result.pending_exercise = _exercise_of(result.pending_function)
     _record(result)

@@ -4,8 +4,9 @@ Written for notebook 10 (framing), usable by any checker whose student reads mes
 socket: :func:`feed` hands the student a socket fed in chaos pieces, :func:`converse` runs a whole
 conversation of framed messages, one call of the student's function per message.
 
-The cuts are drawn from ``ctx.rng`` (seeded with the exercise and the case: the same cuts on every
-run, and the report names them, so a student can replay them). They always split each message's
+The cuts are drawn from ``ctx.rng`` by :mod:`._cuts` (seeded with the exercise, the case and
+``semilla``: the same cuts on every run, and a failed case names its cuts and its seed, so a
+student can replay them). They always split each message's
 header in two and never fall on the boundary between two messages, so the end of one message and
 the start of the next travel in one piece (coalesced). The pieces are paced
 (:class:`~._pacing.PacedConnection`: each leaves once the student's socket has read the last), so
@@ -16,7 +17,6 @@ the load. How many bytes the student's code read is asked of the kernel (``TCP_I
 
 from __future__ import annotations
 
-import itertools
 import socket
 import struct
 import sys
@@ -25,6 +25,7 @@ from typing import Any
 
 from .._polling import wait_until
 from .._wording import count
+from ._cuts import chaos_cuts, cut, cuts_text, ends
 from ._framework import Context, Fail, brief
 from ._outcome import call, exception_text
 from ._pacing import PATIENCE, PacedConnection, reception
@@ -33,43 +34,6 @@ from ._pacing.reader import _BYTES_RECEIVED, unread
 #: The timeout of the sockets handed to the student: it must not fire (a case's own time limit
 #: cuts a hanging answer first).
 STUDENT_TIMEOUT = 10.0
-
-
-# -- chaos: the stream cut at seeded points -----------------------------------------------------
-def chaos_cuts(rng: Any, sizes: list[int], header: int = 0, extra: int = 2) -> list[int]:
-    """Where to cut a stream of messages of ``sizes`` bytes: each header split, no boundary a cut.
-
-    ``header``: bytes of each message's header (0: raw bytes, no header). ``extra``: random cuts
-    in each message besides. The boundaries between messages are never cuts: the piece that
-    holds one message's end holds the next one's start (coalesced).
-    """
-    cuts: set[int] = set()
-    start = 0
-    for size in sizes:
-        if header > 1 and size >= header:
-            cuts.add(start + rng.randint(1, header - 1))
-        if size > header + 1:
-            cuts.update(start + rng.randint(header + 1, size - 1) for _ in range(extra))
-        start += size
-    boundaries = set(ends(sizes))
-    return sorted(c for c in cuts if 0 < c < start and c not in boundaries)
-
-
-def ends(sizes: list[int]) -> list[int]:
-    """Where each message of a stream of messages of ``sizes`` bytes ends (offsets)."""
-    return list(itertools.accumulate(sizes))
-
-
-def cut(data: bytes, cuts: list[int]) -> list[bytes]:
-    """``data`` cut at ``cuts`` (sorted offsets)."""
-    bounds = [0, *cuts, len(data)]
-    return [data[a:b] for a, b in itertools.pairwise(bounds)]
-
-
-def cuts_text(cuts: list[int]) -> str:
-    shown = ", ".join(map(str, cuts[:8])) + (", …" if len(cuts) > 8 else "")
-    pieces = count(len(cuts) + 1, "fragmento")
-    return f"llegaron en {pieces} (cortes en los bytes {shown}, los mismos en cada ejecución)"
 
 
 def error_text(error: BaseException) -> str:

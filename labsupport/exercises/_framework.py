@@ -44,7 +44,10 @@ API for case writers (backward compatible)::
 - ``expect_type(value, types, what="tu función")`` returns ``value`` or raises
   ``Fail("se esperaba bytes y tu función devolvió str: 'abc'")``.
 - ``brief(value, limit=60)``: a short ``repr`` for messages.
-- ``ctx.rng``: a ``random.Random`` seeded with the exercise id and the case name.
+- ``ctx.rng``: a ``random.Random`` seeded with the exercise id, the case name and the run's seed
+  number (``lab.comprobar(id, f, semilla=N)``, 0 by default): the same inputs on every run with the
+  same seed. A failed case that drew from it names its seed in the report, so the student can
+  replay exactly that run, or draw other cuts and data with another number.
 - ``funcion.running``: whether a call to the student's function is in progress (any thread).
   ``funcion`` is a wrapper (:class:`StudentFunction`) with the student function's name and
   doc; call it, pass it to a thread: both are followed.
@@ -117,13 +120,39 @@ def expect_type(value: Any, types: type | tuple[type, ...], what: str = "tu func
     raise Fail(f"se esperaba {_type_names(types)} y {what} devolvió {shown}")
 
 
+class _WatchedRandom(random.Random):
+    """A ``random.Random`` that remembers whether anything was drawn from it.
+
+    Every draw of the standard generator (``randint``, ``choice``, ``shuffle``, ``randbytes``…)
+    goes through ``random()`` or ``getrandbits()``: watching those two is watching them all.
+    """
+
+    drawn = False
+
+    def random(self) -> float:
+        self.drawn = True
+        return super().random()
+
+    def getrandbits(self, k: int) -> int:
+        self.drawn = True
+        return super().getrandbits(k)
+
+
 class Context:
     """What one case owns: servers and sockets closed after the case, even after a timeout."""
 
-    def __init__(self, seed: str = "") -> None:
+    def __init__(self, seed: str = "", number: int = 0) -> None:
         self._owned: list[Any] = []
-        #: Seeded randomness for the case: the same inputs on every run.
-        self.rng = random.Random(seed)
+        #: The seed number of this run (``semilla``), named in the report when the case fails.
+        self.seed = number
+        #: Seeded randomness for the case: the same inputs on every run with the same seed.
+        #: (Seed 0 is the case's own string, as before seeds were numbered: same cuts as ever.)
+        self.rng = _WatchedRandom(seed if number == 0 else f"{seed}#{number}")
+
+    @property
+    def seeded(self) -> bool:
+        """Whether the case drew from ``rng``: only then does its seed change what it did."""
+        return self.rng.drawn
 
     def own(self, thing: Any) -> Any:
         """Keep ``thing`` (a server with stop() or a socket with close()) for the teardown."""
@@ -212,6 +241,8 @@ class CaseResult:
     error: BaseException | None = dataclasses.field(default=None, repr=False)
     #: For ``pendiente``: the student's helper that raised NotImplementedError ("" if their function itself).
     pending_function: str = ""
+    #: The seed of a failed case that drew from ``ctx.rng`` (None otherwise): shown, so it can be replayed.
+    seed: int | None = None
 
 
 class Exercise:
@@ -237,10 +268,10 @@ class Exercise:
 
         return register
 
-    def run(self, function: Callable) -> Result:
+    def run(self, function: Callable, seed: int = 0) -> Result:
         results = []
         for case in self.cases:
-            result = _run_case(case, function, f"{self.id}/{case.name}")
+            result = _run_case(case, function, f"{self.id}/{case.name}", seed)
             results.append(result)
             if result.status == PENDING:
                 break
@@ -251,8 +282,15 @@ class Exercise:
         return report
 
 
-def _run_case(case: Case, function: Callable, seed: str) -> CaseResult:
-    ctx = Context(seed)
+def _run_case(case: Case, function: Callable, seed: str, number: int = 0) -> CaseResult:
+    ctx = Context(seed, number)
+    result = _run_in_worker(case, function, ctx)
+    if result.status in (FAIL, ERROR, TIMEOUT) and ctx.seeded:
+        result.seed = number
+    return result
+
+
+def _run_in_worker(case: Case, function: Callable, ctx: Context) -> CaseResult:
     student = StudentFunction(function)
     outcome: dict[str, BaseException | None] = {}
 
@@ -351,6 +389,8 @@ class Result:
         self.title = exercise.title
         self.function_name = exercise.function_name
         self.cases = cases
+        #: The seed the cases ran with (``lab.comprobar(..., semilla=N)``).
+        self.seed = next((c.seed for c in cases if c.seed is not None), 0)
         self.total = len(exercise.cases)
         self.passed = sum(c.status == OK for c in cases)
         statuses = {c.status for c in cases}
@@ -385,6 +425,8 @@ class Result:
             out.append(f"  {_MARK[c.status]} {c.name}" + (f": {c.message}" if c.message else ""))
             if c.status in (FAIL, ERROR, TIMEOUT) and c.hint:
                 out.append(f"      Pista: {c.hint}")
+            if c.seed is not None:
+                out.append(f"      {self._seed_line(c.seed)}")
         out.append(f"Resultado: {self.passed}/{self.total} casos superados. {self._verdict()}")
         first_error = next((c.error for c in self.cases if c.status == ERROR and c.error), None)
         if first_error is not None:
@@ -392,6 +434,12 @@ class Result:
             if trace:
                 out += ["", "Dónde falló tu código (primer error):", *trace]
         return out
+
+    def _seed_line(self, seed: int) -> str:
+        """How to replay a case whose data were drawn at random (cuts, bytes), and how to vary them."""
+        call = f"lab.comprobar({self.exercise_id!r}, {self.function_name}, semilla={seed})"
+        return (f"Semilla {seed}: los cortes y los datos de este caso salen de ella, los mismos en cada "
+                f"ejecución; {call} lo repite, y otra semilla (semilla={seed + 1}…) los cambia.")
 
     def _verdict(self) -> str:
         if self:

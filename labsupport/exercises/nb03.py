@@ -31,6 +31,7 @@ from ..http import DEFAULT_DOCROOT, HttpServer
 from ..http.samples import UTF8_DEMO
 from . import Context, Fail, exercise
 from ._checks import fetch
+from ._cuts import seeded_slices
 from ._framework import brief
 from ._leaks import watch_unclosed
 from ._outcome import mismatch
@@ -140,7 +141,7 @@ def _bytes_concatenation(function: Callable[..., Any]) -> tuple[int, str] | None
     time_limit=LIMIT,
 )
 def _(funcion, ctx):
-    _same_bytes(_receive(funcion, ctx, slices(TEXT, 7)), TEXT)
+    _same_bytes(_receive(funcion, ctx, seeded_slices(ctx.rng, TEXT, 7)), TEXT)
 
 
 @recibir.case(
@@ -177,7 +178,7 @@ def _(funcion, ctx):
     time_limit=LIMIT,
 )
 def _(funcion, ctx):
-    _same_bytes(_receive(funcion, ctx, slices(TEXT, 50)), TEXT)
+    _same_bytes(_receive(funcion, ctx, seeded_slices(ctx.rng, TEXT, 50)), TEXT)
     found = _bytes_concatenation(funcion)
     if found:
         line, code = found
@@ -327,7 +328,7 @@ def _download(
 ) -> tuple[object, str]:
     """Run the student's download of ``path`` (through a slicing proxy unless ``sliced=False``)."""
     server = ctx.own(HttpServer())
-    target = ctx.own(Slicer(server)) if sliced else server
+    target = ctx.own(Slicer(server, rng=ctx.rng)) if sliced else server
     destination = os.path.join(ctx.own(_TempDir()).path, name)
     with watch_unclosed():
         status = funcion(target.host, target.port, path, destination)

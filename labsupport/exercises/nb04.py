@@ -100,7 +100,7 @@ def _half_close(
 ) -> tuple[bytes, HalfClose]:
     """Call the student's client against a HalfClose server (answers come in slices)."""
     server = ctx.own(HalfClose(reply=reply, timeout=10.0))
-    address = ctx.own(Slicer(server)).address if sliced else server.address
+    address = ctx.own(Slicer(server, rng=ctx.rng)).address if sliced else server.address
     with watch_unclosed_if(closes):
         result, error = call(funcion, address, datos, GENEROUS)
     if isinstance(error, TimeoutError):
@@ -224,7 +224,7 @@ def _expect_download(answer: bytes, body: bytes) -> None:
 )
 def _(funcion, ctx):
     server = ctx.own(HttpServer())
-    slicer = ctx.own(Slicer(server))
+    slicer = ctx.own(Slicer(server, rng=ctx.rng))
     _expect_download(_fetch(funcion, ctx, slicer.address, _get(server, "/bytes/3000?seed=4")), random_bytes(3000, 4))
 
 
@@ -247,7 +247,7 @@ def _(funcion, ctx):
 )
 def _(funcion, ctx):
     server = ctx.own(HttpServer(timeout=GENEROUS))
-    slicer = ctx.own(Slicer(server))
+    slicer = ctx.own(Slicer(server, rng=ctx.rng))
     request = (
         f"POST /status/200 HTTP/1.1\r\nHost: {format_address(slicer.address)}\r\n"
         f"Content-Length: {HUGE}\r\nConnection: close\r\n\r\n"
@@ -273,7 +273,7 @@ def _(funcion, ctx):
 def _(funcion, ctx):
     first = b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\nlos primeros bytes del cuerpo"
     server = ctx.own(Reset(wait_for=b"\r\n\r\n", send_first=first, timeout=5.0))
-    slicer = ctx.own(Slicer(server))
+    slicer = ctx.own(Slicer(server, rng=ctx.rng))
     with watch_unclosed("tu función, al cortarse la conexión,"):
         result, error = call(funcion, slicer.address, _get(server, "/bytes/5000"), GENEROUS)
     if isinstance(error, ConnectionResetError):

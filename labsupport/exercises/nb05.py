@@ -508,7 +508,7 @@ def _bodies(
     funcion: Callable[..., Any], ctx: Context, paths: list[str], closes: bool = False
 ) -> tuple[HttpServer, Slicer, list]:
     server = ctx.own(HttpServer(timeout=KEEP_IDLE))
-    tap = ctx.own(Slicer(server))
+    tap = ctx.own(Slicer(server, rng=ctx.rng))
     with watch_unclosed_if(closes):
         result, error = call(funcion, tap.address, list(paths))
     if b"connection: close" in tap.sent().lower():

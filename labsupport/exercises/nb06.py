@@ -26,6 +26,7 @@ from ..http.client import split_response
 from ..http.samples import SAMPLE_TEXT, UTF8_DEMO
 from . import Context, Fail, exercise
 from ._checks import fetch
+from ._cuts import seeded_slices
 from ._framework import brief
 from ._outcome import exception_text, expect_connection_error
 from ._pacing import PacedConnection, slices
@@ -512,7 +513,7 @@ def _(funcion, ctx):
 def _(funcion, ctx):
     response = _response("200 OK", ["Content-Type: text/plain; charset=utf-8", "Transfer-Encoding: chunked"],
                          _chunk(UTF8_DEMO))
-    code, headers, body = _answer(funcion, _paced(ctx, slices(response, 150)).sock)
+    code, headers, body = _answer(funcion, _paced(ctx, seeded_slices(ctx.rng, response, 150)).sock)
     _same("el código", code, 200)
     if body.startswith(b"61\r\n"):
         raise Fail("el cuerpo aún lleva el troceado (líneas de tamaño): decodifícalo")
@@ -584,7 +585,7 @@ _LEFT = ("tras devolver la primera, en el socket seguían sin leer sus cabeceras
 )
 def _(funcion, ctx):
     response = _response("200 OK", ["Content-Type: text/plain; charset=utf-8", "Connection: close"], SAMPLE_TEXT)
-    code, _, body = _answer(funcion, _paced(ctx, slices(response, 64), close=True).sock)
+    code, _, body = _answer(funcion, _paced(ctx, seeded_slices(ctx.rng, response, 64), close=True).sock)
     _same("el código", code, 200)
     _same_body(body, SAMPLE_TEXT)
 
@@ -602,7 +603,7 @@ def _(funcion, ctx):
     by_chunks = _response("200 OK", ["Content-Type: text/plain", "Transfer-Encoding: chunked"], pieces[:60])
     for what, response in (("Content-Length: 3000 y 1800 bytes de cuerpo", by_length),
                            (f"un cuerpo troceado cortado a los 60 de sus {len(pieces)} bytes", by_chunks)):
-        _expect_error_on_a_cut_body(funcion, _paced(ctx, slices(response, 500), close=True), what)
+        _expect_error_on_a_cut_body(funcion, _paced(ctx, seeded_slices(ctx.rng, response, 500), close=True), what)
 
 
 def _expect_error_on_a_cut_body(funcion: Callable[..., Any], conn: PacedConnection, what: str) -> None:
@@ -625,10 +626,10 @@ def _expect_error_on_a_cut_body(funcion: Callable[..., Any], conn: PacedConnecti
 )
 def _(funcion, ctx):
     plain = _response("200 OK", ["content-type: text/plain", f"content-length: {len(SAMPLE_TEXT)}"], SAMPLE_TEXT)
-    _, _, body = _answer(funcion, _paced(ctx, slices(plain, 50)).sock)
+    _, _, body = _answer(funcion, _paced(ctx, seeded_slices(ctx.rng, plain, 50)).sock)
     _same_body(body, SAMPLE_TEXT)
     chunked_ = _response("200 OK", ["content-type: text/plain", "transfer-encoding: chunked"], _chunk(SAMPLE_TEXT))
-    _, _, body = _answer(funcion, _paced(ctx, slices(chunked_, 50)).sock)
+    _, _, body = _answer(funcion, _paced(ctx, seeded_slices(ctx.rng, chunked_, 50)).sock)
     _same_body(body, SAMPLE_TEXT)
 
 

@@ -2,10 +2,14 @@
 
 "One ``recv()`` is one message" passes any case whose answer fits in one read, and most
 answers of a course server do. Behind :class:`Slicer` none does: the first chunk of each
-answer (the first the server sends after the client has sent something) is cut into three
+answer (the first the server sends after the client has sent something) is cut into
 slices, at ``cut`` bytes and a few bytes after the blank line of an HTTP head when there is
 one, and paced (:func:`~.sending.send_paced`: each slice once the student's socket, found by
 :class:`~.reader.PeerReader`, has read the previous one). The rest flows at full speed.
+In chaos mode (``rng``: the case's seeded generator) the first cut falls at a seeded offset
+within the first ``2 × cut`` bytes and the blank line itself is cut in its middle
+(:mod:`.._cuts`), so a reader that looks for the end of the head in each fragment, not in what
+it gathered, never finds it.
 
 What the client sends is forwarded unchanged, and so are the closes: a FIN
 (``shutdown(SHUT_WR)``) is passed on as a FIN, the server's RST reaches the client as an
@@ -26,20 +30,27 @@ from typing import Any
 from ..._address import format_address
 from ..._closing import arm_reset
 from ..._server import StreamServer
+from .._cuts import BLANK_LINE as _BLANK_LINE
+from .._cuts import answer_rng, blank_line_cut
 from .reader import PeerReader
 from .sending import send_paced
 
-#: Where an HTTP head ends; the second cut falls a few bytes after it (body bytes that
+#: A cut falls this many bytes after the blank line that ends an HTTP head (body bytes that
 #: arrive together with the head, then the rest of the body in a later piece).
-_BLANK_LINE = b"\r\n\r\n"
 _AFTER_HEAD = 2
 #: bytes kept of each direction (more is forwarded, not kept)
 RECORD_LIMIT = 32 * 1024 * 1024
 
 
-def cut_points(chunk: bytes, cut: int) -> list[int]:
-    """The offsets where the first chunk of an answer is cut (0 < offset < len(chunk))."""
+def cut_points(chunk: bytes, cut: int, seed: int | None = None) -> list[int]:
+    """The offsets where the first chunk of an answer is cut (0 < offset < len(chunk)).
+
+    ``seed`` (chaos mode): the first cut at a seeded offset in ``1 … 2·cut − 1`` and one more in
+    the middle of the blank line; the same chunk with the same seed is cut the same way.
+    """
     points = {cut}
+    if seed is not None:
+        points = {answer_rng(seed, chunk).randint(1, max(1, 2 * cut - 1)), *blank_line_cut(chunk)}
     end = chunk.find(_BLANK_LINE)
     if end >= 0:
         points.add(end + len(_BLANK_LINE) + _AFTER_HEAD)
@@ -53,9 +64,11 @@ class Slicer(StreamServer):
 
     name = "proxy que trocea las respuestas"
 
-    def __init__(self, target: Any, *, cut: int = 5, timeout: float = 10.0, **kwargs: Any) -> None:
+    def __init__(self, target: Any, *, cut: int = 5, rng: Any = None, timeout: float = 10.0, **kwargs: Any) -> None:
         self.target = tuple(target.address if hasattr(target, "address") else target)
         self.cut = cut
+        #: chaos mode: one number drawn from the case's generator, the seed of every answer's cuts
+        self.seed: int | None = None if rng is None else rng.getrandbits(32)
         self._record_lock = threading.Lock()
         self._sent, self._received = bytearray(), bytearray()
         super().__init__("127.0.0.1", 0, timeout=timeout, **kwargs)
@@ -114,7 +127,7 @@ class Slicer(StreamServer):
                 self._keep(self._received, data)
                 if fresh.is_set():
                     fresh.clear()
-                    bounds = [0, *cut_points(data, self.cut), len(data)]
+                    bounds = [0, *cut_points(data, self.cut, self.seed), len(data)]
                     pieces = [data[a:b] for a, b in itertools.pairwise(bounds)]
                     # (on stop() the rest of the slices is skipped, and the loop goes on)
                     send_paced(conn, pieces, peer, sent_before=sent, stop=self._stopping)

@@ -7,7 +7,8 @@ from typing import Any
 
 from ..._wording import count
 from .. import Context, Fail, brief, exercise
-from .._chaos import Counted, arrived, chaos_cuts, consumed, cut, cuts_text, feed
+from .._chaos import Counted, arrived, consumed, feed
+from .._cuts import chaos_cuts, cut, cuts_text
 from .._outcome import expect_connection_error
 from ._shared import LIMIT
 

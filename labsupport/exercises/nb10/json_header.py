@@ -16,7 +16,8 @@ from typing import Any
 
 from ...framing.jsonheader import HEADER_LENGTH, VERSION, encode_message
 from .. import Context, Fail, brief, exercise
-from .._chaos import arrived, chaos_cuts, consumed, converse, cut, error_text, feed
+from .._chaos import arrived, consumed, converse, error_text, feed
+from .._cuts import chaos_cuts, cut
 from .._outcome import call, expect_connection_error
 from ._shared import LIMIT
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from ..._wording import count, decimal
 from .. import Context, Fail, brief, exercise, expect_type
-from .._chaos import arrived, chaos_cuts, consumed, converse, cut, error_text, feed
+from .._chaos import arrived, consumed, converse, error_text, feed
+from .._cuts import chaos_cuts, cut
 from .._outcome import call, expect_connection_error
 from ._shared import HEADER, LIMIT
 
