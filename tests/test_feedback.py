@@ -75,9 +75,10 @@ def test_the_report_is_the_text_comprobar_showed(reports, tmp_path):
 
 def test_printed_reports_are_found_and_split(reports):
     pending, wrong = reports
-    two = executed(pending.replace("8.2", "8.3") + "\n" + wrong, stream=True)
+    two = executed("labsupport 0.1.0", pending.replace("8.2", "8.3") + "\n" + wrong, "otra salida", stream=True)
     found = feedback.reports_in(two)
-    assert found["8.3"] == pending.replace("8.2", "8.3") and found["8.2"] == wrong
+    assert found == {"8.3": pending.replace("8.2", "8.3"), "8.2": wrong}
+    assert feedback.reports_in(executed("sin informes", "42")) == {}
 
 
 def test_an_exercise_without_a_report_says_its_status_and_why(tmp_path):

@@ -52,9 +52,10 @@ def reports_in(nb: NotebookNode) -> dict[str, str]:
     """
     found: dict[str, str] = {}
     for text in _output_texts(nb):
-        heads = list(_HEAD.finditer(text))
-        for head, after in zip(heads, [*heads[1:], None], strict=True):
-            found[head.group(1)] = text[head.start() : after.start() if after else len(text)].rstrip()
+        starts = [(head.start(), head.group(1)) for head in _HEAD.finditer(text)]
+        for n, (start, exercise_id) in enumerate(starts):
+            end = starts[n + 1][0] if n + 1 < len(starts) else len(text)
+            found[exercise_id] = text[start:end].rstrip()
     return found
 
 
