@@ -40,7 +40,7 @@ pytest: $(STAMP)
 	$(BIN)/python -m pytest tests/test_cli.py -q -p no:xdist -k ctrl_c
 
 nbval: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:randomly --nbval --nbval-current-env \
+	LABSUPPORT_PROGRESO=no $(BIN)/python -m pytest -q -p no:randomly --nbval --nbval-current-env \
 	    --nbval-sanitize-with $(SANEAR) notebooks/*.ipynb
 
 ## `make test` N veces (10 por defecto) desde clones limpios con un núcleo ocupado: ¿falla alguna por azar?
