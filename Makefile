@@ -58,7 +58,7 @@ bench: $(STAMP)
 
 ## Vuelve a ejecutar los cuadernos maestros y guarda sus salidas (para quien los edita).
 ejecutar: $(STAMP)
-	$(BIN)/python -m labsupport ejecutar notebooks/*.ipynb
+	LABSUPPORT_PROGRESO=no $(BIN)/python -m labsupport ejecutar notebooks/*.ipynb
 
 limpiar:
 	rm -rf $(VENV) build *.egg-info

@@ -11,6 +11,10 @@ import pytest
 
 import labsupport as lab
 
+# The suite's checks (and the nbval kernels, which inherit this environment) are not a student's
+# progress: nothing reads or writes a .progreso.json under test unless a test asks for one.
+os.environ.setdefault("LABSUPPORT_PROGRESO", "no")
+
 
 def open_fds() -> int | None:
     """Number of open file descriptors of this process (None where /proc is missing)."""
