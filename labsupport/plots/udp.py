@@ -54,8 +54,8 @@ def ping_rtts(rtts: Sequence[float | None], ax: Any = None, *, timeout: float | 
     )
     ax.set_xticks(numbers)
     ax.set_xlim(0.3, max(len(rtts), 1) + 0.7)
-    ax.set_ylim(0, None)
-    ax.margins(y=0.25)
+    highest = max([ms for _, ms in answered] + [timeout * 1000 if timeout is not None else 0.0] + [1.0])
+    ax.set_ylim(0, highest * 1.3)  # room above the bars and the timeout line for the two texts
     ax.set_xlabel("número de secuencia del ping")
     ax.set_ylabel("RTT (ms)")
     ax.set_title("El RTT de cada ping y los que se perdieron", fontsize=11)
