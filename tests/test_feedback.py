@@ -83,13 +83,15 @@ def test_printed_reports_are_found_and_split(reports):
 
 def test_an_exercise_without_a_report_says_its_status_and_why(tmp_path):
     rows = [
-        row("8.1", "falta", detail="no hay ninguna llamada a lab.comprobar para este ejercicio"),
+        row("8.1", "falta", 0, None, detail="no hay ninguna llamada a lab.comprobar para este ejercicio"),
         row("8.3", "tiempo agotado", None, None, detail="la celda no terminó en 3 s"),
     ]
+    rows.append(row("8.2", "ok", 4, 4))  # reported to the grader, but the cell did not show it
     md = feedback.markdown("ana", rows, {"08_ejemplo_completo.ipynb": executed()})
     assert "Estado: falta. Motivo: no hay ninguna llamada a lab.comprobar para este ejercicio." in md
+    assert "La celda no mostró el informe de lab.comprobar" in md and "Resultado: ok, 4/4 casos superados." in md
     assert "### Ejercicio 8.3 · El cliente de eco, arreglado — tiempo agotado\n" in md
-    assert "Ejercicios correctos: 0 de 2." in md
+    assert "Ejercicios correctos: 1 de 3." in md
 
 
 def test_hidden_cases_are_counts_only(reports, tmp_path):

@@ -73,6 +73,9 @@ def _cases(row: Row) -> str:
 
 def _missing_report(row: Row) -> str:
     """What to say for an exercise without a report: its status and why, from the grading row."""
+    if row.total is not None:  # the check reported to the grader, but its cell did not show the report
+        return (f"La celda no mostró el informe de lab.comprobar (¿no terminaba con la llamada?). "
+                f"Resultado: {row.status}, {row.passed or 0}/{row.total} casos superados.")
     why = f" Motivo: {row.detail.rstrip('.')}." if row.detail else ""
     return f"lab.comprobar no mostró ningún informe de este ejercicio. Estado: {row.status}.{why}"
 
@@ -94,6 +97,8 @@ class _Entry:
     def __init__(self, row: Row, report: str | None, title: str) -> None:
         self.row = row
         self.heading = f"Ejercicio {row.exercise}" + (f" · {title}" if title else "")
+        if report:  # the report's own first line names the exercise as the student saw it
+            self.heading = report.splitlines()[0].removeprefix("○ ").removesuffix(": pendiente.")
         if not row.exercise:
             self.heading = row.notebook or "Entrega"
         self.report = report if report is not None else _missing_report(row)
