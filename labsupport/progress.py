@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import html
 import json
 import os
 import sysconfig
@@ -316,17 +317,20 @@ class ProgressMap:
 
     def summary(self) -> str:
         c = self.counts()
-        parts = [f"{c[Status.OK]} ok", f"{c[Status.FAIL]} con fallo", f"{c[Status.PENDING]} pendientes"]
+        parts = [f"{c[Status.OK]} ok", f"{c[Status.FAIL]} con fallo", count(c[Status.PENDING], "pendiente")]
         if c[Status.INTERNAL]:
             parts.append(f"{c[Status.INTERNAL]} con error del corrector")
         parts.append(f"{c[NEVER]} sin comprobar")
         return f"{count(len(self.rows), 'ejercicio')}: " + ", ".join(parts) + "."
 
-    def table(self) -> Table:
+    def notes(self) -> list[str]:
+        """The lines under the table: the counts, where the file is, and any notice."""
+        return [self.summary(), self.where, *self.notices]
+
+    def table(self, note: bool = True) -> Table:
         rows = [(_notebook(i), i, s, cases, title) for i, title, s, cases in self.rows]
-        note = "\n".join([self.summary(), self.where, *self.notices])
-        return Table(["cuaderno", "ejercicio", "último resultado", "casos", "título"], rows, note,
-                     title="Tu progreso en el curso")
+        return Table(["cuaderno", "ejercicio", "último resultado", "casos", "título"], rows,
+                     "\n".join(self.notes()) if note else "", title="Tu progreso en el curso")
 
     def __repr__(self) -> str:
         return str(self.table())
@@ -335,7 +339,7 @@ class ProgressMap:
         printer.text(repr(self))
 
     def _repr_html_(self) -> str:
-        return self.table().html()
+        return self.table(note=False).html() + "".join(f"<p>{html.escape(line)}</p>" for line in self.notes())
 
 
 def _file_view() -> tuple[dict[str, dict[str, Any]], str, list[str]]:

@@ -58,6 +58,9 @@ def test_the_file_keeps_each_exercises_last_result_and_how_many_checks(folder):
     assert shown.status("3.2") == "ok" and shown.status("1.1") == "pendiente"
     assert shown.status("2.1") == "sin comprobar"
     assert "Guardado en" in repr(shown) and str(folder / ".progreso.json") in repr(shown)
+    page = shown._repr_html_()
+    assert "<td style='text-align:left'>pendiente</td>" in page
+    assert f"<p>{len(known_ids())} ejercicios: 1 ok, 0 con fallo, 1 pendiente," in page
 
 
 def test_a_new_session_reads_what_the_last_one_left(folder, monkeypatch):
