@@ -9,12 +9,14 @@ old ones), and the notebooks after it are not run: fix it first.
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._errors import LabError
 from ._interrupt import run_interruptibly
 from .cli import positive_int
+from .progress import PROGRESS_ENV
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
@@ -76,7 +78,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run each notebook in order; the first failure stops (``cli.main`` prints it, exit 1)."""
+    """Run each notebook in order; the first failure stops (``cli.main`` prints it, exit 1).
+
+    The kernels inherit ``LABSUPPORT_PROGRESO=no`` unless it is set: re-running the masters is
+    not a student's progress, and a ``lab.progreso()`` cell must store what nbval (run the same
+    way) will see.
+    """
+    os.environ.setdefault(PROGRESS_ENV, "no")
     for number, path in enumerate(args.cuadernos):
         print(f"Ejecutando {path} ...", flush=True)
         try:
