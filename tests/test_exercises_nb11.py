@@ -63,7 +63,7 @@ def ping_con_la_marca_de_la_respuesta(direccion, n, espera):
                 s.settimeout(max(fin - time.perf_counter(), 0.001))
                 try:
                     respuesta, _ = s.recvfrom(65535)
-                except socket.timeout:
+                except TimeoutError:
                     break
                 if respuesta == mensaje:
                     rtt = time.perf_counter() - float(respuesta.split()[2])
@@ -355,7 +355,7 @@ def fiable_con_funcion_auxiliar(direccion, mensajes, espera, intentos):
             s.settimeout(max(limite - time.monotonic(), 0.001))
             try:
                 ack = s.recvfrom(16)[0]
-            except socket.timeout:
+            except TimeoutError:
                 return False
             if len(ack) == 4 and struct.unpack("!I", ack)[0] == numero:
                 return True

@@ -10,6 +10,7 @@ thread that called the student's function; on Linux that wakes a blocked ``recvf
 from __future__ import annotations
 
 import contextlib
+import random
 import socket
 import struct
 import sys
@@ -79,9 +80,22 @@ def receiving_socket(ctx: Context) -> socket.socket:
     return sock
 
 
-def sender(ctx: Context) -> socket.socket:
-    """The checker's own UDP socket, to send a case's datagrams into the relay."""
-    return ctx.own(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+def send_through(ctx: Context, datagrams: list[bytes], seed: int, **conditions: float) -> tuple[socket.socket, Relay]:
+    """Send ``datagrams`` through a relay with ``conditions`` (client→student) to a socket bound for the student
+    (11.2, 11.4); return that socket, for the student's function, and the relay, for its events."""
+    ctx.own(StudentSockets(threading.get_ident()))
+    sock = receiving_socket(ctx)
+    through = relay(ctx, sock.getsockname(), seed, ida=conditions)
+    out = ctx.own(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+    for datagram in datagrams:
+        out.sendto(datagram, through.address)
+    return sock, through
+
+
+def payloads(label: str, sizes: list[int]) -> list[bytes]:
+    """Random data of these ``sizes``, the same on every run (seeded by ``label``, not by the case's relay)."""
+    rng = random.Random(label)
+    return [rng.randbytes(size) for size in sizes]
 
 
 def percent(probability: float) -> str:

@@ -8,9 +8,7 @@ one-bit change, so an intact datagram is one the relay did not corrupt, and the 
 
 from __future__ import annotations
 
-import random
 import struct
-import threading
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -18,7 +16,7 @@ from typing import Any
 from ..._wording import count
 from .. import Context, Fail, brief, exercise, expect_type
 from .._outcome import call
-from ._shared import MAX_DATA, SEQ, StudentSockets, percent, receiving_socket, relay, sender
+from ._shared import MAX_DATA, SEQ, payloads, percent, send_through
 
 verificar = exercise("11.4", "Descartar los datagramas corruptos (CRC-32)", "recibir_verificado")
 
@@ -73,12 +71,7 @@ def _explain(got: list, sent: list[bytes], arrived: list[bytes], context: str) -
 
 def _check_case(funcion: Callable[..., Any], ctx: Context, datagrams: list[bytes], seed: int,
                 corrupt: float = 0.0) -> None:
-    ctx.own(StudentSockets(threading.get_ident()))
-    sock = receiving_socket(ctx)
-    through = relay(ctx, sock.getsockname(), seed, ida={"corrupt": corrupt})
-    out = sender(ctx)
-    for d in datagrams:
-        out.sendto(d, through.address)
+    sock, through = send_through(ctx, datagrams, seed, corrupt=corrupt)
     got, error = call(funcion, sock, len(datagrams))
     if error is not None:
         if isinstance(error, struct.error) and any(len(d) < SEQ.size for d in datagrams):
@@ -129,9 +122,8 @@ BIG_SEED = 11
     f"65535; {MAX_DATA} bytes de datos son {MAX_DATA + 4} con el CRC-32.",
 )
 def _(funcion, ctx):
-    rng = random.Random(f"11.4/{BIG_SEED}")  # the data, the same on every run (the relay's seed is the case's)
-    sizes = [MAX_DATA, 100, 5000, MAX_DATA - 1, 20, 3000]
-    _check_case(funcion, ctx, [framed(rng.randbytes(size)) for size in sizes], seed=BIG_SEED, corrupt=0.3)
+    data = payloads("11.4", [MAX_DATA, 100, 5000, MAX_DATA - 1, 20, 3000])
+    _check_case(funcion, ctx, [framed(d) for d in data], seed=BIG_SEED, corrupt=0.3)
 
 
 SHORT_SEED = 10

@@ -8,28 +8,14 @@ relay's events only explain a wrong answer (which message came twice, which one 
 
 from __future__ import annotations
 
-import random
-import threading
 from collections.abc import Callable
 from typing import Any
 
 from ..._wording import count
 from .. import Context, Fail, brief, exercise, expect_type
-from ._shared import MAX_DATA, SEQ, StudentSockets, percent, receiving_socket, relay, sender
+from ._shared import MAX_DATA, SEQ, payloads, percent, send_through
 
 ordenar = exercise("11.2", "Sin duplicados y en orden", "recibir_en_orden")
-
-
-def _send(ctx: Context, messages: list[bytes], seed: int, **conditions: float) -> tuple[Any, list]:
-    """Send ``messages`` numbered 0..n-1 through a relay with ``conditions``; the student's socket and the
-    relay's decisions (oldest first) once every datagram went in."""
-    ctx.own(StudentSockets(threading.get_ident()))
-    sock = receiving_socket(ctx)
-    through = relay(ctx, sock.getsockname(), seed, ida=conditions)
-    out = sender(ctx)
-    for i, data in enumerate(messages):
-        out.sendto(SEQ.pack(i) + data, through.address)
-    return sock, through
 
 
 def _explain(got: list, messages: list[bytes], duplicated: list[int], overtaken: list[int], context: str) -> str | None:
@@ -86,7 +72,7 @@ def _explain(got: list, messages: list[bytes], duplicated: list[int], overtaken:
 def _order_case(
     funcion: Callable[..., Any], ctx: Context, messages: list[bytes], seed: int, **conditions: float
 ) -> None:
-    sock, through = _send(ctx, messages, seed, **conditions)
+    sock, through = send_through(ctx, [SEQ.pack(i) + m for i, m in enumerate(messages)], seed, **conditions)
     got = expect_type(funcion(sock, len(messages)), list)
     events = [e for e in through.events if e.direction == "ida"]
     duplicated = [SEQ.unpack(e.data[:4])[0] for e in events if e.action == "duplicado"]
@@ -148,7 +134,5 @@ BOTH_SEED = 13
     f"{MAX_DATA} bytes de datos son {MAX_DATA + 4} con el número); un mensaje vacío (b'') también es un mensaje.",
 )
 def _(funcion, ctx):
-    rng = random.Random(f"11.2/{BOTH_SEED}")  # the data, the same on every run (the relay's seed is the case's)
-    sizes = [MAX_DATA, 3000, 0, 5000, 1500, MAX_DATA - 1]
-    messages = [bytes(rng.randrange(256) for _ in range(size)) for size in sizes]
+    messages = payloads("11.2", [MAX_DATA, 3000, 0, 5000, 1500, MAX_DATA - 1])
     _order_case(funcion, ctx, messages, seed=BOTH_SEED, duplicate=0.3, reorder=0.3)
