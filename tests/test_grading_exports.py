@@ -367,3 +367,22 @@ def test_gradescope_bundle_refuses_a_hidden_cases_file_that_would_not_load(tmp_p
     (tmp_path / "ocultos.py").write_text("def (:\n", encoding="utf-8")
     with pytest.raises(hidden.HiddenCasesError, match="línea 1"):
         gradescope.write_bundle(tmp_path / "ag", FIXTURES / "maestra", hidden_cases=tmp_path / "ocultos.py")
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"", "01.ipynb está vacío (0 bytes)"),
+    (b"{ esto no", "01.ipynb no se puede leer como cuaderno: no es JSON"),
+    (b'{"celdas": []}', "01.ipynb es JSON pero no un cuaderno de Jupyter"),
+    (b"[1, 2]", "01.ipynb es JSON pero no un cuaderno de Jupyter"),
+])
+def test_a_file_that_is_not_a_notebook_gets_a_message_naming_it(tmp_path, content, message):
+    from labsupport.grading.runner import unreadable_reason
+
+    path = tmp_path / "01.ipynb"
+    path.write_bytes(content)
+    try:
+        nbformat.read(path, as_version=4)
+    except Exception as exc:  # what run_notebook catches
+        assert unreadable_reason(path, exc).startswith(message)
+    else:
+        pytest.fail("nbformat read it")

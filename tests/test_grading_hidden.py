@@ -91,7 +91,7 @@ def test_hidden_cases_run_against_the_same_function_and_only_counts_leave(tmp_pa
     ("import no_existe_este_modulo\n", "falló al cargarse en la línea 1: ModuleNotFoundError"),
     ("x = 1\n", "no define ningún caso"),
 ])
-def test_a_bad_hidden_cases_file_is_named_and_grading_goes_on_without_it(tmp_path, source, message):
+def test_a_bad_hidden_cases_file_is_named_with_its_line(tmp_path, source, message):
     path = tmp_path / "ocultos.py"
     path.write_text(source, encoding="utf-8")
     with pytest.raises(hidden.HiddenCasesError, match=message) as info:

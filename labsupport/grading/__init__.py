@@ -31,9 +31,15 @@ One module per stage, in the order a grading goes (as otter-grader splits ``grad
 ``runner``         running one notebook with its limits, never raising for the notebook's sake
 ``rows``           one row per exercise from what a run produced
 ``folder``         the whole folder: students in parallel, then the exports and the summary
+``hidden``         hidden cases (``--casos-ocultos``): loaded in each kernel, only counts come out
+``roster``         ``--lista alumnos.csv``: who each folder is (names, LMS IDs)
+``gradebook``      points: per exercise (one per case, or ``--puntos``), per notebook, in total
 ``summary``        ``resumen.md``, the Spanish report for the instructor
-``exports``        the files other tools read, one module per format (``notas.csv`` today)
+``exports``        the files other tools read, one module per format (``notas.csv``, nbgrader,
+                   the wide CSV, Canvas, Gradescope: ``--formato``)
+``feedback``       each student's feedback to hand back (``retroalimentacion/``)
 ``cli``            ``python -m labsupport corregir``
+``gradescope``     ``python -m labsupport gradescope``: the autograder bundle for Gradescope
 ``__main__``       the isolated kernel's entry point (``python -m labsupport.grading --nucleo-aislado``)
 =================  ===========================================================================
 

@@ -182,6 +182,8 @@ def unreadable_reason(path: Path, exc: Exception) -> str:
     name = type(exc).__name__
     if name == "NotJSONError":
         return f"{path.name} no se puede leer como cuaderno: no es JSON (¿se guardó a medias o es otro fichero?)"
+    if name in ("ValidationError", "AttributeError", "KeyError", "TypeError"):
+        return f"{path.name} es JSON pero no un cuaderno de Jupyter ({name}: {str(exc)[:120]})"
     return f"{path.name} no se puede leer como cuaderno ({name}: {str(exc)[:120]})"
 
 
