@@ -109,12 +109,17 @@ def grader_own_work(grading: Grading, folder: Path, output: Path, repeats: int =
     return round((time.perf_counter() - start) / repeats * 1000, 2)
 
 
+def _grades(grading: Grading) -> tuple:
+    return tuple((r.student, r.notebook, r.exercise, r.passed, r.total, str(r.status)) for r in grading.rows)
+
+
 def _report(result: dict) -> None:
     print("\nCorregir una clase: cuadernos por minuto")
     print(f"{'trabajos':>9} {'cuadernos':>10} {'segundos':>9} {'cuad./min':>10} {'CPU/reloj':>10}")
     for run in result["clase"]:
         print(f"{run['trabajos']:>9} {run['cuadernos']:>10} {run['segundos']:>9.1f} "
               f"{run['cuadernos_por_minuto']:>10.1f} {run['cpu_por_segundo_de_reloj']:>10.2f}")
+    print(f"¿Las mismas notas con cada --trabajos? {result['mismas_notas_con_cada_trabajos']}")
     floor = result["suelo"]
     print("\nDónde se va el tiempo (por cuaderno, --trabajos 1):")
     for key, label in (("fijo_aislado_s", "arranque y cierre del kernel, con red aislada"),
@@ -170,6 +175,8 @@ def main(argv: list[str] | None = None) -> dict:
             "cuaderno_entero_s": round(per_notebook, 2),
         },
         "corrector_ms": own_ms,
+        # a speed-up that changed a grade would not be one: every --trabajos value must give the same rows
+        "mismas_notas_con_cada_trabajos": len({_grades(r["_grading"]) for r in runs}) == 1,
         "estimacion_40": [
             {"trabajos": r["trabajos"], "minutos": round(40 * len(names) / r["cuadernos_por_minuto"], 1)}
             for r in runs if r["cuadernos_por_minuto"]

@@ -137,6 +137,8 @@ def test_every_export_is_written_and_they_agree(graded):
     assert "«hugo» no está en la lista de alumnos" in printed
     assert "| ana | 8 | 8 |" in printed and "Total (de 8)" in printed
     assert "canvas: " in printed and "gradescope: " in printed
+    assert "retroalimentacion: " in printed and (output / "retroalimentacion" / "ana.html").is_file()
+    assert "No se pudo escribir la retroalimentación" not in printed
 
 
 def test_missing_folder_is_a_spanish_error(tmp_path, capsys):

@@ -19,6 +19,7 @@ def test_rapido_measures_every_part_and_writes_its_json(tmp_path, capsys):
     assert all(r["segundos"] > 0 and r["cuadernos_por_minuto"] > 0 for r in saved["clase"])
     assert set(saved["suelo"]) == {"fijo_aislado_s", "fijo_sin_aislar_s", "celdas_s", "cuaderno_entero_s"}
     assert saved["corrector_ms"] > 0
+    assert saved["mismas_notas_con_cada_trabajos"] is True
     assert [e["trabajos"] for e in saved["estimacion_40"]] == [1, 2]
     printed = capsys.readouterr().out
     assert "cuadernos por minuto" in printed and "Dónde se va el tiempo" in printed

@@ -75,7 +75,10 @@ def test_hidden_cases_run_against_the_same_function_and_only_counts_leave(tmp_pa
         if path.is_file():
             assert "SECRETO" not in path.read_text(encoding="utf-8"), path
     results = json.loads((tmp_path / "salida" / "gradescope" / "ana" / "results.json").read_text(encoding="utf-8"))
-    assert "Casos ocultos: 1 de 2 superados." in results["tests"][0]["output"]
+    output = results["tests"][0]["output"]
+    # the report the student saw in the notebook, then the count of hidden cases
+    assert output.startswith("Ejercicio 99.1 · sumar\n  ✔ dos positivos") and "Resultado: 1/1" in output
+    assert output.endswith("Casos ocultos: 1 de 2 superados.")
     with open(tmp_path / "salida" / "notas.csv", encoding="utf-8-sig", newline="") as fh:
         row = next(r for r in csv.DictReader(fh) if r["alumno"] == "ana")
     assert (row["ocultos_superados"], row["ocultos_total"], row["puntos"], row["puntos_max"]) == ("1", "2", "2", "3")
