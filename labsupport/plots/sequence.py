@@ -9,6 +9,10 @@ event; the diagram writes them on the lifelines, small, each time one changes: b
 client, the state of the tap's socket that plays the client towards the server; beside the
 server, the one that plays the server towards the client (`labsupport.tap.SideStates`).
 Events without states (any other tap, or a system that cannot say) get no label.
+
+A relay's recording (``lab.Relay``, the tap with toxics) also says which toxic acted on each
+event: the diagram marks it with a purple cross and writes the toxic's name and what it did
+under the arrow.
 """
 
 from __future__ import annotations
@@ -24,6 +28,10 @@ from ._style import COLORS, MONO, new_axes
 CLIENT_X, SERVER_X = 0.0, 1.0
 _ARROW_KINDS = (EventKind.CONNECT, EventKind.DATA, EventKind.FIN, EventKind.RESET)
 _CLOSES = (EventKind.FIN, EventKind.RESET)
+#: the colour of a toxic's mark (labsupport.relay): none of the event colours
+TOXIC_COLOR = "#7b3294"
+#: characters of a toxic's note that fit between the lanes (the table has the whole text)
+TOXIC_NOTE_WIDTH = 72
 #: the note under a diagram that shows states: whose states they are
 STATES_NOTE = (
     "Estados TCP leídos en el proxy tras cada evento, cuando cambian: junto al cliente, el de su socket\n"
@@ -122,6 +130,7 @@ def sequence(
                 style="italic",
             )
 
+    _draw_toxics(ax, shown)
     with_states = _draw_states(ax, shown)
     if len(events) > len(shown):
         ax.text(
@@ -144,6 +153,31 @@ def sequence(
     ax.set_axis_off()
     ax.set_title("Diagrama de secuencia: lo que cruzó por la conexión", fontsize=12)
     return ax
+
+
+def _draw_toxics(ax: Any, shown: list[TapEvent]) -> None:
+    """Mark each event a toxic of the relay acted on (``labsupport.relay``): a purple cross where the
+    toxic acted (the sender's lane; mid-way for what the relay did itself) and, under the arrow, the
+    toxic's name and what it did. Events of a plain tap have no ``toxic``: nothing is drawn."""
+    for row, event in enumerate(shown, start=1):
+        toxic = getattr(event, "toxic", "")
+        if not toxic:
+            continue
+        x = 0.5 if event.direction is None else (CLIENT_X if event.direction is TO_SERVER else SERVER_X)
+        ax.plot([x], [row], marker="X", markersize=9, color=TOXIC_COLOR, zorder=6, gid=f"toxico-marca:{row}")
+        note = f"{toxic}: {getattr(event, 'action', '')}"
+        ax.text(
+            0.5,
+            row + 0.17,  # below the cross
+            note if len(note) <= TOXIC_NOTE_WIDTH else note[: TOXIC_NOTE_WIDTH - 1] + "…",
+            ha="center",
+            va="top",
+            fontsize=8,
+            color=TOXIC_COLOR,
+            style="italic",
+            gid=f"toxico:{row}",
+            zorder=4,
+        )
 
 
 def _draw_states(ax: Any, shown: list[TapEvent]) -> bool:

@@ -337,6 +337,9 @@ class Relay(Tap):
         self._annotate(first, notes)
         if delay and not self._pause(flow, delay):
             return
+        # the end a toxic decided is recorded before the last bytes leave: whatever the other end does
+        # once it has them (its own FIN) comes after it in the recording, as it does on the wire
+        why = self._announce_end(flow, ender) if ender is not None else None
         for i, piece in enumerate(pieces):
             if i and slicer is not None and slicer["delay"] and not self._pause(flow, slicer["delay"]):
                 return
@@ -346,8 +349,8 @@ class Relay(Tap):
             if t.kind in ("limit_data", "reset_peer"):
                 key = (t.name, t.added, way)
                 flow.counted[key] = flow.counted.get(key, 0) + len(data)
-        if ender is not None:
-            self._end_by(flow, ender)
+        if why is not None:
+            flow.link.end(why)
 
     def _cut(
         self, flow: _Flow, way: Direction, acting: list[Toxic], data: bytes, notes: list[tuple[str, str]]
@@ -402,6 +405,12 @@ class Relay(Tap):
 
     def _end_by(self, flow: _Flow, toxic: Toxic) -> None:
         """End the connection as ``toxic`` says: RST (``reset_peer``), FIN (``limit_data``) or close (``timeout``)."""
+        why = self._announce_end(flow, toxic)
+        if why is not None:
+            flow.link.end(why)
+
+    def _announce_end(self, flow: _Flow, toxic: Toxic) -> EventKind | None:
+        """Record the end ``toxic`` decides; the reason to end the link with (None if it has ended)."""
         link = flow.link
         if toxic.kind == "reset_peer":
             why, kind = EventKind.RESET, EventKind.RESET
@@ -412,9 +421,10 @@ class Relay(Tap):
         else:
             why, kind = EventKind.TIMEOUT, EventKind.TIMEOUT
             action = f"el proxy cierra la conexión tras {toxic['timeout']:g} s sin dejar pasar datos"
-        if link.ended is None:  # recorded before it happens, as every event of the tap
-            self._record(link, kind, None, toxic=toxic.name, action=action)
-            link.end(why)
+        if link.ended is not None:
+            return None
+        self._record(link, kind, None, toxic=toxic.name, action=action)  # before it happens, as the tap does
+        return why
 
     # -- the watchdog: toxics with a clock of their own ------------------------------
     def _watch(self, flow: _Flow) -> None:
