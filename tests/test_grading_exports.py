@@ -386,3 +386,44 @@ def test_a_file_that_is_not_a_notebook_gets_a_message_naming_it(tmp_path, conten
         assert unreadable_reason(path, exc).startswith(message)
     else:
         pytest.fail("nbformat read it")
+
+
+# --- bad roster input during a grading: named, and everyone is still graded ------------------
+
+
+def _class_without_notebooks(tmp_path: Path) -> Path:
+    """Students whose folders hold no course notebook: graded «sin entrega» without starting a kernel."""
+    for name in ("ana", "bruno"):
+        (tmp_path / "entregas" / name).mkdir(parents=True)
+    return tmp_path / "entregas"
+
+
+@pytest.mark.parametrize(("roster", "warning", "canvas"), [
+    (b"nombre\nAna\n", "no tiene la columna «carpeta»", False),
+    (b"carpeta\n\x81\x8d\x8f\x90\x9d\n", "no es texto UTF-8 ni Windows-1252", False),
+    (b"carpeta;nombre\nana;Ana\nana;Otra\n", "«ana» aparece en las líneas 2 y 3", True),
+    ("carpeta;apellidos\nana;Muñoz\n".encode("cp1252"), "se ha leído como Windows-1252", True),
+])
+def test_a_bad_roster_is_named_and_grading_goes_on(tmp_path, roster, warning, canvas):
+    from labsupport.grading.folder import Extras, grade_folder
+
+    (tmp_path / "alumnos.csv").write_bytes(roster)
+    result = grade_folder(_class_without_notebooks(tmp_path), tmp_path / "salida",
+                          extras=Extras(("canvas", "nbgrader"), roster=tmp_path / "alumnos.csv"))
+    assert [r.student for r in result.rows] == ["ana", "bruno"]
+    assert any(warning in w and str(tmp_path / "alumnos.csv") in w for w in result.warnings)
+    assert warning in result.summary
+    assert (tmp_path / "salida" / "nbgrader.csv").is_file()
+    assert (tmp_path / "salida" / "canvas.csv").is_file() is canvas
+    if canvas:
+        assert "«bruno» no está en la lista de alumnos" in result.summary
+
+
+def test_a_bad_points_file_stops_before_grading_anyone(tmp_path):
+    from labsupport.grading.folder import Extras, grade_folder
+
+    (tmp_path / "puntos.csv").write_text("ejercicio,puntos\n1.1,x\n", encoding="utf-8")
+    with pytest.raises(gradebook.PointsError, match="línea 2"):
+        grade_folder(_class_without_notebooks(tmp_path), tmp_path / "salida",
+                     extras=Extras(points=tmp_path / "puntos.csv"))
+    assert not (tmp_path / "salida").exists()
