@@ -395,3 +395,15 @@ def test_the_table_says_which_toxic_acted_and_what_it_did(no_leaks):
         column = [row[-1] for row in table.rows]
         assert "limit_data_vuelta: pasan 4 de 10 bytes; luego cierra" in column
         assert any(cell.startswith("limit_data_vuelta: el proxy cierra (FIN)") for cell in column)
+
+
+def test_record_false_keeps_sizes_and_toxic_actions_but_no_bytes(no_leaks):
+    with lab.EchoServer() as eco, Relay(eco, record=False) as relay:
+        relay.add("slicer", "vuelta", size=5)
+        with connect(relay) as c:
+            c.sendall(b"hola")
+            assert b"".join(read_exactly(c, 10)) == b"Echo: hola"
+        assert relay.wait_closed()
+        answer = relay.chunks(TO_CLIENT)
+        assert [(e.size, e.data, e.action) for e in answer] == [(10, b"", "en 2 piezas: 5+5 bytes")]
+        relay.check()
