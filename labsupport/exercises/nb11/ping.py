@@ -44,8 +44,9 @@ def ping_number(data: bytes) -> int | None:
 
 
 class _PingServer(DatagramServer):
-    """The checker's ping server: it returns each ping as it came; the pings in ``late`` are answered
-    only when the next datagram arrives (just before its answer), the ones in ``silent`` never."""
+    """The ping server of the notebook (``UdpEchoServer(prefix=b"")``: each ping back as it came), but the
+    pings in ``late`` are answered only when the next datagram arrives (just before its answer), and the
+    ones in ``silent`` never."""
 
     name = "servidor de ping del corrector"
 
@@ -60,8 +61,8 @@ class _PingServer(DatagramServer):
     def handle_datagram(self, data: bytes, addr: tuple) -> bytes | None:
         if data == MARKER:
             return None
-        for number, reply, to in self._held:
-            self.answered_late.append(number)  # before it leaves: a reply the relay saw is always known late
+        for held, reply, to in self._held:
+            self.answered_late.append(held)  # before it leaves: a reply the relay saw is always known late
             self._sock.sendto(reply, to)
         self._held.clear()
         number = ping_number(data)

@@ -17,8 +17,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..._server import DatagramServer
 from ..._wording import count, seconds
+from ...datagrams import StopAndWaitReceiver
 from ...relay.udp import UdpEvent
 from .. import Context, Fail, brief, exercise
 from .._chaos import error_text
@@ -34,40 +34,36 @@ ESPERA = 0.3
 MANY = 10
 
 
-class _Receiver(DatagramServer):
-    """The checker's stop-and-wait receiver. ``deaf_from``: numbers from which it takes nothing (no
-    delivery, no ACK); ``drop_first``: per number, how many of its first arrivals it ignores."""
+class _Receiver(StopAndWaitReceiver):
+    """The notebook's stop-and-wait receiver, which also notes when each datagram arrived and each ACK left.
+    ``deaf_from``: numbers from which it takes nothing (no delivery, no ACK); ``drop_first``: per number,
+    how many of its first arrivals it ignores."""
 
     name = "receptor del corrector"
 
     def __init__(self, *, deaf_from: int | None = None, drop_first: dict[int, int] | None = None) -> None:
         self.deaf_from = deaf_from
         self.drops = dict(drop_first or {})
-        self.delivered: list[bytes] = []
         #: (time it arrived, its number or None if shorter than 4 bytes)
         self.arrivals: list[tuple[float, int | None]] = []
         #: (time just before the ACK left, its number)
         self.acks: list[tuple[float, int]] = []
-        super().__init__("127.0.0.1", 0)
+        super().__init__()
 
     def handle_datagram(self, data: bytes, addr: tuple) -> bytes | None:
         if data == MARKER:
             return None
-        now = time.monotonic()
-        if len(data) < SEQ.size:
-            self.arrivals.append((now, None))
+        number = SEQ.unpack(data[: SEQ.size])[0] if len(data) >= SEQ.size else None
+        self.arrivals.append((time.monotonic(), number))
+        if number is not None and self.deaf_from is not None and number >= self.deaf_from:
             return None
-        (number,) = SEQ.unpack(data[: SEQ.size])
-        self.arrivals.append((now, number))
-        if self.deaf_from is not None and number >= self.deaf_from:
-            return None
-        if self.drops.get(number, 0) > 0:
+        if number is not None and self.drops.get(number, 0) > 0:
             self.drops[number] -= 1
             return None
-        if number == len(self.delivered):
-            self.delivered.append(data[SEQ.size :])
-        self.acks.append((time.monotonic(), number))
-        return SEQ.pack(number)
+        ack = super().handle_datagram(data, addr)
+        if ack is not None and number is not None:
+            self.acks.append((time.monotonic(), number))  # before it leaves: the server sends it on return
+        return ack
 
 
 class _Run:
@@ -144,7 +140,12 @@ class _Run:
         if self.error is not None:
             if isinstance(self.error, (NotImplementedError, Fail)) or not isinstance(self.error, TimeoutError):
                 raise self.error
-            i = max((self.number(e) for e in self.sent), default=0) or 0
+            i = max((n for e in self.sent if (n := self.number(e)) is not None), default=0)
+            k = len(self.receiver.delivered)
+            if k < i:  # the receiver never had k, so it could not take i: the mistake was about k
+                raise Fail(f"tu función se rindió ({error_text(self.error)}) con el mensaje {i}, pero el {k} no le "
+                           f"llegó al receptor ({self.why_lost(k)}), y sin él no puede aceptar los siguientes. "
+                           f"{advice}")
             raise Fail(f"tu función se rindió ({error_text(self.error)}) con el mensaje {i}: {self.why_lost(i)}. "
                        f"{advice}")
         delivered, n = self.receiver.delivered, len(self.messages)
@@ -177,7 +178,9 @@ def _texts(n: int) -> list[bytes]:
 )
 def _(funcion, ctx):
     delay = 0.2
-    run = _Run(funcion, ctx, _texts(3), 5.0, 3, seed=1, vuelta={"delay": delay})
+    # espera: 10 times the ACK's delay (it must not fire); intentos=2, so that an answer the receiver never
+    # acknowledges (numbered from 1) gives up within the case's limit and is told why
+    run = _Run(funcion, ctx, _texts(3), 2.0, 2, seed=1, vuelta={"delay": delay})
     run.expect_success("Espera el ACK de cada mensaje antes de pasar al siguiente")
     run.check_each_waits(delay)
     if len(run.sent) > len(run.messages):
