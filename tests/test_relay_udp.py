@@ -265,3 +265,37 @@ def test_events_are_udp_events_with_known_actions(no_leaks, client):
         assert numbers == list(range(1, 21))
         relay.clear()
         assert relay.events == []
+
+
+def test_jitter_spreads_the_delay_and_never_goes_below_zero(no_leaks, client):
+    with Sink() as sink, lab.UdpRelay(sink, seed=4, delay=0.01, jitter=0.01) as relay:
+        send_all(client, relay, messages(10))
+        assert settle(lambda: len(sink.received) == 10)
+        assert sorted(sink.received) == messages(10)
+        assert {e.action for e in relay.events} == {"retrasado"}  # 0.01 ± 0.01: a wait in [0, 0.02)
+
+
+def test_an_ipv6_target_gets_an_ipv6_relay(no_leaks):
+    try:
+        eco = lab.UdpEchoServer("::1")
+    except lab.NoIPv6Error:
+        pytest.skip("sin IPv6 en loopback")
+    with eco, lab.UdpRelay(eco) as relay, socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as sock:
+        assert relay.address[0] == "::1"
+        sock.settimeout(PATIENT)
+        sock.sendto(b"seis", relay.address)
+        assert sock.recvfrom(100)[0] == b"Echo: seis"
+
+
+def test_a_client_over_the_cap_is_dropped_and_logged(no_leaks):
+    with lab.UdpEchoServer() as eco, lab.UdpRelay(eco) as relay:
+        relay.max_clients = 1
+        first, second = (socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(2))
+        with first, second:
+            first.settimeout(PATIENT)
+            first.sendto(b"uno", relay.address)
+            assert first.recvfrom(100)[0] == b"Echo: uno"
+            second.sendto(b"dos", relay.address)
+            assert settle(lambda: any(e.kind == EventKind.REFUSED for e in relay.log()))
+        assert eco.received == [b"uno"]
+        assert "UdpRelay" in repr(relay) and "en marcha" in repr(relay)
