@@ -18,8 +18,12 @@ import threading
 import time
 import zlib
 
+import pytest
 from conftest import settle
 from mutation_kit import run, suite
+
+from labsupport.exercises.nb11.checksum import framed, intact
+from labsupport.exercises.nb11.ping import ping_number
 
 LIMIT = 60.0  # seconds for a whole lab.comprobar; mutation_kit raises it to the exercise's own budget
 
@@ -626,3 +630,28 @@ def test_a_pinger_without_timeout_is_woken_and_leaves_no_thread_behind():
     assert settle(lambda: not [t for t in threading.enumerate() if t.ident not in before and t.is_alive()]), (
         threading.enumerate()
     )
+
+
+@pytest.mark.parametrize(("exercise_id", "function"), [
+    ("11.1", hacer_ping), ("11.2", recibir_en_orden), ("11.3", enviar_fiable), ("11.4", recibir_verificado),
+])
+def test_a_check_leaves_no_thread_nor_socket_behind(exercise_id, function, no_leaks):
+    """Every case's relay, server and sockets are stopped and closed when lab.comprobar returns."""
+    assert run(exercise_id, function, LIMIT)
+
+
+def test_a_ping_is_three_words_with_a_whole_number_and_a_timestamp():
+    assert ping_number(b"PING 3 12.5") == 3
+    assert ping_number(b"PING 10 1733100000.123456") == 10
+    for not_a_ping in (b"PING 3", b"ping 3 1.0", b"PING tres 1.0", b"PING 3 ayer", b"", b"PING 3 1.0 extra"):
+        assert ping_number(not_a_ping) is None, not_a_ping
+
+
+def test_one_flipped_bit_anywhere_makes_a_datagram_corrupt():
+    datagram = framed(b"datos de prueba")
+    assert intact(datagram) and intact(framed(b""))
+    for bit in range(len(datagram) * 8):
+        flipped = bytearray(datagram)
+        flipped[bit // 8] ^= 1 << (bit % 8)
+        assert not intact(bytes(flipped))
+    assert not intact(b"\0\0") and not intact(b"")
