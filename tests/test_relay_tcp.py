@@ -6,7 +6,9 @@ a wait that must fire is short, one that must not fire is generous (``PATIENT``)
 
 from __future__ import annotations
 
+import select
 import socket
+import threading
 import time
 
 import pytest
@@ -406,4 +408,36 @@ def test_record_false_keeps_sizes_and_toxic_actions_but_no_bytes(no_leaks):
         assert relay.wait_closed()
         answer = relay.chunks(TO_CLIENT)
         assert [(e.size, e.data, e.action) for e in answer] == [(10, b"", "en 2 piezas: 5+5 bytes")]
+        relay.check()
+
+
+class TwoAnswers(lab.StreamServer):
+    """Answers b"uno", then b"dos" once the test says the relay has read the first one."""
+
+    def __init__(self, **kwargs):
+        self.go = threading.Event()
+        super().__init__(**kwargs)
+
+    def handle(self, conn, addr):
+        conn.recv(100)
+        conn.sendall(b"uno")
+        if self.go.wait(PATIENT):
+            conn.sendall(b"dos")
+
+
+def test_latency_delays_each_fragment_from_its_arrival_without_holding_the_next(no_leaks):
+    # a link's latency delays every byte by the same time: the relay keeps reading while a fragment
+    # waits, so the second answer is read long before the first has left (with 2 s of latency)
+    with TwoAnswers() as srv, Relay(srv) as relay:
+        relay.add("latency", "vuelta", latency=2.0)
+        with connect(relay) as c:
+            start = time.monotonic()
+            c.sendall(b"?")
+            assert settle(lambda: relay.received() == b"uno")
+            srv.go.set()
+            assert settle(lambda: relay.received() == b"unodos")
+            assert select.select([c], [], [], 0)[0] == []  # both read, nothing delivered yet
+            assert b"".join(read_exactly(c, 6)) == b"unodos"
+            assert time.monotonic() - start >= 2.0
+        assert relay.wait_closed()
         relay.check()

@@ -39,6 +39,7 @@ from typing import Any, cast
 from .._display import Table
 from ..events import EventKind
 from ..tap import TO_CLIENT, TO_SERVER, Direction, SideStates, Tap, TapEvent, _Link
+from ._line import DelayLine
 from .toxics import Toxic, ToxicError, flow_random, make_toxic
 
 __all__ = ["Relay", "RelayEvent"]
@@ -75,6 +76,8 @@ class _Flow:
         self.counted: dict[tuple[str, float, Direction], int] = {}
         self.last_data: dict[Direction, RelayEvent] = {}
         self.fin_delay: dict[Direction, float] = {}
+        #: a toxic has decided to end the connection (limit_data, reset_peer with bytes)
+        self.ending = False
         self.pumps = 2
         self.watchdog: threading.Thread | None = None
 
@@ -92,20 +95,36 @@ class _Flow:
 class _ToxicEnd:
     """The socket one of the tap's threads writes to, with the toxics of its direction in between.
 
-    The tap's loop calls only ``sendall`` (a fragment) and ``shutdown`` (the FIN) on it.
+    The tap's loop calls only ``sendall`` (a fragment) and ``shutdown`` (the FIN) on it. Once a
+    latency acts in this direction, the fragments go through a :class:`~._line.DelayLine` (and so
+    does everything after them, the FIN too: the order of a TCP stream is kept).
     """
 
     def __init__(self, relay: Relay, flow: _Flow, src: socket.socket, dst: socket.socket, way: Direction) -> None:
         self.relay, self.flow, self.src, self.dst, self.way = relay, flow, src, dst, way
+        self.line: DelayLine | None = None
 
     def sendall(self, data: bytes) -> None:
         self.relay._forward(self, data)
 
     def shutdown(self, how: int) -> None:
         delay = self.flow.fin_delay.pop(self.way, 0.0)
-        if delay and not self.relay._pause(self.flow, delay):
-            return  # the connection ended meanwhile: the tap closes both sockets
-        self.dst.shutdown(how)
+        if self.line is None:
+            self.relay._pass_fin(self, how, delay)
+        elif self.line.put(time.monotonic(), 0, lambda: self.relay._pass_fin(self, how, delay)):
+            self.line.drain()  # the tap's thread ends after the FIN: not before the line has sent it
+
+
+@dataclasses.dataclass
+class _Plan:
+    """What the toxics decided for one fragment: the pieces to send, how, and how the connection ends."""
+
+    pieces: list[bytes]
+    size: int
+    delay: float = 0.0
+    gap: float = 0.0  # between pieces (slicer)
+    rate: float = 0.0  # bytes/s (bandwidth); 0: as fast as it goes
+    ender: Toxic | None = None
 
 
 class Relay(Tap):
@@ -268,10 +287,12 @@ class Relay(Tap):
 
     def _pump_safely(self, link: _Link, src: socket.socket, dst: socket.socket, way: Direction) -> None:
         flow = self._flows.get(link.id)
+        end = _ToxicEnd(self, flow, src, dst, way) if flow is not None else None
         try:
-            end = dst if flow is None else cast(socket.socket, _ToxicEnd(self, flow, src, dst, way))
-            super()._pump_safely(link, src, end, way)
+            super()._pump_safely(link, src, dst if end is None else cast(socket.socket, end), way)
         finally:
+            if end is not None and end.line is not None:
+                end.line.close()
             if flow is not None:
                 with self._changed:
                     flow.pumps -= 1
@@ -302,55 +323,105 @@ class Relay(Tap):
 
     # -- a fragment through the toxics of its direction ------------------------------
     def _forward(self, end: _ToxicEnd, data: bytes) -> None:
+        arrived = time.monotonic()
+        plan = self._plan(end, data)
+        if plan is None:
+            return
+        if end.line is None and plan.delay:
+            end.line = DelayLine(
+                lambda seconds: self._pause(end.flow, seconds),
+                f"{threading.current_thread().name}-latencia",
+                on_error=lambda exc: self._line_failed(end.flow, exc),
+            )
+        if end.line is None:
+            self._deliver(end, plan)  # a failed send reaches the tap's loop, which passes it on
+        else:
+            end.line.put(arrived + plan.delay, plan.size, lambda: self._deliver_from_line(end, plan))
+
+    def _plan(self, end: _ToxicEnd, data: bytes) -> _Plan | None:
+        """Decide (seeded, in this direction's thread) what the toxics do to ``data``; None: nothing to send.
+
+        The event of the fragment is annotated here, before any byte of it leaves.
+        """
         flow, way = end.flow, end.way
         acting = self._acting(flow, way)
+        if flow.ending:
+            return None  # a toxic has decided to end the connection: nothing more passes
         if not acting:
-            end.dst.sendall(data)
-            return
+            return _Plan([data], len(data))
         first = flow.last_data.get(way)
         notes: list[tuple[str, str]] = []
         blocking = [t for t in acting if t.kind == "timeout"]
         if blocking:
             self._annotate(first, [(t.name, "descartado: no pasa") for t in blocking])
-            return
+            return None
         for t in (t for t in acting if t.kind == "coalesce"):
             joined = self._coalesce(end, t, data)
             if joined is None:
-                return
+                return None
             notes.append((t.name, f"esperó {t['window'] * 1000:.0f} ms: {joined[1]} fragmentos en un envío"))
             data = joined[0]
         data, ender = self._cut(flow, way, acting, data, notes)
-        delay = 0.0
+        plan = _Plan([data], len(data), ender=ender)
         for t in (t for t in acting if t.kind == "latency"):
-            jitter = flow.random[way].uniform(-t["jitter"], t["jitter"]) if t["jitter"] else 0.0
-            delay += max(t["latency"] + jitter, 0.0)
-            notes.append((t.name, f"retrasado {max(t['latency'] + jitter, 0.0) * 1000:.0f} ms"))
+            one = max(t["latency"] + (flow.random[way].uniform(-t["jitter"], t["jitter"]) if t["jitter"] else 0.0), 0.0)
+            plan.delay += one
+            notes.append((t.name, f"retrasado {one * 1000:.0f} ms"))
         slicer = next((t for t in acting if t.kind == "slicer"), None)
-        pieces = _slices(data, slicer, flow.random[way]) if slicer is not None else [data]
-        if slicer is not None and len(pieces) > 1:
-            sizes = "+".join(str(len(p)) for p in pieces[:12]) + ("+…" if len(pieces) > 12 else "")
-            notes.append((slicer.name, f"en {len(pieces)} piezas: {sizes} bytes"))
+        if slicer is not None:
+            plan.pieces, plan.gap = _slices(data, slicer, flow.random[way]), slicer["delay"]
+            if len(plan.pieces) > 1:
+                sizes = "+".join(str(len(p)) for p in plan.pieces[:12]) + ("+…" if len(plan.pieces) > 12 else "")
+                notes.append((slicer.name, f"en {len(plan.pieces)} piezas: {sizes} bytes"))
         rates = [t for t in acting if t.kind == "bandwidth"]
-        rate = min((t["rate"] for t in rates), default=0.0)
         if rates:
-            notes.append((min(rates, key=lambda t: t["rate"]).name, f"a {rate:g} bytes/s"))
+            slowest = min(rates, key=lambda t: t["rate"])
+            plan.rate = slowest["rate"]
+            notes.append((slowest.name, f"a {plan.rate:g} bytes/s"))
         self._annotate(first, notes)
-        if delay and not self._pause(flow, delay):
-            return
+        return plan
+
+    def _deliver(self, end: _ToxicEnd, plan: _Plan) -> bool:
+        """Send what ``plan`` says; False if the connection ended (or the plan ends it)."""
+        flow = end.flow
         # the end a toxic decided is recorded before the last bytes leave: whatever the other end does
         # once it has them (its own FIN) comes after it in the recording, as it does on the wire
-        why = self._announce_end(flow, ender) if ender is not None else None
-        for i, piece in enumerate(pieces):
-            if i and slicer is not None and slicer["delay"] and not self._pause(flow, slicer["delay"]):
-                return
-            if not self._send(flow, end.dst, piece, rate):
-                return
-        for t in acting:
-            if t.kind in ("limit_data", "reset_peer"):
-                key = (t.name, t.added, way)
-                flow.counted[key] = flow.counted.get(key, 0) + len(data)
+        why = self._announce_end(flow, plan.ender) if plan.ender is not None else None
+        for i, piece in enumerate(plan.pieces):
+            if i and plan.gap and not self._pause(flow, plan.gap):
+                return False
+            if piece and not self._send(flow, end.dst, piece, plan.rate):
+                return False
         if why is not None:
             flow.link.end(why)
+            return False
+        return True
+
+    def _deliver_from_line(self, end: _ToxicEnd, plan: _Plan) -> bool:
+        """`_deliver` in the delay line's thread: a failed send is passed on as the tap's loop would."""
+        link = end.flow.link
+        try:
+            return self._deliver(end, plan)
+        except TimeoutError:
+            if link.end(EventKind.TIMEOUT):
+                self._record(link, EventKind.TIMEOUT, detail=f"{self.timeout:g} s sin leer")
+        except OSError as exc:  # the receiving side reset
+            self._on_reset(link, end.way.other, exc)
+        return False
+
+    def _pass_fin(self, end: _ToxicEnd, how: int, delay: float) -> bool:
+        """Pass the FIN on, ``delay`` seconds late (slow_close); False if the connection ended first."""
+        if delay and not self._pause(end.flow, delay):
+            return False  # the tap closes both sockets
+        try:
+            end.dst.shutdown(how)
+        except OSError:
+            pass
+        return True
+
+    def _line_failed(self, flow: _Flow, exc: BaseException) -> None:
+        flow.link.end(EventKind.STOP)
+        self._record_error(exc)
 
     def _cut(
         self, flow: _Flow, way: Direction, acting: list[Toxic], data: bytes, notes: list[tuple[str, str]]
@@ -363,7 +434,12 @@ class Relay(Tap):
                 left = max(int(t["bytes"]) - flow.counted.get((t.name, t.added, way), 0), 0)
                 if left <= allowed and (ender is None or left < allowed):
                     allowed, ender = left, t
+        for t in acting:
+            if t.kind in ("limit_data", "reset_peer"):
+                key = (t.name, t.added, way)
+                flow.counted[key] = flow.counted.get(key, 0) + allowed
         if ender is not None:
+            flow.ending = True
             what = "corta (RST)" if ender.kind == "reset_peer" else "cierra"
             notes.append((ender.name, f"pasan {allowed} de {len(data)} bytes; luego {what}"))
         return data[:allowed], ender
