@@ -25,7 +25,7 @@ import nbformat
 import pytest
 
 from labsupport.grading import gradebook, gradescope, hidden
-from labsupport.grading.exports import canvas_csv, grades_csv, gradescope_json, nbgrader_csv, wide_csv
+from labsupport.grading.exports import FORMATS, canvas_csv, grades_csv, gradescope_json, nbgrader_csv, wide_csv
 from labsupport.grading.roster import RosterError, read_roster
 from labsupport.grading.rows import Row
 
@@ -427,3 +427,15 @@ def test_a_bad_points_file_stops_before_grading_anyone(tmp_path):
         grade_folder(_class_without_notebooks(tmp_path), tmp_path / "salida",
                      extras=Extras(points=tmp_path / "puntos.csv"))
     assert not (tmp_path / "salida").exists()
+
+
+def test_formato_takes_several_values_and_names_a_wrong_one(capsys):
+    from labsupport import cli
+
+    with pytest.raises(SystemExit) as info:  # argparse's usage error
+        cli.main(["corregir", "--formato", "nbgrader", "entregas"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "formato desconocido 'entregas'" in err and "escríbela antes de --formato" in err
+    args = cli.build_parser().parse_args(["corregir", "x", "--formato", "nbgrader,canvas", "--formato", "todos"])
+    assert [n for names in args.formato for n in names] == ["nbgrader", "canvas", *FORMATS]

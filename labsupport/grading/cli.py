@@ -59,7 +59,10 @@ def _formats(value: str) -> list[str]:
     unknown = [n for n in names if n not in FORMAT_NAMES]
     if unknown:
         choices = ", ".join(FORMAT_NAMES)
-        raise argparse.ArgumentTypeError(f"formato desconocido {unknown[0]!r} (elige entre {choices}, todos)")
+        raise argparse.ArgumentTypeError(
+            f"formato desconocido {unknown[0]!r} (elige entre {choices}, todos; si {unknown[0]!r} es la carpeta de "
+            "entregas, escríbela antes de --formato)"
+        )
     return names
 
 
