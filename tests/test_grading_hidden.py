@@ -83,6 +83,7 @@ def test_hidden_cases_run_against_the_same_function_and_only_counts_leave(tmp_pa
         row = next(r for r in csv.DictReader(fh) if r["alumno"] == "ana")
     assert (row["ocultos_superados"], row["ocultos_total"], row["puntos"], row["puntos_max"]) == ("1", "2", "2", "3")
     assert "(ocultos: 1/2)" in result.summary
+    assert "- Casos ocultos: 2 casos en 1 ejercicio (99.1)" in result.summary
     # the student's code saw neither the environment nor the file copy (deleted once loaded)
     executed = nbformat.read(tmp_path / "salida" / "cuadernos" / "ana" / "99_prueba.ipynb", as_version=4)
     assert executed.cells[3].outputs[0]["text"] == "entorno: [] copia: False\n"

@@ -112,6 +112,7 @@ class Gradebook:
     submitted: dict[tuple[str, str], _dt.datetime] = dataclasses.field(default_factory=dict)
     roster: Roster | None = None
     warnings: list[str] = dataclasses.field(default_factory=list)
+    hidden_counts: dict[str, int] = dataclasses.field(default_factory=dict)  # exercise -> its hidden cases
 
     def exercise(self, student: str, notebook: str, exercise: str) -> Score:
         possible = self.max_points.get(exercise, 0.0)
@@ -210,6 +211,7 @@ def build(
         submitted=dict(submitted or {}),
         roster=roster,
         warnings=warnings,
+        hidden_counts=dict(hidden_counts),
     )
 
 

@@ -46,6 +46,7 @@ def format_summary(
         f"- Red: {network}.",
         f"- {count(len(students), 'alumno')}, {count(len({(r.student, r.notebook) for r in exercises}), 'cuaderno')}, "
         f"{sum(r.status == Status.OK for r in exercises)} de {len(exercises)} ejercicios correctos.",
+        *_hidden_line(book),
         "",
         "## Por alumno",
         "",
@@ -76,6 +77,15 @@ def _student_line(student: str, rows: list[Row]) -> str:
     issues = sorted({str(r.status) for r in rows if r.status not in _ANSWERS})
     right = sum(r.status == Status.OK for r in done)
     return f"| {student} | {right} de {len(done)} | {passed} de {total} | {', '.join(issues) or '—'} |"
+
+
+def _hidden_line(book: Gradebook | None) -> list[str]:
+    """Whether hidden cases ran: the instructor must see it before publishing the grades."""
+    if book is None or not book.hidden_counts:
+        return []
+    cases = sum(book.hidden_counts.values())
+    return [f"- Casos ocultos: {count(cases, 'caso')} en {count(len(book.hidden_counts), 'ejercicio')} "
+            f"({', '.join(book.hidden_counts)}); a los alumnos solo les llega cuántos superaron."]
 
 
 def _points_table(book: Gradebook) -> list[str]:
