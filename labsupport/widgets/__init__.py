@@ -25,6 +25,7 @@ from .download import Download, DownloadResult, download
 from .faultlab import FAULT_KEYS, FaultLab, fault_lab
 from .request import Exchange, RequestBuilder, request_builder
 from .requestlog import RequestLog, request_log
+from .toxiclab import ToxicLab, toxic_lab
 
 __all__ = [
     "FAULT_KEYS",
@@ -39,9 +40,11 @@ __all__ = [
     "RequestBuilder",
     "RequestLog",
     "TargetError",
+    "ToxicLab",
     "chat",
     "download",
     "fault_lab",
     "request_builder",
     "request_log",
+    "toxic_lab",
 ]
