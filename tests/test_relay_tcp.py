@@ -441,3 +441,19 @@ def test_latency_delays_each_fragment_from_its_arrival_without_holding_the_next(
             assert time.monotonic() - start >= 2.0
         assert relay.wait_closed()
         relay.check()
+
+
+def test_a_toxic_removed_and_added_again_under_its_name_decides_afresh(no_leaks):
+    with lab.EchoServer() as eco, Relay(eco) as relay:
+        relay.add("limit_data", "vuelta", bytes=4, name="corte")
+        with connect(relay) as c:
+            c.sendall(b"hola")
+            assert read_until_end(c) == (b"Echo", "eof")
+        relay.remove("corte")
+        relay.add("limit_data", "vuelta", bytes=6, name="corte")  # its count starts again
+        with connect(relay) as c:
+            c.sendall(b"hola")
+            assert read_until_end(c) == (b"Echo: ", "eof")
+        with pytest.raises(ToxicError, match="'name'"):
+            relay.add("latency", name="")
+        relay.check()

@@ -14,8 +14,14 @@ How it sits in the tap: each direction of a connection is forwarded by one of th
 which writes to the other socket with ``sendall`` and passes a FIN on with ``shutdown``. The relay
 hands that thread, instead of the socket, a :class:`_ToxicEnd` that applies the toxics acting in
 that direction before it writes (so the tap's loop, its closes and its resets are the tap's, not a
-copy). Toxics with a clock of their own (``timeout``'s close, ``reset_peer`` with ``after``) are
-fired by one more thread per connection, the *watchdog*, which sleeps until the next deadline.
+copy). Every choice is taken there, in that direction's thread and in the order the fragments
+come (so a seed replays a run), and the fragment's event is annotated before a byte of it leaves.
+A latency is a delay line (:mod:`._line`): the fragment waits in a thread of its own, due at its
+arrival plus the latency, while the tap's thread goes on reading, so a burst is delayed once, not
+once per fragment. The other toxics act in the thread that forwards: ``slicer``'s and
+``bandwidth``'s pauses hold that direction back, as a slow link would. Toxics with a clock of their
+own (``timeout``'s close, ``reset_peer`` with ``after``) are fired by one more thread per
+connection, the *watchdog*, which sleeps until the next deadline.
 
 Every wait of a toxic ends as soon as the connection ends (the tap's wake-up socket), so ``stop()``
 never waits for a 30 s latency, and leaves no thread nor socket behind.
@@ -71,7 +77,7 @@ class _Flow:
         self.seed = seed
         self.started = time.monotonic()
         self.random = {way: flow_random(seed, link.id, way) for way in (TO_SERVER, TO_CLIENT)}
-        self.chosen: dict[tuple[str, Direction], bool] = {}
+        self.chosen: dict[tuple[str, float, Direction], bool] = {}
         #: bytes passed in each direction since a toxic (name, added) started acting
         self.counted: dict[tuple[str, float, Direction], int] = {}
         self.last_data: dict[Direction, RelayEvent] = {}
@@ -82,7 +88,7 @@ class _Flow:
         self.watchdog: threading.Thread | None = None
 
     def acts(self, toxic: Toxic, way: Direction) -> bool:
-        key = (toxic.name, way)
+        key = (toxic.name, toxic.added, way)
         if key not in self.chosen:
             self.chosen[key] = toxic.acts_on(self.seed, self.link.id, way)
         return self.chosen[key]
@@ -171,7 +177,9 @@ class Relay(Tap):
             if name is None:
                 base = f"{kind}_{direction}"
                 name = next(n for n in (base, *(f"{base}_{i}" for i in range(2, 10_000))) if n not in self._toxics)
-            elif not isinstance(name, str) or name in self._toxics:
+            elif not isinstance(name, str) or not name:
+                raise ToxicError(f"El parámetro 'name' debe ser un texto no vacío; se recibió {name!r}.")
+            elif name in self._toxics:
                 raise ToxicError(f"Ya hay un tóxico llamado {name!r} en este proxy: elige otro nombre.")
             self._toxics[name] = make_toxic(kind, direction, probability, params, name=name, added=time.monotonic())
             self._changed.notify_all()
