@@ -181,6 +181,22 @@ def ping_espera_total(direccion, n, espera):
     return rtts
 
 
+def ping_sin_marca(direccion, n, espera):
+    """The number, but neither the word PING nor the timestamp of the statement's format."""
+    rtts = []
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(espera)
+        for i in range(1, n + 1):
+            t = time.perf_counter()
+            s.sendto(f"ping {i}".encode(), direccion)
+            try:
+                s.recvfrom(2048)
+                rtts.append(time.perf_counter() - t)
+            except TimeoutError:
+                rtts.append(None)
+    return rtts
+
+
 def ping_timeout_fijo(direccion, n, espera):
     return hacer_ping(direccion, n, 1.0)
 
@@ -574,6 +590,7 @@ WRONG = [
     ("11.1", ping_espera_total, ("cada ping tiene su propia espera",)),
     ("11.1", ping_timeout_fijo, ("no terminó", "settimeout(espera)")),
     ("11.1", ping_reintenta, ("envía cada ping una sola vez",)),
+    ("11.1", ping_sin_marca, ("no es un ping", "PING {i} {marca}")),
     ("11.2", orden_con_cabecera, ("los 4 bytes del número", "devuelve solo los datos")),
     ("11.2", orden_de_llegada, ("no por el orden en que llegaron",)),
     ("11.2", orden_cuenta_datagramas, ("faltan los números", "números distintos")),

@@ -66,7 +66,9 @@ class _PingServer(DatagramServer):
             self._sock.sendto(reply, to)
         self._held.clear()
         number = ping_number(data)
-        if number is None or number in self.silent:
+        if number is None:
+            return data  # not a ping: echoed all the same, so the student's function ends and is told why
+        if number in self.silent:
             return None
         if number in self.late:
             self._held.append((number, data, addr))
@@ -175,6 +177,8 @@ def _ping_case(funcion: Callable[..., Any], ctx: Context, *, n: int, espera: flo
     start = time.perf_counter()
     result = funcion(through.address, n, espera)
     elapsed = time.perf_counter() - start
+    server.check()  # a fault of the checker's own servers is the checker's, never the student's
+    through.check()
     _judge(result, n, espera, elapsed, _Outcome(through, server, n), context, minimum)
 
 

@@ -76,6 +76,7 @@ class _Run:
         self.receiver = ctx.own(_Receiver(**receiver))
         through = relay(ctx, self.receiver, seed, ida=ida, vuelta=vuelta)
         self.result, self.error = call(funcion, through.address, messages, espera, intentos)
+        self.receiver.check()
         events = through.settle()
         self.sent = [e for e in events if e.direction == "ida" and e.action != "duplicado"]
         self.back = [e for e in events if e.direction == "vuelta"]
