@@ -82,6 +82,17 @@ def lineas_con_partition(conexion):
         conexion.sendall(b"Echo: %s\n" % pendiente)
 
 
+def lineas_con_recvfrom(conexion):  # recvfrom on TCP: the same bytes, and an address of None
+    pendiente = b""
+    while datos := conexion.recvfrom(2048)[0]:
+        pendiente += datos
+        while b"\n" in pendiente:
+            linea, _, pendiente = pendiente.partition(b"\n")
+            conexion.sendall(b"Echo: " + linea + b"\n")
+    if pendiente:
+        conexion.sendall(b"Echo: " + pendiente + b"\n")
+
+
 def traga_el_timeout(conexion):  # notebook 08's first handler: a short timeout, the TimeoutError swallowed
     conexion.settimeout(0.2)
     bufer = bytearray()
@@ -569,7 +580,8 @@ def no_usa_la_red(sock, mensaje):
 
 # == the suite ============================================================================
 RIGHT: dict[str, list[Callable[..., Any]]] = {
-    "8.1": [manejar_lineas, lineas_con_bytes, lineas_con_makefile, lineas_con_partition, lineas_con_timeout_que_sigue],
+    "8.1": [manejar_lineas, lineas_con_bytes, lineas_con_makefile, lineas_con_partition, lineas_con_timeout_que_sigue,
+            lineas_con_recvfrom],
     "8.2": [recibir_exacto, exacto_con_recv_into, exacto_recursivo],
     "8.3": [enviar_mensaje, enviar_con_makefile, enviar_con_decodificador, enviar_en_bloques],
 }

@@ -57,7 +57,9 @@ def comprobar(exercise_id: str, funcion: Callable, semilla: int = 0) -> Result:
     """Run exercise ``exercise_id``'s cases on ``funcion``; return the report (truthy if all pass).
 
     ``semilla``: the seed of the cases' random data and cuts (0 by default: the same on every run).
-    A failed case that used them names its seed; passing it again replays that very run.
+    A failed case that used them names its seed; passing it again replays that very run. Under
+    ``corregir`` (``LABSUPPORT_RESULTADOS`` set) it is always 0: a grade never depends on a seed
+    the student picked.
     """
     exercise_id = str(exercise_id).strip()
     if isinstance(semilla, bool) or not isinstance(semilla, int) or semilla < 0:
@@ -80,6 +82,8 @@ def comprobar(exercise_id: str, funcion: Callable, semilla: int = 0) -> Result:
             f"{type(funcion).__name__} ({funcion!r:.40}). Pasa el nombre de la función sin "
             f"paréntesis: lab.comprobar({exercise_id!r}, {ex.function_name})."
         )
+    if os.environ.get(RESULTS_ENV):  # graded by corregir: every student with the same inputs
+        semilla = 0
     result = _REGISTRY[exercise_id].run(funcion, semilla)
     if result.pending_function and result.pending_function != result.function_name:
         result.pending_exercise = _exercise_of(result.pending_function)

@@ -5,16 +5,17 @@ the last was read); *where* the pieces begin and end decides which other mistake
 cuts (every 7 bytes, at byte 5) miss a parser whose bug needs a cut somewhere else: the end of
 an HTTP head searched for in each fragment instead of in what was gathered, a header split in
 two. So the cuts are drawn from the case's seeded generator (``ctx.rng``: the same cuts on every
-run with the same ``semilla``, other cuts with another) and always include the places where a
-message's structure can be split: inside each message's header, inside the blank line that
-ends an HTTP head. Pure functions: no socket here.
+run with the same ``semilla``, other cuts with another); a framed message's header is always
+split. The blank line that ends an HTTP head is never split here: a reader that looks for it
+in the last fragment only is a bug with its own case and its own hint (6.3), and a cut there
+in any other case would fail it under that case's hint, which names another mistake.
+Pure functions: no socket here.
 """
 
 from __future__ import annotations
 
 import itertools
 import random
-import zlib
 from typing import Any
 
 from .._wording import count
@@ -42,35 +43,34 @@ def chaos_cuts(rng: Any, sizes: list[int], header: int = 0, extra: int = 2) -> l
     return sorted(c for c in cuts if 0 < c < start and c not in boundaries)
 
 
-def seeded_slices(rng: Any, data: bytes, size: int) -> list[bytes]:
+def seeded_slices(rng: random.Random, data: bytes, size: int) -> list[bytes]:
     """``data`` in pieces of about ``size`` bytes (half to one and a half), drawn from ``rng``.
 
-    The blank line that ends an HTTP head, if there is one, is always cut in its middle
-    (``\\r\\n`` | ``\\r\\n``): a reader that looks for it in each fragment never finds it.
+    A cut that would fall inside the blank line ending an HTTP head moves to just after it.
     """
-    cuts: set[int] = set(blank_line_cut(data))
+    cuts: set[int] = set()
     at = 0
     while True:
         at += rng.randint(max(1, size // 2), max(1, size * 3 // 2))
         if at >= len(data):
             break
-        cuts.add(at)
-    return cut(data, sorted(cuts)) if data else [b""]
+        cuts.add(outside_blank_line(data, at))
+    return cut(data, sorted(c for c in cuts if 0 < c < len(data))) if data else [b""]
 
 
-def blank_line_cut(data: bytes) -> list[int]:
-    """The middle of the first ``\\r\\n\\r\\n`` in ``data`` (none if there is none)."""
+def outside_blank_line(data: bytes, at: int) -> int:
+    """``at``, or the offset just after the first ``\\r\\n\\r\\n`` if ``at`` falls inside it."""
     end = data.find(BLANK_LINE)
-    return [end + 2] if end >= 0 else []
+    return end + len(BLANK_LINE) if 0 <= end < at < end + len(BLANK_LINE) else at
 
 
-def answer_rng(seed: int, chunk: bytes) -> random.Random:
-    """A generator for one answer of a proxy: the same answer, with the same seed, cut the same way.
+def answer_rng(seed: int, connection: int, answer: int) -> random.Random:
+    """The generator of one answer of a proxy: the n-th answer on the k-th connection, with one seed.
 
-    A proxy's answers run in threads of their own, in an order the machine decides; drawing
-    them all from one generator would make the cuts depend on that order.
+    Numbered by position, never by content: a server's answer differs from run to run (its
+    ``Date:`` header, where the kernel split it), and the same seed must replay the same cuts.
     """
-    return random.Random(seed ^ zlib.crc32(chunk))
+    return random.Random(f"{seed}/{connection}/{answer}")
 
 
 def ends(sizes: list[int]) -> list[int]:

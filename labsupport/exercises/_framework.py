@@ -141,13 +141,12 @@ class _WatchedRandom(random.Random):
 class Context:
     """What one case owns: servers and sockets closed after the case, even after a timeout."""
 
-    def __init__(self, seed: str = "", number: int = 0) -> None:
+    def __init__(self, seed_text: str = "", number: int = 0) -> None:
         self._owned: list[Any] = []
-        #: The seed number of this run (``semilla``), named in the report when the case fails.
-        self.seed = number
         #: Seeded randomness for the case: the same inputs on every run with the same seed.
-        #: (Seed 0 is the case's own string, as before seeds were numbered: same cuts as ever.)
-        self.rng = _WatchedRandom(seed if number == 0 else f"{seed}#{number}")
+        #: Seed 0 draws from the case's own text (exercise id and case name), as every run did
+        #: before seeds had numbers: the data of the older cases are unchanged.
+        self.rng = _WatchedRandom(seed_text if number == 0 else f"{seed_text}#{number}")
 
     @property
     def seeded(self) -> bool:
@@ -282,8 +281,8 @@ class Exercise:
         return report
 
 
-def _run_case(case: Case, function: Callable, seed: str, number: int = 0) -> CaseResult:
-    ctx = Context(seed, number)
+def _run_case(case: Case, function: Callable, seed_text: str, number: int = 0) -> CaseResult:
+    ctx = Context(seed_text, number)
     result = _run_in_worker(case, function, ctx)
     if result.status in (FAIL, ERROR, TIMEOUT) and ctx.seeded:
         result.seed = number
@@ -389,8 +388,6 @@ class Result:
         self.title = exercise.title
         self.function_name = exercise.function_name
         self.cases = cases
-        #: The seed the cases ran with (``lab.comprobar(..., semilla=N)``).
-        self.seed = next((c.seed for c in cases if c.seed is not None), 0)
         self.total = len(exercise.cases)
         self.passed = sum(c.status == OK for c in cases)
         statuses = {c.status for c in cases}
@@ -438,8 +435,8 @@ class Result:
     def _seed_line(self, seed: int) -> str:
         """How to replay a case whose data were drawn at random (cuts, bytes), and how to vary them."""
         call = f"lab.comprobar({self.exercise_id!r}, {self.function_name}, semilla={seed})"
-        return (f"Semilla {seed}: los cortes y los datos de este caso salen de ella, los mismos en cada "
-                f"ejecución; {call} lo repite, y otra semilla (semilla={seed + 1}…) los cambia.")
+        return (f"Semilla {seed}: lo que este caso elige al azar (los datos, o dónde corta lo que te envía) sale de "
+                f"ella, igual en cada ejecución; {call} lo repite, y con otra (semilla={seed + 1}…) elige otra cosa.")
 
     def _verdict(self) -> str:
         if self:

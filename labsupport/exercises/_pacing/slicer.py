@@ -6,10 +6,9 @@ answer (the first the server sends after the client has sent something) is cut i
 slices, at ``cut`` bytes and a few bytes after the blank line of an HTTP head when there is
 one, and paced (:func:`~.sending.send_paced`: each slice once the student's socket, found by
 :class:`~.reader.PeerReader`, has read the previous one). The rest flows at full speed.
-In chaos mode (``rng``: the case's seeded generator) the first cut falls at a seeded offset
-within the first ``2 × cut`` bytes and the blank line itself is cut in its middle
-(:mod:`.._cuts`), so a reader that looks for the end of the head in each fragment, not in what
-it gathered, never finds it.
+In chaos mode (``rng``: the case's seeded generator) the first cut of each answer falls at a
+seeded offset within its first ``2 × cut`` bytes (:mod:`.._cuts`), drawn by the answer's
+position (connection, answer), so the same ``semilla`` replays the same cuts.
 
 What the client sends is forwarded unchanged, and so are the closes: a FIN
 (``shutdown(SHUT_WR)``) is passed on as a FIN, the server's RST reaches the client as an
@@ -22,6 +21,7 @@ reached the server without another proxy in the chain.
 from __future__ import annotations
 
 import itertools
+import random
 import socket
 import threading
 from collections.abc import Callable
@@ -31,7 +31,7 @@ from ..._address import format_address
 from ..._closing import arm_reset
 from ..._server import StreamServer
 from .._cuts import BLANK_LINE as _BLANK_LINE
-from .._cuts import answer_rng, blank_line_cut
+from .._cuts import answer_rng, cut
 from .reader import PeerReader
 from .sending import send_paced
 
@@ -42,20 +42,19 @@ _AFTER_HEAD = 2
 RECORD_LIMIT = 32 * 1024 * 1024
 
 
-def cut_points(chunk: bytes, cut: int, seed: int | None = None) -> list[int]:
+def cut_points(chunk: bytes, first: int, rng: random.Random | None = None) -> list[int]:
     """The offsets where the first chunk of an answer is cut (0 < offset < len(chunk)).
 
-    ``seed`` (chaos mode): the first cut at a seeded offset in ``1 … 2·cut − 1`` and one more in
-    the middle of the blank line; the same chunk with the same seed is cut the same way.
+    ``rng`` (chaos mode): the first cut at an offset drawn in ``1 … 2·first − 1`` instead of ``first``.
     """
-    points = {cut}
-    if seed is not None:
-        points = {answer_rng(seed, chunk).randint(1, max(1, 2 * cut - 1)), *blank_line_cut(chunk)}
+    if rng is not None:
+        first = rng.randint(1, max(1, 2 * first - 1))
+    points = {first}
     end = chunk.find(_BLANK_LINE)
     if end >= 0:
         points.add(end + len(_BLANK_LINE) + _AFTER_HEAD)
     else:
-        points.add(cut + (len(chunk) - cut) // 2)
+        points.add(first + (len(chunk) - first) // 2)
     return sorted(p for p in points if 0 < p < len(chunk))
 
 
@@ -64,11 +63,15 @@ class Slicer(StreamServer):
 
     name = "proxy que trocea las respuestas"
 
-    def __init__(self, target: Any, *, cut: int = 5, rng: Any = None, timeout: float = 10.0, **kwargs: Any) -> None:
+    def __init__(
+        self, target: Any, *, cut: int = 5, rng: random.Random | None = None, timeout: float = 10.0, **kwargs: Any
+    ) -> None:
         self.target = tuple(target.address if hasattr(target, "address") else target)
         self.cut = cut
-        #: chaos mode: one number drawn from the case's generator, the seed of every answer's cuts
+        #: chaos mode: one number drawn from the case's generator (in the case's thread, so always
+        #: the same), the seed of every answer's cuts
         self.seed: int | None = None if rng is None else rng.getrandbits(32)
+        self._connections = itertools.count()
         self._record_lock = threading.Lock()
         self._sent, self._received = bytearray(), bytearray()
         super().__init__("127.0.0.1", 0, timeout=timeout, **kwargs)
@@ -94,7 +97,7 @@ class Slicer(StreamServer):
         peer = PeerReader(conn)  # the student's socket, found in this process
         answer = threading.Thread(
             target=self._answer,
-            args=(upstream, conn, fresh, peer),
+            args=(upstream, conn, fresh, peer, next(self._connections)),
             daemon=True,
             name=f"{self.name}-{format_address(addr)}",
         )
@@ -119,16 +122,22 @@ class Slicer(StreamServer):
         if self._stopping.is_set():
             _quietly(upstream.shutdown, socket.SHUT_RDWR)
 
-    def _answer(self, upstream: socket.socket, conn: socket.socket, fresh: threading.Event, peer: PeerReader) -> None:
-        """Server → client, the first chunk of each answer in slices; FIN as FIN, RST as RST."""
+    def _answer(
+        self, upstream: socket.socket, conn: socket.socket, fresh: threading.Event, peer: PeerReader, number: int
+    ) -> None:
+        """Server → client, the first chunk of each answer in slices; FIN as FIN, RST as RST.
+
+        ``number``: the connection's, in the order they were accepted (chaos mode draws by it).
+        """
         sent = 0
+        answers = itertools.count()
         try:
             while data := upstream.recv(65536):
                 self._keep(self._received, data)
                 if fresh.is_set():
                     fresh.clear()
-                    bounds = [0, *cut_points(data, self.cut, self.seed), len(data)]
-                    pieces = [data[a:b] for a, b in itertools.pairwise(bounds)]
+                    rng = None if self.seed is None else answer_rng(self.seed, number, next(answers))
+                    pieces = cut(data, cut_points(data, self.cut, rng))
                     # (on stop() the rest of the slices is skipped, and the loop goes on)
                     send_paced(conn, pieces, peer, sent_before=sent, stop=self._stopping)
                 else:

@@ -129,7 +129,8 @@ class _CountingSocket(socket.socket):
             if hurried:
                 super().settimeout(timeout)
             self.reading = False
-        self.received += result if isinstance(result, int) else len(result)
+        got = result[0] if isinstance(result, tuple) else result  # recvfrom*: (data or count, address)
+        self.received += got if isinstance(got, int) else len(got)
         if self.received >= self.hurry_from and not self.hurry:
             self.silence_marks = (time.monotonic(), self.read_again, self.skipped, self.timeouts)
             self.hurry = True
@@ -141,6 +142,17 @@ class _CountingSocket(socket.socket):
     def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
         size = nbytes or memoryview(buffer).nbytes
         return self._read(size, lambda: super(_CountingSocket, self).recv_into(buffer, nbytes, flags))
+
+    # The other ways to read a TCP socket are counted the same (a right answer may use them):
+    # the checker's pacing and its silence both wait on what these counts say.
+    def recvfrom(self, bufsize: int, flags: int = 0) -> tuple[bytes, Any]:
+        data, address = self._read(bufsize, lambda: super(_CountingSocket, self).recvfrom(bufsize, flags))
+        return data, address
+
+    def recvfrom_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> tuple[int, Any]:
+        size = nbytes or memoryview(buffer).nbytes
+        got = self._read(size, lambda: super(_CountingSocket, self).recvfrom_into(buffer, nbytes, flags))
+        return got[0], got[1]
 
     def waits_for_ever(self) -> bool:
         """A read is in progress that no silence ends: no timeout, or the checker's (for the

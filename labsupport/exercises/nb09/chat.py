@@ -430,8 +430,8 @@ def _(funcion, ctx):
     try:
         script.compare(b, b.got(), " mientras C no leía: tu servidor dejó de reenviar hasta que C leyera")
     except Fail:
-        if room.call() == "send":  # a send() that waits: the socket is blocking, the cause to name first
-            script.nonblocking()
+        if room.alive and room.call() != "sendall" and not room.waiting_for_events():
+            script.nonblocking()  # stuck in a send that is not sendall(): a blocking socket, the cause to name first
         raise
     script.nonblocking()
     lazy.start_reading()

@@ -84,7 +84,7 @@ def receiving_socket(ctx: Context) -> socket.socket:
 def send_through(ctx: Context, datagrams: list[bytes], seed: int, **conditions: float) -> tuple[socket.socket, Relay]:
     """Send ``datagrams`` through a relay with ``conditions`` (client→student) to a socket bound for the student
     (11.2, 11.4); return that socket, for the student's function, and the relay, for its events."""
-    ctx.own(StudentSockets(threading.get_ident()))
+    ctx.own(StudentSockets())
     sock = receiving_socket(ctx)
     through = relay(ctx, sock.getsockname(), seed, ida=conditions)
     out = ctx.own(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
@@ -105,14 +105,17 @@ def percent(probability: float) -> str:
 
 
 class StudentSockets:
-    """Owned by a case (``ctx.own(StudentSockets(threading.get_ident()))``): on stop, shut down the open
-    UDP sockets in the frames of thread ``ident`` (the student's, if their function still runs)."""
+    """Owned by a case (``ctx.own(StudentSockets())``, from the thread that calls the student's function): on
+    stop, shut down the open UDP sockets in that thread's frames, if it still runs (the student's function
+    ran out of time). A thread that ended is left alone: its ident may already be another thread's."""
 
-    def __init__(self, ident: int) -> None:
-        self.ident = ident
+    def __init__(self) -> None:
+        self.thread = threading.current_thread()
 
     def stop(self) -> None:
-        frame = sys._current_frames().get(self.ident)
+        if not self.thread.is_alive() or self.thread.ident is None:
+            return
+        frame = sys._current_frames().get(self.thread.ident)
         seen: list[socket.socket] = []
         while frame is not None:
             for value in list(frame.f_locals.values()):

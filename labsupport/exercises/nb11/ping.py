@@ -10,7 +10,6 @@ whatever the machine's load, so "late" never depends on timing.
 from __future__ import annotations
 
 import numbers
-import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -171,7 +170,7 @@ def _judge(result: Any, n: int, espera: float, elapsed: float, outcome: _Outcome
 def _ping_case(funcion: Callable[..., Any], ctx: Context, *, n: int, espera: float, seed: int, context: str = "",
                ida: dict | None = None, vuelta: dict | None = None, late: Iterable[int] = (),
                silent: Iterable[int] = (), minimum: float = 0.0) -> None:
-    ctx.own(StudentSockets(threading.get_ident()))
+    ctx.own(StudentSockets())
     server = ctx.own(_PingServer(late=late, silent=silent))
     through = relay(ctx, server, seed, ida=ida, vuelta=vuelta)
     start = time.perf_counter()

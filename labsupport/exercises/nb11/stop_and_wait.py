@@ -12,7 +12,6 @@ the previous one's ACK left was sent before that ACK could arrive, however loade
 from __future__ import annotations
 
 import struct
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -71,7 +70,7 @@ class _Run:
 
     def __init__(self, funcion: Callable[..., Any], ctx: Context, messages: list[bytes], espera: float, intentos: int,
                  seed: int, *, ida: dict | None = None, vuelta: dict | None = None, **receiver: Any) -> None:
-        ctx.own(StudentSockets(threading.get_ident()))
+        ctx.own(StudentSockets())
         self.messages, self.intentos, self.seed = messages, intentos, seed
         self.receiver = ctx.own(_Receiver(**receiver))
         through = relay(ctx, self.receiver, seed, ida=ida, vuelta=vuelta)
