@@ -439,3 +439,13 @@ def test_formato_takes_several_values_and_names_a_wrong_one(capsys):
     assert "formato desconocido 'entregas'" in err and "escríbela antes de --formato" in err
     args = cli.build_parser().parse_args(["corregir", "x", "--formato", "nbgrader,canvas", "--formato", "todos"])
     assert [n for names in args.formato for n in names] == ["nbgrader", "canvas", *FORMATS]
+
+
+def test_gradescope_bundle_never_deletes_a_folder_that_is_not_a_bundle(tmp_path):
+    (tmp_path / "mis_cosas").mkdir()
+    (tmp_path / "mis_cosas" / "notas.txt").write_text("importante", encoding="utf-8")
+    with pytest.raises(gradescope.LabError, match="ya existe y no es un autocorrector"):
+        gradescope.write_bundle(tmp_path / "mis_cosas", FIXTURES / "maestra")
+    assert (tmp_path / "mis_cosas" / "notas.txt").read_text(encoding="utf-8") == "importante"
+    gradescope.write_bundle(tmp_path / "ag", FIXTURES / "maestra")
+    gradescope.write_bundle(tmp_path / "ag", FIXTURES / "maestra")  # a bundle written before is replaced

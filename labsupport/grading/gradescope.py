@@ -113,7 +113,11 @@ def write_bundle(
         read_points(points)
     output = Path(output)
     if output.exists():
-        shutil.rmtree(output)
+        if (output.is_dir() and not any(output.iterdir())) or (output / "run_autograder").is_file():
+            shutil.rmtree(output)  # empty, or a bundle written before: replaced
+        else:
+            raise LabError(f"{output} ya existe y no es un autocorrector escrito por esta orden: elige otra --salida "
+                           "(no se borra nada que no sea un autocorrector).")
     (output / "maestra").mkdir(parents=True)
     package = Path(__file__).resolve().parent.parent
     shutil.copytree(package, output / "curso" / "labsupport", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
