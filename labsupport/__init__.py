@@ -9,6 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from ._lazy import load
+from ._loopback import refuse_unsupported_platform
+
+refuse_unsupported_platform()  # JupyterLite: say so in the setup cell (a string compare, nothing opened)
 
 __version__ = "0.1.0"
 
@@ -43,6 +46,7 @@ _EXPORTS = {
     "ServerStoppedError": "._errors",
     "NotLoopbackError": "._errors",
     "NoIPv6Error": "._errors",
+    "NoLoopbackError": "._loopback",
     "UnknownExerciseError": "._errors",
     "NotCallableError": "._errors",
 }

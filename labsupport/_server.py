@@ -29,6 +29,7 @@ from typing import Any
 
 from ._address import format_address, no_ipv6_error, resolve_host
 from ._errors import ServerStoppedError
+from ._loopback import ensure_loopback
 from .events import EventKind
 
 #: How long ``stop()`` waits, in all, for handler threads to end after their sockets are shut
@@ -122,6 +123,7 @@ class BackgroundServer:
 
     # -- binding -------------------------------------------------------------------
     def _bind(self, port: int) -> socket.socket:
+        ensure_loopback()  # once per process: a machine where 127.0.0.1 cannot connect is told so here
         try:
             sock = socket.socket(self.family, self.socktype)
         except OSError as exc:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
-import tomllib
 import yaml
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # 3.10: tomllib is 3.11's; tomli (the same parser, its origin) is pytest's own dependency there
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 
