@@ -192,7 +192,7 @@ LOSS_SEED = 3
 
 @pinger.case(
     f"pérdidas del {percent(0.3)} a la ida y a la vuelta (semilla {LOSS_SEED}): None justo en los pings sin respuesta",
-    hint="pon settimeout con la espera y atrapa TimeoutError: ese ping es None y sigues con el siguiente; cada ping "
+    hint="pon settimeout con la espera y captura TimeoutError: ese ping es None y sigues con el siguiente; cada ping "
     "tiene su propia espera, contada desde que lo envías.",
     time_limit=10.0,
 )
