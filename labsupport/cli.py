@@ -37,6 +37,7 @@ SUBCOMMANDS = {
     "abrir": ("labsupport.labapp", "abre JupyterLab en español con el curso"),
     "preparar-lab": ("labsupport.labapp", "configura JupyterLab del entorno (idioma, avisos)"),
     "ejecutar": ("labsupport.execute", "ejecuta cuadernos y guarda sus salidas"),
+    "libro": ("labsupport.book", "escribe el curso como sitio web (Jupyter Book 2) en build/libro"),
 }
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
