@@ -47,6 +47,7 @@ TEMPLATE_ENV = "LABSUPPORT_PLANTILLA_LIBRO"
 BEYOND_GUIDE = "Más allá de la guía"
 # Written first in the generated myst.yml; a destination that has another myst.yml is not ours to delete.
 GENERATED_MARK = "# Generado por «python -m labsupport libro»: no lo edites, se rehace en cada construcción."
+_GITHUB_REPO = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+")
 _NOTEBOOK_LINK = re.compile(r"\]\(notebooks/([^)#\s]+\.ipynb)\)")
 
 
@@ -287,6 +288,23 @@ def build_book(
     return build_html(destination, timeout)
 
 
+def hub_url(text: str) -> str:
+    """An argparse ``type``: the hub's base address, ``http(s)://host[:port][/path]``."""
+    parts = urllib.parse.urlsplit(text.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise argparse.ArgumentTypeError(
+            f"se esperaba una dirección como https://hub.tu-centro.es y se recibió {text!r}"
+        )
+    return text.strip().rstrip("/")
+
+
+def github_repo(text: str) -> str:
+    """An argparse ``type``: a GitHub repository as ``owner/name``."""
+    if not _GITHUB_REPO.fullmatch(text.strip()):
+        raise argparse.ArgumentTypeError(f"se esperaba un repositorio de GitHub como ORG/nombre y se recibió {text!r}")
+    return text.strip()
+
+
 def default_template() -> str:
     return os.environ.get(TEMPLATE_ENV) or DEFAULT_TEMPLATE
 
@@ -298,13 +316,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--raiz", type=Path, default=Path("."), help="carpeta del curso (por defecto: la actual)")
     parser.add_argument("--con-soluciones", action="store_true", help="muestra las soluciones de los ejercicios")
     parser.add_argument(
-        "--hub", default=DEFAULT_HUB, help=f"dirección del JupyterHub de los enlaces (por defecto: {DEFAULT_HUB})"
+        "--hub",
+        type=hub_url,
+        default=DEFAULT_HUB,
+        help=f"dirección del JupyterHub de los enlaces (por defecto: {DEFAULT_HUB})",
     )
     parser.add_argument(
-        "--repositorio", default=DEFAULT_REPO, help=f"repositorio del curso en GitHub, para Binder ({DEFAULT_REPO})"
+        "--repositorio",
+        type=github_repo,
+        default=DEFAULT_REPO,
+        help=f"repositorio del curso en GitHub, para Binder ({DEFAULT_REPO})",
     )
     parser.add_argument(
         "--repositorio-alumno",
+        type=github_repo,
         default=DEFAULT_STUDENT_REPO,
         help=f"repositorio de la edición del alumno, para nbgitpuller ({DEFAULT_STUDENT_REPO})",
     )

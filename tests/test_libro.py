@@ -11,6 +11,7 @@ jupyter-book downloads its ``book-theme`` template from the Internet unless
 
 from __future__ import annotations
 
+import argparse
 import functools
 import http.server
 import os
@@ -78,6 +79,24 @@ def test_project_hides_or_shows_solutions(tmp_path, solutions):
             if CODE_STUB in cell.source and cell.cell_type == "code":
                 assert cell.outputs == []
     assert {"glosario.md", "index.md", "profesorado.md", "myst.yml"} <= {p.name for p in (tmp_path / "libro").iterdir()}
+
+
+@pytest.mark.parametrize("bad", ["ftp://hub", "hub.es", "https://", "https://hub.es/?x=1"])
+def test_a_bad_hub_address_is_refused_in_spanish(bad):
+    with pytest.raises(argparse.ArgumentTypeError, match="se esperaba una dirección"):
+        book.hub_url(bad)
+
+
+def test_hub_address_and_repositories_reach_the_links():
+    links = book.LaunchLinks(
+        repo="aula/curso", student_repo="aula/curso-alumno", hub=book.hub_url("http://127.0.0.1:8000/")
+    )
+    url = urllib.parse.urlsplit(links.jupyterhub("02_conectarse.ipynb"))
+    assert (url.scheme, url.netloc, url.path) == ("http", "127.0.0.1:8000", "/hub/user-redirect/git-pull")
+    assert urllib.parse.parse_qs(url.query)["urlpath"] == ["lab/tree/curso-alumno/02_conectarse.ipynb"]
+    assert links.binder("02_conectarse.ipynb").startswith("https://mybinder.org/v2/gh/aula/curso/main?")
+    with pytest.raises(argparse.ArgumentTypeError, match="ORG/nombre"):
+        book.github_repo("curso")
 
 
 def test_destination_that_is_not_a_book_is_never_deleted(tmp_path):
