@@ -82,6 +82,9 @@ class SendReport:
     elapsed: float
     #: ACKs read that did not confirm the message being sent (a duplicate, or an earlier one's)
     stale_acks: int = 0
+    #: how many times each message was sent (1 = never retransmitted), in the order of the messages:
+    #: a loss belongs to one message, so this is what the relay's losses are compared with, message by message
+    sends: list[int] = dataclasses.field(default_factory=list)
 
     @property
     def retransmissions(self) -> int:
@@ -98,20 +101,22 @@ def stop_and_wait(address: tuple[str, int], messages: Sequence[bytes], timeout: 
     ``tries`` sends of one message with ``TimeoutError``."""
     host, family = resolve_host(address[0])
     start = time.perf_counter()
-    sent = stale = 0
+    sends: list[int] = []
+    stale = 0
     with socket.socket(family, socket.SOCK_DGRAM) as sock:
         for i, message in enumerate(messages):
             ack = _SEQ.pack(i)
+            sends.append(0)
             for _ in range(tries):
                 sock.sendto(ack + message, (host, address[1]))
-                sent += 1
+                sends[-1] += 1
                 confirmed, dropped = _wait_for(sock, time.perf_counter() + timeout, ack, prefix=False)
                 stale += dropped
                 if confirmed:
                     break
             else:
                 raise TimeoutError(f"el mensaje {i} no se confirmó tras {tries} intentos")
-    return SendReport(len(messages), sent, time.perf_counter() - start, stale)
+    return SendReport(len(messages), sum(sends), time.perf_counter() - start, stale, sends)
 
 
 class StopAndWaitReceiver(DatagramServer):
