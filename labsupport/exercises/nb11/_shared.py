@@ -15,6 +15,7 @@ import socket
 import struct
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from ..._wording import decimal
@@ -40,25 +41,82 @@ class Relay(UdpRelay):
     The relay reads its one listening socket in order, so once it has decided the checker's marker,
     sent after the student's function returned, it has decided every datagram of the student's too.
     The marker, like any datagram, is passed to the server: the checker's servers ignore it.
+    The replies that a server sent back may still be on their way when the student's function returns
+    (an answer that did not wait for them): :meth:`wait_for` waits, without polling, until the relay
+    has decided as many as the server says it sent.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._marked = threading.Event()
+        self._changed = threading.Condition()
         super().__init__(*args, **kwargs)
 
     def _record(self, event: UdpEvent) -> None:
         super()._record(event)
-        if event.data == MARKER:
-            self._marked.set()
+        with self._changed:
+            self._changed.notify_all()
+
+    def wait_for(self, predicate: Callable[[list[UdpEvent]], bool], what: str) -> list[UdpEvent]:
+        """The decisions about the student's datagrams (the marker's left out) once ``predicate`` holds for them."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: predicate(self._students()), PATIENT):
+                raise RuntimeError(f"el relé UDP del corrector no llegó a decidir {what}")
+        self.check()  # a fault of the relay's thread is the checker's, never the student's
+        return self._students()
+
+    def decided(self, count: int) -> list[UdpEvent]:
+        """The decisions, once the first ``count`` datagrams sent into the relay (11.2, 11.4) are decided."""
+        return self.wait_for(lambda evs: sum(e.direction == "ida" and e.action != "duplicado" for e in evs) >= count,
+                             f"los {count} datagramas del corrector")
+
+    def _students(self) -> list[UdpEvent]:
+        return [e for e in self.events if e.data != MARKER]
 
     def settle(self) -> list[UdpEvent]:
-        """Every decision about the student's datagrams (the marker's left out), once all are made."""
+        """Every decision about the datagrams the student sent (the marker's left out), once all are made."""
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as marker:
             marker.sendto(MARKER, self.address)
-        if not self._marked.wait(PATIENT):
-            raise RuntimeError("la marca del corrector no llegó a su propio relé UDP")
-        self.check()  # a fault of the relay's thread is the checker's, never the student's
-        return [e for e in self.events if e.data != MARKER]
+        with self._changed:
+            if not self._changed.wait_for(lambda: any(e.data == MARKER for e in self.events), PATIENT):
+                raise RuntimeError("la marca del corrector no llegó a su propio relé UDP")
+        self.check()
+        return self._students()
+
+
+class Counts:
+    """What a checker's server behind the relay counts, so that the judge can wait for it without polling:
+    the student's datagrams it handled and the replies it sent for them (a held one when it leaves)."""
+
+    def __init__(self) -> None:
+        self.handled = 0
+        self.replies = 0
+        self._changed = threading.Condition()
+
+    def counted(self, reply: bytes | None) -> bytes | None:
+        """Count one datagram handled and its ``reply`` (sent when the handler returns it); return ``reply``."""
+        with self._changed:
+            self.handled += 1
+            self.replies += reply is not None
+            self._changed.notify_all()
+        return reply
+
+    def replied(self) -> None:
+        """Count a reply sent later, by the server itself (before it leaves: the relay will see it)."""
+        with self._changed:
+            self.replies += 1
+
+    def wait_handled(self, count: int) -> None:
+        with self._changed:
+            if not self._changed.wait_for(lambda: self.handled >= count, PATIENT):
+                raise RuntimeError(f"el servidor del corrector no recibió los {count} datagramas que le pasó el relé")
+
+
+def quiet(through: Relay, counts: Counts) -> list[UdpEvent]:
+    """The relay's decisions once the student's datagrams and the server's replies to them are all decided:
+    an answer may return before the replies to its last datagrams came back (it did not wait for them)."""
+    events = through.settle()
+    counts.wait_handled(sum(e.direction == "ida" and e.action != "perdido" for e in events))
+    return through.wait_for(lambda evs: sum(e.direction == "vuelta" for e in evs) >= counts.replies,
+                            "las respuestas del servidor del corrector")
 
 
 def relay(

@@ -18,7 +18,7 @@ from ..._server import DatagramServer
 from ..._wording import count, decimal, seconds
 from ...relay.udp import UdpEvent
 from .. import Context, Fail, brief, exercise, expect_type
-from ._shared import MARKER, Relay, StudentSockets, percent, relay
+from ._shared import MARKER, Counts, Relay, StudentSockets, percent, quiet, relay
 
 pinger = exercise("11.1", "Un pinger que no se deja engañar", "hacer_ping")
 
@@ -54,14 +54,19 @@ class _PingServer(DatagramServer):
         self.silent = frozenset(silent)
         #: The pings whose reply went out late, in order.
         self.answered_late: list[int] = []
+        self.counts = Counts()
         self._held: list[tuple[int, bytes, tuple]] = []
         super().__init__("127.0.0.1", 0)
 
     def handle_datagram(self, data: bytes, addr: tuple) -> bytes | None:
         if data == MARKER:
             return None
+        return self.counts.counted(self._answer(data, addr))
+
+    def _answer(self, data: bytes, addr: tuple) -> bytes | None:
         for held, reply, to in self._held:
             self.answered_late.append(held)  # before it leaves: a reply the relay saw is always known late
+            self.counts.replied()
             self._sock.sendto(reply, to)
         self._held.clear()
         number = ping_number(data)
@@ -108,7 +113,7 @@ class _Outcome:
     """What happened to each ping of a run, from the relay's events and the server."""
 
     def __init__(self, relay_: Relay, server: _PingServer, n: int) -> None:
-        events = relay_.settle()
+        events = quiet(relay_, server.counts)
         _sent(events, n)
         self.lost_there = {ping_number(e.data) for e in events if e.direction == "ida" and e.action == "perdido"}
         back = [e for e in events if e.direction == "vuelta"]

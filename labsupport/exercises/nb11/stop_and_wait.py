@@ -22,7 +22,7 @@ from ...relay.udp import UdpEvent
 from .. import Context, Fail, brief, exercise
 from .._chaos import error_text
 from .._outcome import call
-from ._shared import MARKER, SEQ, StudentSockets, percent, relay
+from ._shared import MARKER, SEQ, Counts, StudentSockets, percent, quiet, relay
 
 fiable = exercise("11.3", "Parada y espera (stop-and-wait)", "enviar_fiable")
 
@@ -47,11 +47,15 @@ class _Receiver(StopAndWaitReceiver):
         self.arrivals: list[tuple[float, int | None]] = []
         #: (time just before the ACK left, its number)
         self.acks: list[tuple[float, int]] = []
+        self.counts = Counts()
         super().__init__()
 
     def handle_datagram(self, data: bytes, addr: tuple) -> bytes | None:
         if data == MARKER:
             return None
+        return self.counts.counted(self._take(data, addr))
+
+    def _take(self, data: bytes, addr: tuple) -> bytes | None:
         number = SEQ.unpack(data[: SEQ.size])[0] if len(data) >= SEQ.size else None
         self.arrivals.append((time.monotonic(), number))
         if number is not None and self.deaf_from is not None and number >= self.deaf_from:
@@ -75,8 +79,8 @@ class _Run:
         self.receiver = ctx.own(_Receiver(**receiver))
         through = relay(ctx, self.receiver, seed, ida=ida, vuelta=vuelta)
         self.result, self.error = call(funcion, through.address, messages, espera, intentos)
+        events = quiet(through, self.receiver.counts)
         self.receiver.check()
-        events = through.settle()
         self.sent = [e for e in events if e.direction == "ida" and e.action != "duplicado"]
         self.back = [e for e in events if e.direction == "vuelta"]
         self.context = f", con la semilla {seed} del relé"
