@@ -277,6 +277,9 @@ class Observation:
     read: int | None = None
     #: bytes were waiting unread on those sockets at some look (the reading, not the network, was slow)
     data_waiting: bool = False
+    #: the last look that found it in a network call (``recv``, ``send``…): a loop around a fast
+    #: call spends most looks between calls (in ``len()``, in ``+=``), so the last look alone may miss it
+    network: Snapshot | None = None
 
 
 #: How long a time-out is watched before it is explained (seconds), and how many looks.
@@ -297,6 +300,7 @@ def observe(thread: threading.Thread, watch: float = WATCH, looks: int = LOOKS) 
     cpu = _cpu_clock(thread)
     cpu_start, wall_start = (cpu() if cpu else 0.0), time.monotonic()
     moves, first, last, waiting = 0, None, None, False
+    network: Snapshot | None = None
     for _ in range(looks):
         frame = sys._current_frames().get(thread.ident) if thread.ident is not None else None
         if frame is None:
@@ -304,6 +308,7 @@ def observe(thread: threading.Thread, watch: float = WATCH, looks: int = LOOKS) 
         snap = snapshot(frame)
         moves += last is not None and snap.key != last.key
         first, last = first or snap, snap
+        network = snap if snap.family in ("recv", "send") else network
         waiting = waiting or bool(snap.waiting)
         del frame
         time.sleep(watch / looks)
@@ -319,7 +324,7 @@ def observe(thread: threading.Thread, watch: float = WATCH, looks: int = LOOKS) 
     read = None
     if first is not None and last is not None and first.read is not None and last.read is not None:
         read = last.read - first.read
-    return Observation(last, spinning, read, waiting)
+    return Observation(last, spinning, read, waiting, network)
 
 
 _WHAT = {
@@ -343,10 +348,7 @@ def explain_wait(seen: Observation) -> str:
     snap = seen.last
     if snap is None:
         return "terminó justo al agotarse el tiempo"
-    where = ""
-    if snap.student_function:
-        code = f": `{snap.student_code[:70]}`" if snap.student_code else ""
-        where = f" (línea {snap.student_line} de {snap.student_function}(){code})"
+    where = _student_where(snap)
     call = snap.call
     inner = ""
     if call and snap.student_call and short_name(snap.student_call) != short_name(call):
@@ -370,6 +372,9 @@ def explain_wait(seen: Observation) -> str:
             f"en {short_name(call)}()){where}"
         )
     if seen.spinning:
+        if (not call or snap.family not in ("recv", "send")) and seen.network is not None:
+            snap = seen.network  # the loop's network call, seen at another look
+            call, where = snap.call, _student_where(snap)
         if call and snap.family in ("recv", "send"):
             return (
                 f"seguía en un bucle que llama a {short_name(call)}() una y otra vez sin avanzar{where}: "
@@ -382,6 +387,14 @@ def explain_wait(seen: Observation) -> str:
     if call:
         return f"estaba parada en {short_name(call)}(){inner}{where}"
     return f"estaba parada{where}"
+
+
+def _student_where(snap: Snapshot) -> str:
+    """`` (línea 7 de recibir(): `datos += s.recv(10)`)``: the student's line at that look ("" if none)."""
+    if not snap.student_function:
+        return ""
+    code = f": `{snap.student_code[:70]}`" if snap.student_code else ""
+    return f" (línea {snap.student_line} de {snap.student_function}(){code})"
 
 
 def _closed_peer_question(name: str) -> str:

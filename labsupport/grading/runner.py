@@ -84,6 +84,11 @@ def _not_copied(folder: str, names: list[str]) -> set[str]:
     return skipped
 
 
+#: Seconds nbclient waits for a cell's output after its reply (it returns as soon as the kernel
+#: says it is idle, so a generous value costs nothing when things go right).
+IOPUB_PATIENCE = 15
+
+
 async def _interrupt(client: NotebookClient, wait: float) -> bool:
     """Interrupt the kernel and wait for the timed-out cell's reply; False if it never comes.
 
@@ -236,7 +241,9 @@ async def run_notebook(
             allow_errors=True,
             record_timing=False,
             shutdown_kernel="immediate",
-            iopub_timeout=2,
+            # The output that follows a cell's reply: a wait that must not fire (seconds). At 2 s
+            # a loaded machine (load 17) dropped the output of the cell after an interrupted one.
+            iopub_timeout=IOPUB_PATIENCE,
             resources={"metadata": {"path": str(work)}},
         )
         kernel_stderr = open(Path(tmp) / "nucleo-stderr.txt", "wb")  # closed in the finally below
