@@ -47,12 +47,12 @@ fallos=0
 for v in $versiones; do
     py=$(interprete "$v")
     if [ -z "$py" ]; then
-        filas+=("$(printf '%-6s %-18s %-10s %s' "$v" "-" "no está" "(no hay python$v en esta máquina)")")
+        filas+=("$(printf '%-6s %-18s %-10s %s' "$v" "-" "falta" "(no hay python$v en esta máquina)")")
         continue
     fi
     venv=$(entorno_de "$v")
     log="$logs/$v.log"
-    echo "== Python $v ($py) en $venv: make $objetivo $* (registro: $log)"
+    echo "== Python $v ($py) en $venv: make $objetivo${*:+ $*} (registro: $log)"
     inicio=$(date +%s)
     make "$objetivo" PYTHON="$py" VENV="$venv" "$@" 2>&1 | tee "$log"
     codigo=${PIPESTATUS[0]}
@@ -70,7 +70,7 @@ for v in $versiones; do
 done
 
 echo
-echo "== make $objetivo $* en cada Python"
-printf '%-6s %-18s %-10s %s\n' "Python" "entorno" "resultado" "pytest"
+echo "== make $objetivo${*:+ $*} en cada Python"
+printf '%-6s %-18s %-10s %s\n' "Python" "entorno" "resultado" "lo que corrió (cierre de cada pytest; duración)"
 for fila in "${filas[@]}"; do echo "$fila"; done
 [ "$fallos" -eq 0 ]
