@@ -97,6 +97,10 @@ _CLOSE_DETAIL = {
 }
 
 
+#: Who sent a FIN or an RST, by its direction (the relay's own, made by a toxic, has none).
+_SENDER: dict[Direction | None, str] = {Direction.TO_SERVER: "del cliente", Direction.TO_CLIENT: "del servidor"}
+
+
 @dataclasses.dataclass(frozen=True)
 class SideStates:
     """The TCP state of the tap's two sockets of one connection, right after an event.
@@ -575,7 +579,7 @@ class Tap(StreamServer):
             up = sum(e.size for e in events if e.kind is EventKind.DATA and e.direction is TO_SERVER)
             down = sum(e.size for e in events if e.kind is EventKind.DATA and e.direction is TO_CLIENT)
             ends = [
-                f"{e.label} {'del cliente' if e.direction is TO_SERVER else 'del servidor'}"
+                f"{e.label} {_SENDER.get(e.direction, 'del proxy')}"  # no direction: the relay's own (a toxic's)
                 for e in events
                 if e.kind in (EventKind.FIN, EventKind.RESET)
             ]
