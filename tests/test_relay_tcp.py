@@ -178,11 +178,24 @@ def test_timeout_closes_the_connection_after_its_seconds(no_leaks):
         relay.add("timeout", "ida", timeout=0.2)
         with connect(relay) as c:
             c.sendall(b"hola")
-            assert read_until_end(c) == (b"", "eof")
+            assert read_until_end(c) == (b"", "eof")  # a FIN, whether or not the relay had read b"hola"
         assert relay.wait_closed()
         assert eco.received == []
+        assert relay.sent() == b"hola"  # read, and dropped
         ended = [e for e in relay.toxic_events() if e.kind is EventKind.TIMEOUT]
         assert len(ended) == 1 and ended[0].direction is None and "0.2 s" in ended[0].action
+        relay.check()
+
+
+def test_limit_data_closes_with_a_fin_although_the_client_sent_more_than_it_let_pass(no_leaks):
+    with lab.EchoServer() as eco, Relay(eco) as relay:
+        relay.add("limit_data", "ida", bytes=4)
+        with connect(relay) as c:
+            c.sendall(b"hola mundo")
+            got, how = read_until_end(c)
+        assert how == "eof" and b"Echo: hola".startswith(got)
+        assert relay.wait_closed()
+        assert settle(lambda: eco.received == [b"hola"])
         relay.check()
 
 

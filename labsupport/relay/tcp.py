@@ -84,6 +84,8 @@ class _Flow:
         self.fin_delay: dict[Direction, float] = {}
         #: a toxic has decided to end the connection (limit_data, reset_peer with bytes)
         self.ending = False
+        #: the toxic that closed the connection with a FIN (limit_data, timeout), if one did
+        self.closed_by = ""
         self.pumps = 2
         self.watchdog: threading.Thread | None = None
 
@@ -301,10 +303,31 @@ class Relay(Tap):
         finally:
             if end is not None and end.line is not None:
                 end.line.close()
+            if flow is not None and flow.closed_by:
+                self._discard_unread(flow, src, way)
             if flow is not None:
                 with self._changed:
                     flow.pumps -= 1
                     self._changed.notify_all()
+
+    def _discard_unread(self, flow: _Flow, src: socket.socket, way: Direction) -> None:
+        """Read and drop what ``src`` still holds, before the tap closes it: a toxic's close is a FIN.
+
+        A socket closed with bytes unread sends RST instead of FIN, so a client that had sent
+        something the relay never read (a ``timeout`` toxic that fires before the relay's thread
+        got to it, more data than ``limit_data`` lets pass) would see its connection reset, or not,
+        by luck. The bytes dropped are recorded, as everything the relay did.
+        """
+        for _ in range(_MAX_JOINED):
+            try:
+                if not select.select([src], [], [], 0)[0]:
+                    return
+                data = src.recv(self.chunk_size)
+            except (OSError, ValueError):
+                return
+            if not data:
+                return
+            self._record(flow.link, EventKind.DATA, way, data, toxic=flow.closed_by, action="descartado al cerrar")
 
     def _close_clients(self) -> None:
         with self._cond:
@@ -508,6 +531,8 @@ class Relay(Tap):
         if link.ended is not None:
             return None
         self._record(link, kind, None, toxic=toxic.name, action=action)  # before it happens, as the tap does
+        if why is not EventKind.RESET:
+            flow.closed_by = toxic.name  # an orderly close: what the ends sent and nobody read is dropped
         return why
 
     # -- the watchdog: toxics with a clock of their own ------------------------------
