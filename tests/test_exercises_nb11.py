@@ -221,6 +221,46 @@ def ping_reintenta(direccion, n, espera):
     return rtts
 
 
+def ping_un_socket_por_ping(direccion, n, espera):
+    """A new socket per ping, and whatever comes to it is taken as its reply (a late one goes to a closed socket)."""
+    rtts = []
+    for i in range(1, n + 1):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(espera)
+            t = time.perf_counter()
+            s.sendto(f"PING {i} {t}".encode(), direccion)
+            try:
+                s.recvfrom(2048)
+                rtts.append(time.perf_counter() - t)
+            except TimeoutError:
+                rtts.append(None)
+    return rtts
+
+
+def ping_timeout_de_medio_segundo(direccion, n, espera):
+    """A fixed timeout shorter than the wait: a ping without a reply is given up too soon."""
+    return hacer_ping(direccion, n, 0.5)
+
+
+def ping_reinicia_la_espera(direccion, n, espera):
+    """Discards another ping's reply, but then waits a whole espera again instead of what is left."""
+    rtts = []
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(espera)
+        for i in range(1, n + 1):
+            t = time.perf_counter()
+            s.sendto(f"PING {i} {t}".encode(), direccion)
+            rtt = None
+            try:
+                while rtt is None:
+                    if s.recvfrom(2048)[0].split()[1] == str(i).encode():
+                        rtt = time.perf_counter() - t
+            except TimeoutError:
+                pass
+            rtts.append(rtt)
+    return rtts
+
+
 # == 11.2 recibir_en_orden(sock, n) =========================================================
 
 
@@ -316,6 +356,21 @@ def orden_little_endian(sock, n):
     while len(recibidos) < n:
         datagrama, _ = sock.recvfrom(65535)
         recibidos.setdefault(struct.unpack("<I", datagrama[:4])[0], datagrama[4:])
+    return [recibidos[i] for i in range(n)]
+
+
+def orden_hasta_el_silencio(sock, n):
+    """Reads until nothing comes for 0.3 s, then orders what it kept (it waits for more than the n)."""
+    recibidos = {}
+    sock.settimeout(0.3)
+    try:
+        while True:
+            datagrama, _ = sock.recvfrom(65535)
+            recibidos.setdefault(struct.unpack("!I", datagrama[:4])[0], datagrama[4:])
+    except TimeoutError:
+        pass
+    finally:
+        sock.settimeout(None)
     return [recibidos[i] for i in range(n)]
 
 
@@ -450,11 +505,26 @@ def fiable_un_intento_mas(direccion, mensajes, espera, intentos):
 
 
 def fiable_en_rafaga(direccion, mensajes, espera, intentos):
-    """Sends everything at once, then makes sure each one is acknowledged."""
+    """Sends everything at once, then makes sure each one is acknowledged (from the same socket)."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         for i, m in enumerate(mensajes):
             s.sendto(struct.pack("!I", i) + m, direccion)
-    return enviar_fiable(direccion, mensajes, espera, intentos)
+        for i, m in enumerate(mensajes):
+            for _ in range(intentos):
+                limite = time.perf_counter() + espera
+                while (queda := limite - time.perf_counter()) > 0:
+                    s.settimeout(queda)
+                    try:
+                        if s.recvfrom(100)[0] == struct.pack("!I", i):
+                            break
+                    except TimeoutError:
+                        pass
+                else:
+                    s.sendto(struct.pack("!I", i) + m, direccion)
+                    continue
+                break
+            else:
+                raise TimeoutError(f"el mensaje {i} no se confirmó tras {intentos} intentos")
 
 
 def fiable_callado(direccion, mensajes, espera, intentos):
@@ -488,6 +558,30 @@ def fiable_desde_uno(direccion, mensajes, espera, intentos):
                     pass
             else:
                 raise TimeoutError(f"el mensaje {i} no se confirmó tras {intentos} intentos")
+
+
+def fiable_un_socket_por_envio(direccion, mensajes, espera, intentos):
+    """A new socket for each send, and any ACK that comes to it confirms (an old one went to a closed socket)."""
+    for i, m in enumerate(mensajes):
+        for _ in range(intentos):
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.settimeout(espera)
+                s.sendto(struct.pack("!I", i) + m, direccion)
+                try:
+                    s.recvfrom(100)
+                    break
+                except TimeoutError:
+                    pass
+        else:
+            raise TimeoutError(f"el mensaje {i} no se confirmó tras {intentos} intentos")
+
+
+def fiable_error_sin_separar(direccion, mensajes, espera, intentos):
+    """Gives up right, but its message runs the numbers together: "error 24" says neither 2 nor 4."""
+    try:
+        enviar_fiable(direccion, mensajes, espera, intentos)
+    except TimeoutError:
+        raise TimeoutError(f"error {len(mensajes) // 2}{intentos}") from None
 
 
 # == 11.4 recibir_verificado(sock, total) ===================================================
@@ -591,6 +685,9 @@ WRONG = [
     ("11.1", ping_timeout_fijo, ("no terminó", "settimeout(espera)")),
     ("11.1", ping_reintenta, ("envía cada ping una sola vez",)),
     ("11.1", ping_sin_marca, ("no es un ping", "PING {i} {marca}")),
+    ("11.1", ping_un_socket_por_ping, ("desde 5 sockets distintos", "desde el mismo socket")),
+    ("11.1", ping_timeout_de_medio_segundo, ("antes de que pasara su espera", "no un timeout fijo")),
+    ("11.1", ping_reinicia_la_espera, ("no terminó", "espera solo lo que quede")),
     ("11.2", orden_con_cabecera, ("los 4 bytes del número", "devuelve solo los datos")),
     ("11.2", orden_de_llegada, ("no por el orden en que llegaron",)),
     ("11.2", orden_cuenta_datagramas, ("faltan los números", "números distintos")),
@@ -598,6 +695,7 @@ WRONG = [
     ("11.2", orden_hasta_el_ultimo, ("el 9 llegó antes que el 8",)),
     ("11.2", orden_bufer_pequeno, ("corta el datagrama", "65535")),
     ("11.2", orden_little_endian, ("'!I'",)),
+    ("11.2", orden_hasta_el_silencio, ("no terminó", "no esperes a que deje de llegar nada")),
     ("11.3", fiable_sin_reintentos, ("se rindió", "retransmite el mismo datagrama")),
     ("11.3", fiable_sin_timeout, ("settimeout(espera)",)),
     ("11.3", fiable_cualquier_ack, ("un ACK de otro número", "no le llegó")),
@@ -609,6 +707,8 @@ WRONG = [
     ("11.3", fiable_timeout_sin_explicar, ("di qué mensaje no se confirmó y cuántos intentos hiciste",)),
     ("11.3", fiable_sin_rendirse, ("no terminó", "lanza TimeoutError")),
     ("11.3", fiable_desde_uno, ("se numeran desde 0",)),
+    ("11.3", fiable_un_socket_por_envio, ("sockets distintos", "desde el mismo socket")),
+    ("11.3", fiable_error_sin_separar, ("di qué mensaje no se confirmó y cuántos intentos hiciste",)),
     ("11.4", verificado_sin_comprobar, ("llegó corrupto", "zlib.crc32(datos)")),
     ("11.4", verificado_con_crc, ("4 bytes de CRC-32", "devuelve solo los datos")),
     ("11.4", verificado_little_endian, ("'!I' (orden de red)",)),
@@ -672,3 +772,26 @@ def test_one_flipped_bit_anywhere_makes_a_datagram_corrupt():
         flipped[bit // 8] ^= 1 << (bit % 8)
         assert not intact(bytes(flipped))
     assert not intact(b"\0\0") and not intact(b"")
+
+
+def test_a_little_endian_crc_is_told_its_byte_order_never_a_small_buffer():
+    """The empty data's CRC-32 (0) reads the same in both orders, so a '<I' receiver keeps only small datagrams:
+    that must not be blamed on the buffer of its recvfrom, in any case."""
+    result = run("11.4", verificado_little_endian, LIMIT)
+    failed = [c for c in result.cases if c.status == "fallo"]
+    assert failed, repr(result)
+    for case in failed:
+        assert "'!I'" in case.message and "búfer" not in case.message, repr(result)
+
+
+@pytest.mark.parametrize(("exercise_id", "function", "words"), [
+    ("11.1", ping_en_milisegundos, "en segundos"),
+    ("11.2", orden_de_llegada, "por su número"),
+], ids=["ms", "orden"])
+def test_the_hint_of_every_case_a_mistake_fails_speaks_of_that_mistake(exercise_id, function, words):
+    """A hint is per case, the diagnosis per answer: each case such a mistake fails has a hint that covers it."""
+    result = run(exercise_id, function, LIMIT)
+    failed = [c for c in result.cases if c.status == "fallo"]
+    assert len(failed) >= 2, repr(result)
+    for case in failed:
+        assert words in case.hint, repr(result)

@@ -15,6 +15,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -68,6 +69,10 @@ class Relay(UdpRelay):
         return self.wait_for(lambda evs: sum(e.direction == "ida" and e.action != "duplicado" for e in evs) >= count,
                              f"los {count} datagramas del corrector")
 
+    def now(self) -> float:
+        """This moment on the clock of the relay's events (``UdpEvent.t``, seconds since it was created)."""
+        return time.monotonic() - self._created
+
     def _students(self) -> list[UdpEvent]:
         return [e for e in self.events if e.data != MARKER]
 
@@ -80,6 +85,44 @@ class Relay(UdpRelay):
                 raise RuntimeError("la marca del corrector no llegó a su propio relé UDP")
         self.check()
         return self._students()
+
+
+def sockets_used(events: list[UdpEvent]) -> int:
+    """From how many sockets (source addresses) the student sent: the relay numbers clients in that order."""
+    return len({e.client for e in events if e.direction == "ida"})
+
+
+class Drip:
+    """A checker's thread that calls ``send()`` every ``every`` seconds, at most ``most`` times, until
+    :meth:`stop` (owned by the case, so it stops at the teardown at the latest). It paces datagrams
+    that keep coming while the student waits; it waits for nothing. ``send`` runs under the drip's
+    lock, so once :meth:`stop` returned no more is sent (a count kept in ``send`` is then final).
+    A socket closed under it at the teardown ends it quietly."""
+
+    def __init__(self, send: Callable[[], None], every: float, most: int) -> None:
+        self._send, self._every, self._most = send, every, most
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self.sent = 0
+        self._thread = threading.Thread(target=self._run, name="goteo-del-corrector", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while self.sent < self._most and not self._stopped.wait(self._every):
+            with self._lock:
+                if self._stopped.is_set():
+                    return
+                try:
+                    self._send()
+                except OSError:
+                    return
+                self.sent += 1
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join(PATIENT)
 
 
 class Counts:

@@ -30,6 +30,18 @@ def intact(datagram: bytes) -> bool:
     return len(datagram) >= SEQ.size and framed(datagram[: -SEQ.size]) == datagram
 
 
+#: The smallest buffer a recvfrom is plausibly given (the classic 512, 1024, 4096…): a student who kept only
+#: intact datagrams smaller than this did not cut the others with a small buffer, it is something else.
+SMALLEST_BUFFER = 512
+
+
+def _kept_reading(arrived: list[bytes], fmt: str) -> list[bytes]:
+    """The data a receiver keeps if it reads the CRC-32 with ``fmt`` ('<I': little-endian, as 'I' or '=I' on
+    most machines): a right one with '!I'."""
+    return [d[: -SEQ.size] for d in arrived if len(d) >= SEQ.size and zlib.crc32(d[: -SEQ.size]) ==
+            struct.unpack(fmt, d[-SEQ.size :])[0]]
+
+
 def _explain(got: list, sent: list[bytes], arrived: list[bytes], context: str) -> str | None:
     """What is wrong with the student's list, from the datagrams as they arrived; None if right."""
     expected = [d[: -SEQ.size] for d in arrived if intact(d)]
@@ -53,10 +65,18 @@ def _explain(got: list, sent: list[bytes], arrived: list[bytes], context: str) -
         return (f"el datagrama {short[0] + 1} tiene {size}, menos que los 4 del CRC-32, y tu función lo aceptó como "
                 "datos vacíos: descarta un datagrama de menos de 4 bytes")
     dropped = [i for i, d in enumerate(arrived) if intact(d) and d[: -SEQ.size] not in got]
+    if dropped and got == _kept_reading(arrived, "<I"):
+        i = dropped[0]
+        empty = ("; el de datos vacíos sí lo guardaste: su CRC-32, 0, se lee igual en los dos órdenes"
+                 if b"" in got else "")
+        return (f"el datagrama {i + 1} llegó íntegro y tu función lo descartó "
+                f"({count(len(dropped), 'íntegro descartado', 'íntegros descartados')} de {len(expected)}{empty}): "
+                "tu lista es justo la de quien lee el CRC-32 en little-endian, con '<I' o 'I'. Léelo con '!I' (orden "
+                "de red): struct.unpack('!I', datagrama[-4:])")
     if dropped:
         i = dropped[0]
         kept = [len(d) for d in arrived if intact(d) and d[: -SEQ.size] in got]
-        if kept and min(len(arrived[j]) for j in dropped) > max(kept):
+        if kept and min(len(arrived[j]) for j in dropped) > max(kept) >= SMALLEST_BUFFER:
             why = (f" Mide {len(arrived[i])} bytes, y aceptaste los íntegros de hasta {max(kept)} bytes y descartaste "
                    "todos los mayores: si el búfer de tu recvfrom es menor que el datagrama, recvfrom lo corta sin "
                    "avisar y el CRC-32 ya no coincide; pide 65535.")

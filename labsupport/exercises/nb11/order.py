@@ -4,18 +4,25 @@ The checker sends the ``n`` datagrams, ``struct.pack("!I", i) + datos``, through
 it bound for the student; the relay (seeded) duplicates some and holds others back until the next one
 has gone out, and loses none, so every message arrives. What is expected is what was sent; the
 relay's events only explain a wrong answer (which message came twice, which one overtook which).
+"As soon as you have the n" is checked by datagrams that never stop: copies of an old message that
+keep coming after the n, every DRIP_EVERY, until the function returns; a receiver that waits for
+silence before it returns never sees it.
 """
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from typing import Any
 
-from ..._wording import count
+from ..._wording import count, seconds
 from .. import Context, Fail, brief, exercise, expect_type
-from ._shared import MAX_DATA, SEQ, payloads, percent, send_through
+from ._shared import MAX_DATA, SEQ, Drip, payloads, percent, send_through
 
 ordenar = exercise("11.2", "Sin duplicados y en orden", "recibir_en_orden")
+
+#: The copies of an old message that keep coming after the n in the case that checks "no esperes a nada más".
+DRIP_EVERY = 0.05
 
 
 def _explain(got: list, messages: list[bytes], duplicated: list[int], overtaken: list[int], context: str) -> str | None:
@@ -70,10 +77,19 @@ def _explain(got: list, messages: list[bytes], duplicated: list[int], overtaken:
 
 
 def _order_case(
-    funcion: Callable[..., Any], ctx: Context, messages: list[bytes], seed: int, **conditions: float
+    funcion: Callable[..., Any], ctx: Context, messages: list[bytes], seed: int, *, drip: bool = False,
+    **conditions: float
 ) -> None:
     sock, through = send_through(ctx, [SEQ.pack(i) + m for i, m in enumerate(messages)], seed, **conditions)
-    got = expect_type(funcion(sock, len(messages)), list)
+    dripping = None
+    if drip:  # after the n, a copy of the message 0 every DRIP_EVERY (through the relay) until the function returns
+        out = ctx.own(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+        copy = SEQ.pack(0) + messages[0]
+        dripping = ctx.own(Drip(lambda: out.sendto(copy, through.address), DRIP_EVERY, most=200))
+    got = funcion(sock, len(messages))
+    if dripping is not None:
+        dripping.stop()
+    got = expect_type(got, list)
     events = [e for e in through.decided(len(messages)) if e.direction == "ida"]
     duplicated = [SEQ.unpack(e.data[:4])[0] for e in events if e.action == "duplicado"]
     overtaken = [SEQ.unpack(e.data[:4])[0] for e in events if "reordenado" in e.effects]
@@ -130,9 +146,19 @@ BOTH_SEED = 13
 
 @ordenar.case(
     f"duplicados y desorden (semilla {BOTH_SEED}), con mensajes de hasta {MAX_DATA} bytes y uno vacío",
-    hint=f"un recvfrom con un búfer menor que el datagrama lo corta sin avisar: pide 65535 (un mensaje de "
-    f"{MAX_DATA} bytes de datos son {MAX_DATA + 4} con el número); un mensaje vacío (b'') también es un mensaje.",
+    hint=f"guarda cada mensaje por su número de secuencia, una vez, y devuélvelos del 0 al n-1; un recvfrom con un "
+    f"búfer menor que el datagrama lo corta sin avisar: pide 65535 (un mensaje de {MAX_DATA} bytes de datos son "
+    f"{MAX_DATA + 4} con el número); un mensaje vacío (b'') también es un mensaje.",
 )
 def _(funcion, ctx):
     messages = payloads("11.2", [MAX_DATA, 3000, 0, 5000, 1500, MAX_DATA - 1])
     _order_case(funcion, ctx, messages, seed=BOTH_SEED, duplicate=0.3, reorder=0.3)
+
+
+@ordenar.case(
+    f"8 mensajes y después copias del primero cada {seconds(DRIP_EVERY)}: vuelve en cuanto tengas los 8",
+    hint="en cuanto tengas los n números distintos, devuelve la lista: no esperes a que deje de llegar nada (con UDP "
+    "siempre puede llegar otro duplicado), ni a un timeout.",
+)
+def _(funcion, ctx):
+    _order_case(funcion, ctx, _texts(8), seed=1, drip=True)

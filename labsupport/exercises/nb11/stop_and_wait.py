@@ -11,6 +11,7 @@ the previous one's ACK left was sent before that ACK could arrive, however loade
 
 from __future__ import annotations
 
+import re
 import struct
 import time
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from ...relay.udp import UdpEvent
 from .. import Context, Fail, brief, exercise
 from .._chaos import error_text
 from .._outcome import call
-from ._shared import MARKER, SEQ, Counts, StudentSockets, percent, quiet, relay
+from ._shared import MARKER, SEQ, Counts, StudentSockets, percent, quiet, relay, sockets_used
 
 fiable = exercise("11.3", "Parada y espera (stop-and-wait)", "enviar_fiable")
 
@@ -84,7 +85,7 @@ class _Run:
         self.sent = [e for e in events if e.direction == "ida" and e.action != "duplicado"]
         self.back = [e for e in events if e.direction == "vuelta"]
         self.context = f", con la semilla {seed} del relé"
-        self._check_datagrams()
+        self._check_datagrams(events)
 
     def number(self, event: UdpEvent) -> int | None:
         return SEQ.unpack(event.data[: SEQ.size])[0] if event.size >= SEQ.size else None
@@ -93,8 +94,14 @@ class _Run:
         """The datagrams the student sent with number ``i``."""
         return [e for e in self.sent if self.number(e) == i]
 
-    def _check_datagrams(self) -> None:
-        """Fail if a datagram the student sent is not ``struct.pack("!I", i) + mensajes[i]``."""
+    def _check_datagrams(self, events: list[UdpEvent]) -> None:
+        """Fail if the student sent from more than one socket, or a datagram that is not
+        ``struct.pack("!I", i) + mensajes[i]``."""
+        used = sockets_used(events)
+        if used > 1:
+            raise Fail(f"enviaste los datagramas desde {used} sockets distintos: envíalos todos desde el mismo socket; "
+                       "así el ACK de un envío anterior (un duplicado, uno que llegó tarde) puede llegarte mientras "
+                       "esperas otro, y tu función tiene que saber descartarlo")
         n = len(self.messages)
         first = self.number(self.sent[0]) if self.sent else 0
         if first not in (None, 0):
@@ -260,7 +267,7 @@ def _(funcion, ctx):
                    f"{TRIES - 1} retransmisiones)")
     text = str(run.error)
     missing = [what for what, value in (("qué mensaje no se confirmó", DEAF), ("cuántos intentos hiciste", TRIES))
-               if str(value) not in text]
+               if not re.search(rf"(?<!\d){value}(?!\d)", text)]  # a number on its own: "error 24" says neither
     if missing:
         raise Fail(f"te rendiste bien, tras {TRIES} envíos, pero tu TimeoutError dice {brief(text)}: di "
                    f"{' y '.join(missing)} (el mensaje {DEAF}, {TRIES} intentos)")
