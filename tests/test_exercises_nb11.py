@@ -360,9 +360,10 @@ def orden_little_endian(sock, n):
 
 
 def orden_hasta_el_silencio(sock, n):
-    """Reads until nothing comes for 0.3 s, then orders what it kept (it waits for more than the n)."""
+    """Reads until nothing comes for 1 s, then orders what it kept (it waits for more than the n). (1 s: the
+    checker's copies every 0,05 s keep it waiting even if their thread stalls for a moment on a loaded machine.)"""
     recibidos = {}
-    sock.settimeout(0.3)
+    sock.settimeout(1.0)
     try:
         while True:
             datagrama, _ = sock.recvfrom(65535)
