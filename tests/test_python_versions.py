@@ -8,9 +8,12 @@ hear the same when the first server is created, not an obscure error several cel
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import COMMAND_LIMIT
@@ -18,6 +21,7 @@ from conftest import COMMAND_LIMIT
 from labsupport import _loopback
 
 ADVICE = ("Binder", "`make lab`", "127.0.0.1")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _run(*argv: str) -> subprocess.CompletedProcess[str]:
@@ -90,3 +94,43 @@ def test_first_server_where_loopback_works_starts(monkeypatch):
     monkeypatch.setattr(_loopback, "probe_error", lambda: pytest.fail("probed twice"))
     with lab.EchoServer():
         pass
+
+
+PYODIDE_SCRIPT = """
+import {{ loadPyodide }} from {module};
+const py = await loadPyodide();
+py.FS.mkdirTree("/curso");
+py.FS.mount(py.FS.filesystems.NODEFS, {{ root: {root} }}, "/curso");
+console.log(py.runPython(`
+import socket, sys
+sys.path.insert(0, "/curso")
+servidor = socket.socket(); servidor.bind(("127.0.0.1", 0)); servidor.listen(1); servidor.settimeout(0.3)
+cliente = socket.socket(); cliente.settimeout(0.3); cliente.connect(servidor.getsockname())
+try:
+    servidor.accept(); llego = "llegó"
+except OSError:
+    llego = "no llegó"
+try:
+    import labsupport
+    dijo = "importó"
+except Exception as exc:
+    dijo = type(exc).__name__ + ": " + str(exc)
+llego + "\\\\n" + dijo
+`));
+process.exit(0);  // the emulated socket's pending WebSocket would keep Node alive
+"""
+
+
+@pytest.mark.skipif(not os.environ.get("LABSUPPORT_PYODIDE") or shutil.which("node") is None,
+                    reason="opt-in: LABSUPPORT_PYODIDE=<npm install pyodide>/node_modules/pyodide, and node")
+def test_in_real_pyodide_no_connection_arrives_and_import_says_so(tmp_path):
+    """The premise measured in Pyodide itself (under Node): connect() returns, accept() never gets it."""
+    module = Path(os.environ["LABSUPPORT_PYODIDE"]).resolve() / "pyodide.mjs"
+    script = tmp_path / "pyodide.mjs"
+    script.write_text(PYODIDE_SCRIPT.format(module=json.dumps(module.as_uri()), root=json.dumps(str(ROOT))))
+    result = _run("node", str(script))
+    assert result.returncode == 0, result.stderr
+    arrived, said = result.stdout.strip().splitlines()[-2:]
+    assert arrived == "no llegó"
+    assert said.startswith("NoLoopbackError: Este entorno es JupyterLite"), said
+    assert all(advice in said for advice in ADVICE), said
