@@ -153,6 +153,9 @@ def book_notebook(nb: Any, name: str, links: LaunchLinks, solutions: bool) -> An
                 if cell.cell_type == "code":
                     cell.outputs, cell.execution_count = [], None
     nb.cells.insert(1, launch_cell(name, links, solutions))
+    stem = Path(name).stem.split("_", 1)[0]
+    for index, cell in enumerate(nb.cells):  # MyST makes each cell id a project label: unique across notebooks
+        cell.id = f"n{stem}-{cell.get('id') or index}"[:64]
     return nb
 
 
@@ -185,7 +188,6 @@ def myst_config(guide: list[str], beyond: list[str], template: str) -> str:
         "project": {
             "title": "Sockets en Python",
             "description": "Curso interactivo de programación con sockets en Python, en español.",
-            "language": "es",
             "toc": toc,
         },
         "site": {"template": template, "options": {"hide_myst_branding": True}},
@@ -273,6 +275,25 @@ def build_html(destination: Path, timeout: float) -> Path:
             f"o con la variable {TEMPLATE_ENV}."
         )
     return site
+
+
+def build_content(destination: Path, timeout: float) -> Path:
+    """Run ``jupyter-book build --site``: MyST parses every page into ``_build/site/content/*.json``.
+
+    That step needs no template and no network, so it checks the whole project offline (the
+    TOC, each notebook with its outputs, the links); MyST then validates the template and exits
+    non-zero if it cannot, after the content is written. Returns the content folder, or raises
+    LabError if a page is missing from it.
+    """
+    command = [jupyter_book_command(), "build", "--site"]
+    try:
+        subprocess.run(command, cwd=destination, timeout=timeout, check=False, capture_output=True)
+    except subprocess.TimeoutExpired:
+        raise LabError(f"jupyter-book no ha terminado en {timeout:g} s; se ha parado.") from None
+    content = destination / "_build" / "site" / "content"
+    if not (content / "index.json").is_file():
+        raise LabError(f"jupyter-book build --site no ha escrito {content}/index.json.")
+    return content
 
 
 def build_book(

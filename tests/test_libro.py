@@ -14,7 +14,9 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import json
 import os
+import re
 import shutil
 import sys
 import threading
@@ -106,13 +108,71 @@ def test_destination_that_is_not_a_book_is_never_deleted(tmp_path):
     assert (tmp_path / "mio.txt").read_text() == "mi trabajo"
 
 
+# --------------------------------------------------------------------------- MyST's content, offline
+
+
+def _jupyter_book_or_skip() -> None:
+    if shutil.which("jupyter-book") is None and not Path(sys.executable).with_name("jupyter-book").exists():
+        pytest.skip("jupyter-book no está instalado (pip install jupyter-book): no se construye el libro")
+
+
+def _course_hosts() -> set[str]:
+    """Hosts the course's own text links (manual pages, documentation): they are part of the course."""
+    texts = [(REPO / "notebooks" / n).read_text(encoding="utf-8") for n in _notebooks()]
+    texts += [(REPO / "notebooks" / "glosario.md").read_text(encoding="utf-8")]
+    texts += [book.readme_section((REPO / "README.md").read_text(encoding="utf-8"), "Para el profesorado")]
+    hosts = {urllib.parse.urlsplit(u).hostname or "" for t in texts for u in _URL.findall(t)}
+    # a bare name in the prose («imita a httpbin.org»): MyST turns it into a link by itself
+    return hosts | {name.lower() for t in texts for name in _BARE_HOST.findall(t)}
+
+
+_BARE_HOST = re.compile(r"(?<![\w@/.-])((?:[A-Za-z0-9-]+\.)+(?:org|com|net|es|io))(?![\w.-]*/)")
+_URL = re.compile(r"https?://[^\s\"'<>)\\]+")
+
+
+def _link_urls(node: object) -> list[str]:
+    """The targets of every link and image of a MyST tree (text that only mentions a URL is not a link)."""
+    if isinstance(node, list):
+        return [u for child in node for u in _link_urls(child)]
+    if not isinstance(node, dict):
+        return []
+    own = [node["url"]] if node.get("type") in ("link", "image") and isinstance(node.get("url"), str) else []
+    return own + _link_urls(node.get("children", []))
+
+
+def test_myst_parses_every_page_offline(tmp_path):
+    """MyST's own parse of the project (``build --site``, no template or network needed)."""
+    _jupyter_book_or_skip()
+    root = tmp_path / "libro"
+    # a template folder that does not exist: the content is written before MyST looks for it
+    book.write_project(REPO, root, LINKS, template=str(tmp_path / "sin-plantilla"))
+    content = book.build_content(root, timeout=600)
+    pages = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in content.glob("*.json")}
+    by_location = {page["location"].lstrip("/"): page for page in pages.values()}
+    allowed = LAUNCH_HOSTS | _course_hosts()
+    for name in [*_notebooks(), "glosario.md", "profesorado.md", "index.md"]:
+        assert name in by_location, f"MyST no ha construido la página de {name}"
+        page = by_location[name]
+        text = json.dumps(page["mdast"], ensure_ascii=False)
+        outside = [u for u in _link_urls(page["mdast"]) if urllib.parse.urlsplit(u).scheme in ("http", "https")]
+        hosts = {urllib.parse.urlsplit(u).hostname for u in outside}
+        assert hosts <= allowed, f"{name} enlaza fuera del curso: {hosts - allowed}"
+        if name.endswith(".ipynb"):  # (the instructor notes name the markers, to explain them)
+            assert BEGIN_MARK not in text, f"{name} muestra una solución"
+            assert page["frontmatter"]["title"] == _title(name)
+            assert LINKS.binder(name) in text and LINKS.jupyterhub(name) in text, f"{name}: faltan sus enlaces"
+    plots = [p for p in (content.parent / "public").glob("*.png") if p.stat().st_size > 1000]
+    assert plots, "ninguna gráfica de los cuadernos ha llegado al sitio"
+    index = json.dumps(by_location["index.md"]["mdast"], ensure_ascii=False)
+    assert "Más allá de la guía" in index
+
+
 # --------------------------------------------------------------------------- the site in Chromium
 
 
 def _offline_template() -> str:
     template = os.environ.get(book.TEMPLATE_ENV, "")
-    if shutil.which("jupyter-book") is None and not Path(sys.executable).with_name("jupyter-book").exists():
-        pytest.skip("jupyter-book no está instalado (pip install jupyter-book): no se construye el libro")
+    _jupyter_book_or_skip()
     if not template or not (Path(template) / "template.yml").is_file():
         pytest.skip(
             "jupyter-book descarga de Internet su plantilla book-theme; sin red hace falta una copia local "
@@ -161,7 +221,7 @@ def _foreign(urls: list[str]) -> list[str]:
     out = []
     for url in urls:
         parts = urllib.parse.urlsplit(url)
-        if parts.scheme in ("http", "https") and parts.hostname not in {"127.0.0.1", *LAUNCH_HOSTS}:
+        if parts.scheme in ("http", "https") and parts.hostname not in {"127.0.0.1", *LAUNCH_HOSTS, *_course_hosts()}:
             out.append(url)
     return out
 
