@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.instalado
 SANEAR := tests/sanitize.cfg
 
-.PHONY: lab test entorno lint tipos pytest nbval navegador alumno bench ejecutar limpiar estres
+.PHONY: lab test entorno lint tipos pytest nbval navegador alumno bench ejecutar limpiar estres libro
 
 ## Crea (si no existe) el entorno virtual e instala el curso; se rehace si cambia pyproject.toml.
 $(STAMP): pyproject.toml
@@ -55,6 +55,11 @@ alumno: $(STAMP)
 ## Mediciones (benchmarks/), tabla en pantalla y JSON en benchmarks/resultados/.
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+## El curso como sitio web (Jupyter Book 2) en build/libro/_build/html. Sin red hace falta una plantilla local del
+## tema: LABSUPPORT_PLANTILLA_LIBRO=DIR. Opciones: make libro LIBRO_OPCIONES="--con-soluciones --hub https://hub.centro.es"
+libro: $(STAMP)
+	$(BIN)/python -m labsupport libro $(LIBRO_OPCIONES)
 
 ## Vuelve a ejecutar los cuadernos maestros y guarda sus salidas (para quien los edita).
 ejecutar: $(STAMP)
