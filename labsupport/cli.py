@@ -78,6 +78,15 @@ def _spanish_argparse() -> None:
 
     translate._spanish = True  # type: ignore[attr-defined]  # a mark on the function: installed once
     argparse._ = translate  # type: ignore[attr-defined]
+    if sys.version_info < (3, 11):  # 3.10's ArgumentError.__str__ does not pass its "argument %s" through _()
+
+        def spanish_str(self: argparse.ArgumentError) -> str:
+            if self.argument_name is None:
+                return self.message
+            return translate("argument %(argument_name)s: %(message)s") % {
+                "message": self.message, "argument_name": self.argument_name}
+
+        argparse.ArgumentError.__str__ = spanish_str  # type: ignore[method-assign,assignment]
 
 
 # --------------------------------------------------------------------------- argument types
