@@ -162,6 +162,10 @@ def test_preparar_lab_keeps_other_settings_and_mends_a_file_that_is_not_an_objec
 # --------------------------------------------------------------------------- Ctrl+C
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT a un proceso hijo es cosa de POSIX")
 @pytest.mark.skipif(
     "PYTEST_XDIST_WORKER" in os.environ,
@@ -184,6 +188,10 @@ def test_ctrl_c_ends_with_one_line_and_130(tmp_path, command):
     proc = subprocess.Popen(
         [sys.executable, "-m", "labsupport", command, *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # A person's terminal delivers Ctrl+C; a job started in the background (`cmd &` in a script, as CI
+        # or `make estres` may be) inherits SIGINT *ignored*, and Python then never installs its handler:
+        # the child starts with the default disposition, as from a terminal.
+        preexec_fn=_default_sigint,
     )
     try:
         if command == "ejecutar":
