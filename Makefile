@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.instalado
 SANEAR := tests/sanitize.cfg
 
-.PHONY: lab test entorno lint tipos pytest nbval navegador alumno bench ejecutar limpiar estres libro
+.PHONY: lab test entorno lint tipos pytest nbval navegador alumno bench ejecutar limpiar estres libro matriz
 
 ## Crea (si no existe) el entorno virtual e instala el curso; se rehace si cambia pyproject.toml.
 $(STAMP): pyproject.toml
@@ -56,6 +56,11 @@ alumno: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+## `make test` en cada Python 3.10–3.13 instalado (cada uno en su .venv-3.X; el 3.11 en .venv), con una tabla al final.
+OBJETIVO ?= test
+matriz:
+	bash tests/matriz.sh $(OBJETIVO)
+
 ## El curso como sitio web (Jupyter Book 2) en build/libro/_build/html. Sin red hace falta una plantilla local del
 ## tema: LABSUPPORT_PLANTILLA_LIBRO=DIR. Opciones: make libro LIBRO_OPCIONES="--con-soluciones --hub https://hub.centro.es"
 libro: $(STAMP)
@@ -66,4 +71,4 @@ ejecutar: $(STAMP)
 	LABSUPPORT_PROGRESO=no $(BIN)/python -m labsupport ejecutar notebooks/*.ipynb
 
 limpiar:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) .venv-3.* build *.egg-info
