@@ -121,12 +121,10 @@ def _course_hosts() -> set[str]:
     texts = [(REPO / "notebooks" / n).read_text(encoding="utf-8") for n in _notebooks()]
     texts += [(REPO / "notebooks" / "glosario.md").read_text(encoding="utf-8")]
     texts += [book.readme_section((REPO / "README.md").read_text(encoding="utf-8"), "Para el profesorado")]
-    hosts = {urllib.parse.urlsplit(u).hostname or "" for t in texts for u in _URL.findall(t)}
-    # a bare name in the prose («imita a httpbin.org»): MyST turns it into a link by itself
-    return hosts | {name.lower() for t in texts for name in _BARE_HOST.findall(t)}
+    # (a host named in bare prose is NOT allowed: MyST would turn it into a link, so the course writes it as code)
+    return {urllib.parse.urlsplit(u).hostname or "" for t in texts for u in _URL.findall(t)}
 
 
-_BARE_HOST = re.compile(r"(?<![\w@/.-])((?:[A-Za-z0-9-]+\.)+(?:org|com|net|es|io))(?![\w.-]*/)")
 _URL = re.compile(r"https?://[^\s\"'<>)\\]+")
 
 
